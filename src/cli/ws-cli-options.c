@@ -1,0 +1,292 @@
+/* ws-cli-options.c — the command line, parsed and validated
+ *
+ * GOptionContext parses; this file turns the raw values into a WsTestConfig
+ * or server settings and rejects what makes no sense with one line that
+ * names the flag.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <gio/gio.h>
+#include <math.h>
+#include <string.h>
+
+#include "ws-cli-options.h"
+#include "ws-server.h"
+#include "ws-units.h"
+
+#define MAX_TIME_S (WS_MAX_DURATION_MS / 1000)
+#define MAX_CLIENTS_LIMIT 4096
+
+typedef struct {
+  gboolean client;
+  gboolean server;
+  gboolean version;
+  gboolean json;
+  gboolean verbose;
+  gboolean reverse;
+  gboolean bidir;
+  char *test;
+  char *target;
+  char *length;
+  char *bind;
+  gint time;
+  gint port;
+  gint streams;
+  gint max_clients;
+  gint idle_timeout;
+  gdouble interval;
+} Raw;
+
+#define UNSET G_MININT
+
+static void
+raw_clear (Raw *raw)
+{
+  g_free (raw->test);
+  g_free (raw->target);
+  g_free (raw->length);
+  g_free (raw->bind);
+}
+
+static GOptionContext *
+build_context (Raw *raw)
+{
+  const GOptionEntry entries[] = {
+    { "client", 'c', 0, G_OPTION_ARG_NONE, &raw->client,
+      N_("Run a test against a server (exclusive with --server)"), NULL },
+    { "server", 's', 0, G_OPTION_ARG_NONE, &raw->server,
+      N_("Serve tests for clients, headless (exclusive with --client)"), NULL },
+    { "version", 'v', 0, G_OPTION_ARG_NONE, &raw->version,
+      N_("Print the version and exit"), NULL },
+    { "test", 0, 0, G_OPTION_ARG_STRING, &raw->test,
+      N_("Test mode: TCP_STREAM (default), TCP_RR, UDP_STREAM, UDP_RR"), N_("TEST") },
+    { "target", 't', 0, G_OPTION_ARG_STRING, &raw->target,
+      N_("Server to test against, name or address (default: localhost)"), N_("HOST") },
+    { "time", 0, 0, G_OPTION_ARG_INT, &raw->time,
+      N_("Test duration in seconds (default: 30)"), N_("SECONDS") },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &raw->port,
+      N_("TCP port to connect to or listen on (default: 5201)"), N_("PORT") },
+    { "streams", 'P', 0, G_OPTION_ARG_INT, &raw->streams,
+      N_("Parallel data streams, 1–128 (default: 1)"), N_("N") },
+    { "reverse", 'R', 0, G_OPTION_ARG_NONE, &raw->reverse,
+      N_("Download: the server sends, the client receives"), NULL },
+    { "bidir", 0, 0, G_OPTION_ARG_NONE, &raw->bidir,
+      N_("Upload and download at the same time"), NULL },
+    { "length", 'l', 0, G_OPTION_ARG_STRING, &raw->length,
+      N_("Bytes per write, with K/M suffixes (default: 128K)"), N_("BYTES") },
+    { "interval", 'i', 0, G_OPTION_ARG_DOUBLE, &raw->interval,
+      N_("Seconds between interval reports, 0.1–3600 (default: 1)"), N_("SECONDS") },
+    { "json", 'J', 0, G_OPTION_ARG_NONE, &raw->json,
+      N_("Print the result as JSON when the test ends"), NULL },
+    { "bind", 'B', 0, G_OPTION_ARG_STRING, &raw->bind,
+      N_("Server: listen on this address only (default: all IPv4 and IPv6)"), N_("ADDR") },
+    { "max-clients", 0, 0, G_OPTION_ARG_INT, &raw->max_clients,
+      N_("Server: tests run at the same time (default: 32)"), N_("N") },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &raw->idle_timeout,
+      N_("Server: drop a client silent this long (default: 45)"), N_("SECONDS") },
+    { "verbose", 'V', 0, G_OPTION_ARG_NONE, &raw->verbose,
+      N_("Server: log every session to standard error"), NULL },
+    { NULL }
+  };
+  GOptionContext *context = g_option_context_new (NULL);
+
+  g_option_context_set_summary (context,
+    _("Measure network throughput between two machines.\n"
+      "\n"
+      "With no options, opens the desktop app. On the other machine run\n"
+      "“wirespeed --server”; then test against it with “wirespeed --client”."));
+  g_option_context_set_description (context,
+    _("Examples:\n"
+      "  wirespeed --server\n"
+      "  wirespeed --client --target server.example --time 10\n"
+      "  wirespeed --client --target 192.0.2.7 --reverse --streams 4\n"
+      "  wirespeed --client --target ::1 --bidir --json > result.json\n"
+      "\n"
+      "Exit status: 0 success, 1 the test failed, 2 invalid command line."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  return context;
+}
+
+char *
+ws_cli_options_help (void)
+{
+  Raw raw = { 0 };
+  g_autoptr(GOptionContext) context = build_context (&raw);
+
+  return g_option_context_get_help (context, TRUE, NULL);
+}
+
+static gboolean
+usage (GError     **error,
+       const char  *format,
+       ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+usage (GError     **error,
+       const char  *format,
+       ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  *error = g_error_new_valist (G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, format, args);
+  va_end (args);
+  return FALSE;
+}
+
+static gboolean
+check_range (const char  *flag,
+             gint         value,
+             gint         min,
+             gint         max,
+             GError     **error)
+{
+  if (value == UNSET || (value >= min && value <= max))
+    return TRUE;
+  return usage (error, _("%s must be between %d and %d, not %d"), flag, min, max, value);
+}
+
+static gboolean
+pick_mode (WsCliOptions  *options,
+           const Raw     *raw,
+           GError       **error)
+{
+  if (raw->client && raw->server)
+    return usage (error, _("--client and --server are mutually exclusive"));
+  if (raw->version)
+    options->mode = WS_CLI_MODE_VERSION;
+  else if (raw->client)
+    options->mode = WS_CLI_MODE_CLIENT;
+  else if (raw->server)
+    options->mode = WS_CLI_MODE_SERVER;
+  else
+    return usage (error, _("Choose --client or --server (or run without options for the desktop app)"));
+
+  if (raw->target != NULL && options->mode != WS_CLI_MODE_CLIENT)
+    return usage (error, _("--target is only valid with --client"));
+  if (raw->reverse && raw->bidir)
+    return usage (error, _("--reverse and --bidir are mutually exclusive"));
+  return TRUE;
+}
+
+static gboolean
+fill_client (WsCliOptions  *options,
+             const Raw     *raw,
+             GError       **error)
+{
+  WsTestConfig *t = &options->test;
+  guint64 length;
+
+  if (raw->test != NULL && !ws_test_mode_from_string (raw->test, &t->mode))
+    return usage (error, _("--test must be TCP_STREAM, TCP_RR, UDP_STREAM or UDP_RR, not “%s”"),
+                  raw->test);
+  if (raw->target != NULL)
+    {
+      if (*raw->target == '\0')
+        return usage (error, _("--target must not be empty"));
+      g_free (t->target);
+      t->target = g_strdup (raw->target);
+    }
+  if (!check_range ("--time", raw->time, 1, MAX_TIME_S, error)
+      || !check_range ("--streams", raw->streams, 1, WS_MAX_STREAMS, error))
+    return FALSE;
+  if (raw->time != UNSET)
+    t->duration_s = raw->time;
+  if (raw->streams != UNSET)
+    t->streams = raw->streams;
+  if (raw->length != NULL)
+    {
+      if (!ws_parse_size (raw->length, &length) || length > WS_MAX_LENGTH)
+        return usage (error, _("--length must be a size between 1 and 16M bytes, not “%s”"),
+                      raw->length);
+      t->length = length;
+    }
+  if (!isnan (raw->interval))
+    {
+      if (!(raw->interval >= 0.1 && raw->interval <= 3600))
+        return usage (error, _("--interval must be between 0.1 and 3600 seconds"));
+      t->interval_ms = (guint) (raw->interval * 1000 + 0.5);
+    }
+  t->direction = raw->bidir ? WS_DIRECTION_BIDIR
+                 : raw->reverse ? WS_DIRECTION_DOWNLOAD : WS_DIRECTION_UPLOAD;
+  return TRUE;
+}
+
+static gboolean
+fill_server (WsCliOptions  *options,
+             const Raw     *raw,
+             GError       **error)
+{
+  if (!check_range ("--max-clients", raw->max_clients, 1, MAX_CLIENTS_LIMIT, error)
+      || !check_range ("--idle-timeout", raw->idle_timeout, 1, 86400, error))
+    return FALSE;
+  if (raw->max_clients != UNSET)
+    options->max_clients = raw->max_clients;
+  if (raw->idle_timeout != UNSET)
+    options->idle_timeout_s = raw->idle_timeout;
+  if (raw->bind != NULL)
+    {
+      g_autoptr(GInetAddress) address = g_inet_address_new_from_string (raw->bind);
+
+      if (address == NULL)
+        return usage (error, _("--bind must be an IPv4 or IPv6 address, not “%s”"), raw->bind);
+      options->bind_address = g_strdup (raw->bind);
+    }
+  return TRUE;
+}
+
+static void
+options_init (WsCliOptions *options,
+              Raw          *raw)
+{
+  memset (options, 0, sizeof *options);
+  ws_test_config_init (&options->test);
+  options->port = WS_DEFAULT_PORT;
+  options->max_clients = WS_DEFAULT_MAX_CLIENTS;
+  options->idle_timeout_s = WS_DEFAULT_IDLE_TIMEOUT_S;
+
+  memset (raw, 0, sizeof *raw);
+  raw->time = raw->port = raw->streams = raw->max_clients = raw->idle_timeout = UNSET;
+  raw->interval = NAN;
+}
+
+gboolean
+ws_cli_options_parse (WsCliOptions  *options,
+                      int            argc,
+                      char         **argv,
+                      GError       **error)
+{
+  g_auto(GStrv) args = g_strdupv (argv);
+  g_autoptr(GOptionContext) context = NULL;
+  Raw raw;
+  gboolean ok;
+
+  options_init (options, &raw);
+  context = build_context (&raw);
+  g_option_context_set_help_enabled (context, TRUE);
+
+  ok = g_option_context_parse_strv (context, &args, error);
+  if (ok && g_strv_length (args) > 1)
+    ok = usage (error, _("Unexpected argument “%s”"), args[1]);
+  ok = ok && pick_mode (options, &raw, error)
+       && check_range ("--port", raw.port, options->mode == WS_CLI_MODE_SERVER ? 0 : 1, 65535, error)
+       && fill_client (options, &raw, error)
+       && fill_server (options, &raw, error);
+  if (ok && raw.port != UNSET)
+    options->port = options->test.port = raw.port;
+  options->json = raw.json;
+  options->verbose = raw.verbose;
+  raw_clear (&raw);
+  return ok;
+}
+
+void
+ws_cli_options_clear (WsCliOptions *options)
+{
+  ws_test_config_clear (&options->test);
+  g_clear_pointer (&options->bind_address, g_free);
+}

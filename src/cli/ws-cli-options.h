@@ -1,0 +1,45 @@
+/* ws-cli-options.h — the command line, parsed and validated
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "ws-client.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  WS_CLI_MODE_NONE,
+  WS_CLI_MODE_CLIENT,
+  WS_CLI_MODE_SERVER,
+  WS_CLI_MODE_VERSION,
+} WsCliMode;
+
+typedef struct {
+  WsCliMode mode;
+  gboolean json;
+  gboolean verbose;
+
+  /* Client */
+  WsTestConfig test;
+
+  /* Server */
+  guint16 port;
+  char *bind_address;
+  guint max_clients;
+  guint idle_timeout_s;
+} WsCliOptions;
+
+/* Exit status for bad command lines, as argparse and most tools use. */
+#define WS_CLI_EXIT_USAGE 2
+
+gboolean ws_cli_options_parse (WsCliOptions   *options,
+                               int             argc,
+                               char          **argv,
+                               GError        **error);
+void     ws_cli_options_clear (WsCliOptions   *options);
+char    *ws_cli_options_help  (void);
+
+G_END_DECLS

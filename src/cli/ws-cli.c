@@ -1,0 +1,219 @@
+/* ws-cli.c — the headless faces: --client and --server
+ *
+ * Never touches GTK: `wirespeed --server` runs on machines with no display.
+ * The first SIGINT/SIGTERM stops a test gracefully (the result of what was
+ * measured is printed); a second one ends the client at once.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ws-cli.h"
+#include "ws-cli-options.h"
+#include "ws-client.h"
+#include "ws-server.h"
+#include "ws-text-printer.h"
+
+typedef struct {
+  const WsCliOptions *options;
+  GMainLoop *loop;
+  GCancellable *cancellable;
+  WsResult *result;
+  GError *error;
+  guint samples_printed;
+  gboolean signalled;
+} ClientRun;
+
+static void
+on_sample (WsClient       *client,
+           const WsSample *sample,
+           ClientRun      *run)
+{
+  if (run->options->json || sample->index < run->samples_printed)
+    return;
+  ws_text_print_sample (stdout, &run->options->test, sample);
+  run->samples_printed = sample->index + 1;
+}
+
+static void
+on_run_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  ClientRun *run = user_data;
+
+  run->result = ws_client_run_finish (WS_CLIENT (source), result, &run->error);
+  g_main_loop_quit (run->loop);
+}
+
+static gboolean
+on_client_signal (gpointer user_data)
+{
+  ClientRun *run = user_data;
+
+  if (run->signalled)
+    {
+      /* Second Ctrl-C: the user does not want to wait for the drain. */
+      fprintf (stderr, "\n%s\n", _("Exiting Client"));
+      exit (0);
+    }
+  run->signalled = TRUE;
+  g_cancellable_cancel (run->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+print_result (ClientRun *run)
+{
+  WsResult *r = run->result;
+
+  if (run->options->json)
+    {
+      g_autofree char *json = ws_result_to_json_string (r);
+      printf ("%s\n", json);
+      return;
+    }
+  /* Samples still queued for the main loop when the test ended. */
+  for (guint i = run->samples_printed; i < r->samples->len; i++)
+    ws_text_print_sample (stdout, &run->options->test,
+                          &g_array_index (r->samples, WsSample, i));
+  ws_text_print_summary (stdout, r);
+}
+
+static int
+run_client (const WsCliOptions *options)
+{
+  g_autoptr(WsClient) client = ws_client_new ();
+  ClientRun run = { options };
+  guint sigint_id, sigterm_id;
+  int status = 0;
+
+  run.loop = g_main_loop_new (NULL, FALSE);
+  run.cancellable = g_cancellable_new ();
+  sigint_id = g_unix_signal_add (SIGINT, on_client_signal, &run);
+  sigterm_id = g_unix_signal_add (SIGTERM, on_client_signal, &run);
+  g_signal_connect (client, "sample", G_CALLBACK (on_sample), &run);
+
+  if (!options->json)
+    ws_text_print_header (stdout, &options->test);
+  ws_client_run_async (client, &options->test, run.cancellable, on_run_done, &run);
+  g_main_loop_run (run.loop);
+
+  if (run.result != NULL)
+    print_result (&run);
+  else if (!g_error_matches (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      fprintf (stderr, "wirespeed: %s\n", run.error->message);
+      status = 1;
+    }
+  if (run.signalled)
+    fprintf (options->json ? stderr : stdout, "%s\n", _("Exiting Client"));
+
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+  g_clear_pointer (&run.result, ws_result_unref);
+  g_clear_error (&run.error);
+  g_object_unref (run.cancellable);
+  g_main_loop_unref (run.loop);
+  return status;
+}
+
+static void
+log_session (const char     *domain,
+             GLogLevelFlags  level,
+             const char     *message,
+             gpointer        user_data)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%F %T");
+
+  fprintf (stderr, "%s %s\n", stamp, message);
+}
+
+static gboolean
+on_server_signal (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static int
+run_server (const WsCliOptions *options)
+{
+  g_autoptr(WsServer) server = ws_server_new ();
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *where = NULL;
+
+  if (options->verbose)
+    g_log_set_handler (G_LOG_DOMAIN, G_LOG_LEVEL_INFO | G_LOG_LEVEL_MESSAGE, log_session, NULL);
+
+  ws_server_set_port (server, options->port);
+  ws_server_set_bind_address (server, options->bind_address);
+  ws_server_set_max_clients (server, options->max_clients);
+  ws_server_set_idle_timeout (server, options->idle_timeout_s);
+  if (!ws_server_start (server, &error))
+    {
+      fprintf (stderr, "wirespeed: cannot listen on port %u: %s\n", options->port, error->message);
+      return 1;
+    }
+
+  where = ws_server_describe_address (server);
+  printf (_("Wirespeed %s server listening on %s\n"), PACKAGE_VERSION, where);
+  fflush (stdout);
+
+  g_unix_signal_add (SIGINT, on_server_signal, loop);
+  g_unix_signal_add (SIGTERM, on_server_signal, loop);
+  g_main_loop_run (loop);
+
+  ws_server_stop (server);
+  printf ("%s\n", _("Exiting Server"));
+  return 0;
+}
+
+int
+ws_cli_main (int    argc,
+             char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  WsCliOptions options;
+  int status;
+
+  if (!ws_cli_options_parse (&options, argc, argv, &error))
+    {
+      fprintf (stderr, "wirespeed: %s\n", error->message);
+      fprintf (stderr, "%s\n", _("Try “wirespeed --help” for more information."));
+      ws_cli_options_clear (&options);
+      return WS_CLI_EXIT_USAGE;
+    }
+
+  switch (options.mode)
+    {
+    case WS_CLI_MODE_VERSION:
+      printf ("wirespeed %s\n", PACKAGE_VERSION);
+      status = 0;
+      break;
+    case WS_CLI_MODE_SERVER:
+      status = run_server (&options);
+      break;
+    case WS_CLI_MODE_CLIENT:
+      if (options.test.mode != WS_TEST_TCP_STREAM)
+        {
+          fprintf (stderr, _("wirespeed: %s is not implemented yet in %s; TCP_STREAM is\n"),
+                   ws_test_mode_to_string (options.test.mode), PACKAGE_VERSION);
+          status = 1;
+          break;
+        }
+      status = run_client (&options);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  ws_cli_options_clear (&options);
+  return status;
+}

@@ -1,0 +1,269 @@
+/* ws-legacy-session.c — a version 1 (seed protocol) test, server side
+ *
+ * Version 1 has no cookie, so its data cannot share the control port with
+ * other sessions: each v1 session opens an ephemeral port, a UDP socket and a
+ * TCP listener with the same number, counts the datagrams that arrive and
+ * throws TCP data away. A data thread does the counting while this thread
+ * waits for TEST_DONE.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ws-io.h"
+#include "ws-legacy-session.h"
+#include "ws-protocol.h"
+#include "ws-time.h"
+
+#define MAX_TCP_PEERS 8
+#define BIND_ATTEMPTS 16
+
+typedef struct {
+  int udp_fd;
+  int listen_fd;
+  int peers[MAX_TCP_PEERS];
+  guint n_peers;
+  _Atomic guint64 udp_packets;
+  _Atomic gint64 last_activity_ns;
+  atomic_bool stop;
+} DataPort;
+
+static int
+bind_socket (int family, int type, guint16 port)
+{
+  struct sockaddr_storage ss = { 0 };
+  socklen_t len;
+  int fd = socket (family, type | SOCK_CLOEXEC, 0);
+  int one = 1;
+
+  if (fd < 0)
+    return -1;
+  if (family == AF_INET6)
+    {
+      struct sockaddr_in6 *a = (struct sockaddr_in6 *) &ss;
+      int zero = 0;
+
+      setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+      a->sin6_family = AF_INET6;
+      a->sin6_addr = in6addr_any;
+      a->sin6_port = htons (port);
+      len = sizeof *a;
+    }
+  else
+    {
+      struct sockaddr_in *a = (struct sockaddr_in *) &ss;
+
+      a->sin_family = AF_INET;
+      a->sin_addr.s_addr = htonl (INADDR_ANY);
+      a->sin_port = htons (port);
+      len = sizeof *a;
+    }
+  if (type == SOCK_STREAM)
+    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind (fd, (struct sockaddr *) &ss, len) < 0
+      || (type == SOCK_STREAM && listen (fd, MAX_TCP_PEERS) < 0))
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+static guint16
+local_port (int fd)
+{
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+
+  if (getsockname (fd, (struct sockaddr *) &ss, &len) < 0)
+    return 0;
+  if (ss.ss_family == AF_INET6)
+    return ntohs (((struct sockaddr_in6 *) &ss)->sin6_port);
+  return ntohs (((struct sockaddr_in *) &ss)->sin_port);
+}
+
+/* UDP and TCP port numbers are separate spaces, so the UDP port the kernel
+ * picks may be taken for TCP; try a few. */
+static gboolean
+data_port_open (DataPort *dp, int family, GError **error)
+{
+  dp->udp_fd = dp->listen_fd = -1;
+  for (guint i = 0; i < BIND_ATTEMPTS; i++)
+    {
+      dp->udp_fd = bind_socket (family, SOCK_DGRAM, 0);
+      if (dp->udp_fd < 0)
+        break;
+      dp->listen_fd = bind_socket (family, SOCK_STREAM, local_port (dp->udp_fd));
+      if (dp->listen_fd >= 0)
+        return TRUE;
+      close (dp->udp_fd);
+      dp->udp_fd = -1;
+    }
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+               "Cannot open a data port: %s", g_strerror (errno));
+  return FALSE;
+}
+
+static void
+data_port_close (DataPort *dp)
+{
+  for (guint i = 0; i < dp->n_peers; i++)
+    close (dp->peers[i]);
+  if (dp->udp_fd >= 0)
+    close (dp->udp_fd);
+  if (dp->listen_fd >= 0)
+    close (dp->listen_fd);
+}
+
+static void
+data_port_service (DataPort *dp, struct pollfd *fds, guint n)
+{
+  char buf[65536];
+
+  if (fds[0].revents & POLLIN)
+    while (recv (dp->udp_fd, buf, sizeof buf, MSG_DONTWAIT) >= 0)
+      atomic_fetch_add (&dp->udp_packets, 1);
+  if ((fds[1].revents & POLLIN) && dp->n_peers < MAX_TCP_PEERS)
+    {
+      int fd = accept4 (dp->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd >= 0)
+        dp->peers[dp->n_peers++] = fd;
+    }
+  for (guint i = 2; i < n; i++)
+    if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
+      {
+        ssize_t r = recv (fds[i].fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (r == 0 || (r < 0 && errno != EAGAIN))
+          {
+            /* Closed: swap the last peer into this slot. */
+            guint slot = i - 2;
+            close (dp->peers[slot]);
+            dp->peers[slot] = dp->peers[--dp->n_peers];
+          }
+      }
+  atomic_store (&dp->last_activity_ns, ws_now_ns ());
+}
+
+static gpointer
+data_thread (gpointer data)
+{
+  DataPort *dp = data;
+
+  while (!atomic_load (&dp->stop))
+    {
+      struct pollfd fds[2 + MAX_TCP_PEERS];
+      guint n = 0;
+
+      fds[n++] = (struct pollfd) { dp->udp_fd, POLLIN, 0 };
+      fds[n++] = (struct pollfd) { dp->listen_fd, POLLIN, 0 };
+      for (guint i = 0; i < dp->n_peers; i++)
+        fds[n++] = (struct pollfd) { dp->peers[i], POLLIN, 0 };
+      if (poll (fds, n, 200) > 0)
+        data_port_service (dp, fds, n);
+    }
+  return NULL;
+}
+
+/* Waits for TEST_DONE. Data arriving on the data port counts as activity:
+ * a long test is not idle just because its control connection is quiet. */
+static gboolean
+wait_for_done (GSocket       *control,
+               DataPort      *dp,
+               gint64         idle_ns,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  for (;;)
+    {
+      gint64 deadline = atomic_load (&dp->last_activity_ns) + idle_ns;
+      g_autoptr(GError) local_error = NULL;
+      WsMessage msg;
+
+      if (ws_io_wait_readable (control, deadline, cancellable, &local_error))
+        {
+          if (!ws_io_read_message (control, &msg, ws_now_ns () + idle_ns, cancellable, error))
+            return FALSE;
+          if (msg.version == WS_PROTOCOL_V1 && msg.type == WS_V1_TEST_DONE)
+            return TRUE;
+          g_set_error_literal (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_BAD_MESSAGE,
+                               "Expected TEST_DONE");
+          ws_io_send_error (control, WS_PROTOCOL_ERROR_BAD_MESSAGE, 0, "Expected TEST_DONE");
+          return FALSE;
+        }
+      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (ws_now_ns () - atomic_load (&dp->last_activity_ns) >= idle_ns)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                       "No control message or data for %" G_GINT64_FORMAT " s",
+                       idle_ns / WS_NSEC_PER_SEC);
+          return FALSE;
+        }
+    }
+}
+
+static gboolean
+send_v1 (GSocket *control, WsMessage *msg, GCancellable *cancellable, GError **error)
+{
+  return ws_io_send_message (control, msg, ws_now_ns () + 10 * WS_NSEC_PER_SEC,
+                             cancellable, error);
+}
+
+gboolean
+ws_legacy_session_run (GSocket       *control,
+                       guint8         test_type,
+                       guint          idle_timeout_s,
+                       GCancellable  *cancellable,
+                       guint64       *udp_packets,
+                       GError       **error)
+{
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (control, NULL);
+  int family = local ? g_socket_address_get_family (local) : AF_INET6;
+  DataPort dp = { 0 };
+  GThread *thread;
+  WsMessage msg;
+  gboolean ok;
+
+  if (!data_port_open (&dp, family, error))
+    return FALSE;
+  atomic_store (&dp.last_activity_ns, ws_now_ns ());
+  thread = g_thread_try_new ("ws-v1-data", data_thread, &dp, error);
+  if (thread == NULL)
+    {
+      data_port_close (&dp);
+      return FALSE;
+    }
+
+  ws_message_init (&msg, WS_PROTOCOL_V1, WS_V1_TEST_REPLY);
+  msg.u.v1_reply.port = local_port (dp.udp_fd);
+  ok = send_v1 (control, &msg, cancellable, error)
+       && wait_for_done (control, &dp, idle_timeout_s * WS_NSEC_PER_SEC, cancellable, error);
+
+  atomic_store (&dp.stop, TRUE);
+  g_thread_join (thread);
+  if (ok)
+    {
+      /* Datagrams that arrived after the thread's last poll still count. */
+      char buf[65536];
+      while (recv (dp.udp_fd, buf, sizeof buf, MSG_DONTWAIT) >= 0)
+        atomic_fetch_add (&dp.udp_packets, 1);
+
+      *udp_packets = atomic_load (&dp.udp_packets);
+      ws_message_init (&msg, WS_PROTOCOL_V1, WS_V1_TEST_RESULTS);
+      msg.u.v1_results.udp_packets = *udp_packets;
+      ok = send_v1 (control, &msg, cancellable, error);
+    }
+  data_port_close (&dp);
+  (void) test_type;
+  return ok;
+}

@@ -1,0 +1,247 @@
+/* ws-protocol.h — the Wirespeed wire codec (docs/PROTOCOL.md)
+ *
+ * Pure functions between byte buffers and structs: no I/O, no allocation,
+ * no global state, so the parser can be fuzzed and unit-tested byte by byte.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define WS_PROTOCOL_V1 1
+#define WS_PROTOCOL_V2 2
+#define WS_PROTOCOL_MAX_VERSION WS_PROTOCOL_V2
+
+#define WS_V2_HEADER_SIZE 4
+/* The largest v2 payload any known message has; anything above is refused
+ * before a single payload byte is read. */
+#define WS_V2_MAX_PAYLOAD 255
+#define WS_MESSAGE_MAX_SIZE (WS_V2_HEADER_SIZE + WS_V2_MAX_PAYLOAD)
+
+#define WS_COOKIE_SIZE 16
+#define WS_NONCE_SIZE 32
+#define WS_ERROR_TEXT_SIZE 124
+#define WS_HELLO_MAGIC 0x57535032u /* "WSP2" */
+
+/* Limits that every implementation enforces on TEST_REQUEST. */
+#define WS_MAX_STREAMS 128
+#define WS_MIN_DURATION_MS 100
+#define WS_MAX_DURATION_MS (24u * 3600u * 1000u)
+#define WS_MIN_INTERVAL_MS 100
+#define WS_MAX_INTERVAL_MS (3600u * 1000u)
+#define WS_MAX_LENGTH (16u * 1024u * 1024u)
+#define WS_MAX_RR_SIZE 65507u
+
+typedef enum {
+  WS_TEST_TCP_STREAM = 1,
+  WS_TEST_TCP_RR = 2,
+  WS_TEST_UDP_STREAM = 3,
+  WS_TEST_UDP_RR = 4,
+} WsTestMode;
+
+typedef enum {
+  WS_DIRECTION_UPLOAD = 0,   /* client sends */
+  WS_DIRECTION_DOWNLOAD = 1, /* server sends */
+  WS_DIRECTION_BIDIR = 2,
+} WsDirection;
+
+/* Who writes on a data stream. */
+typedef enum {
+  WS_ROLE_CLIENT_SENDS = 0,
+  WS_ROLE_SERVER_SENDS = 1,
+} WsStreamRole;
+
+typedef enum {
+  /* version 1 (the seed protocol) */
+  WS_V1_TEST_REQUEST = 0x01,
+  WS_V1_TEST_REPLY = 0x02,
+  WS_V1_TEST_DONE = 0x03,
+  WS_V1_TEST_RESULTS = 0x04,
+} WsV1Type;
+
+typedef enum {
+  WS_MSG_HELLO = 0x01,
+  WS_MSG_HELLO_REPLY = 0x02,
+  WS_MSG_TEST_REQUEST = 0x03,
+  WS_MSG_TEST_ACCEPT = 0x04,
+  WS_MSG_STREAM_HELLO = 0x05,
+  WS_MSG_TEST_START = 0x06,
+  WS_MSG_TEST_DONE = 0x07,
+  WS_MSG_INTERVAL = 0x08,
+  WS_MSG_STREAM_RESULT = 0x09,
+  WS_MSG_RESULTS_END = 0x0a,
+  WS_MSG_KEEPALIVE = 0x0b,
+  WS_MSG_ERROR = 0x7f,
+} WsMessageType;
+
+/* Error codes: carried in ERROR messages and used as GError codes in
+ * WS_PROTOCOL_ERROR, so a local parse failure and a peer's complaint read
+ * the same. */
+typedef enum {
+  WS_PROTOCOL_ERROR_NONE = 0,
+  WS_PROTOCOL_ERROR_UNSUPPORTED_VERSION = 1,
+  WS_PROTOCOL_ERROR_BAD_MESSAGE = 2,
+  WS_PROTOCOL_ERROR_UNKNOWN_TYPE = 3,
+  WS_PROTOCOL_ERROR_INVALID_VALUE = 4,
+  WS_PROTOCOL_ERROR_BUSY = 5,
+  WS_PROTOCOL_ERROR_UNSUPPORTED_MODE = 6,
+  WS_PROTOCOL_ERROR_TIMEOUT = 7,
+  WS_PROTOCOL_ERROR_UNKNOWN_SESSION = 8,
+  WS_PROTOCOL_ERROR_INTERNAL = 9,
+  WS_PROTOCOL_ERROR_ACCESS_DENIED = 10,
+  WS_PROTOCOL_ERROR_AUTH_FAILED = 11,
+  WS_PROTOCOL_ERROR_ABORTED = 12,
+  /* Local only, never on the wire: the buffer ends before the message. */
+  WS_PROTOCOL_ERROR_TRUNCATED = 1000,
+} WsProtocolError;
+
+#define WS_PROTOCOL_ERROR (ws_protocol_error_quark ())
+GQuark ws_protocol_error_quark (void);
+
+typedef struct {
+  guint8 max_version;
+  guint32 capabilities;
+} WsHello;
+
+typedef struct {
+  guint8 version;
+  guint32 capabilities;
+  guint32 flags;
+  guint8 nonce[WS_NONCE_SIZE];
+} WsHelloReply;
+
+typedef struct {
+  guint8 mode;      /* WsTestMode */
+  guint8 direction; /* WsDirection */
+  guint16 streams;
+  guint32 duration_ms;
+  guint32 interval_ms;
+  guint32 length;
+  guint64 bitrate;
+  guint32 rr_request_size;
+  guint32 rr_response_size;
+  guint32 flags;
+} WsTestRequest;
+
+typedef struct {
+  guint8 cookie[WS_COOKIE_SIZE];
+  guint16 streams;
+  guint16 data_port;
+  guint32 duration_ms;
+  guint32 length;
+} WsTestAccept;
+
+typedef struct {
+  guint8 cookie[WS_COOKIE_SIZE];
+  guint16 stream_id;
+  guint8 role; /* WsStreamRole */
+} WsStreamHello;
+
+typedef struct {
+  guint64 elapsed_ns;
+} WsTestDone;
+
+/* The server's view of one stream over one interval. */
+typedef struct {
+  guint16 stream_id;
+  guint8 role;
+  guint8 flags;
+  guint32 index;
+  guint64 start_ns;
+  guint64 end_ns;
+  guint64 bytes_sent;
+  guint64 bytes_received;
+  guint64 packets_received;
+  guint32 retransmits;
+  guint32 snd_cwnd;
+  guint32 rtt_us;
+} WsInterval;
+
+#define WS_INTERVAL_FLAG_FINAL 0x01
+
+typedef struct {
+  guint16 stream_id;
+  guint8 role;
+  guint64 duration_ns;
+  guint64 bytes_sent;
+  guint64 bytes_received;
+  guint64 packets_received;
+  guint32 retransmits;
+} WsStreamResult;
+
+typedef struct {
+  guint16 streams;
+  guint32 intervals;
+} WsResultsEnd;
+
+typedef struct {
+  guint16 code;  /* WsProtocolError */
+  guint16 value; /* code-specific, e.g. the highest version spoken */
+  char text[WS_ERROR_TEXT_SIZE + 1]; /* always NUL-terminated */
+} WsErrorMessage;
+
+typedef struct {
+  guint8 test_type;
+} WsV1Request;
+
+typedef struct {
+  guint16 port;
+} WsV1Reply;
+
+typedef struct {
+  guint64 udp_packets;
+} WsV1Results;
+
+typedef struct {
+  guint8 version;
+  guint8 type;
+  union {
+    WsHello hello;
+    WsHelloReply hello_reply;
+    WsTestRequest request;
+    WsTestAccept accept;
+    WsStreamHello stream_hello;
+    WsTestDone done;
+    WsInterval interval;
+    WsStreamResult stream_result;
+    WsResultsEnd results_end;
+    WsErrorMessage error;
+    WsV1Request v1_request;
+    WsV1Reply v1_reply;
+    WsV1Results v1_results;
+  } u;
+} WsMessage;
+
+gssize   ws_message_frame_size   (const guint8    *buf,
+                                  gsize            len,
+                                  GError         **error);
+gboolean ws_message_decode       (const guint8    *buf,
+                                  gsize            len,
+                                  WsMessage       *msg,
+                                  gsize           *consumed,
+                                  GError         **error);
+gsize    ws_message_encode       (const WsMessage *msg,
+                                  guint8          *buf,
+                                  gsize            size);
+gboolean ws_test_request_validate (const WsTestRequest *request,
+                                   GError             **error);
+
+void     ws_message_init         (WsMessage       *msg,
+                                  guint8           version,
+                                  guint8           type);
+void     ws_message_init_error   (WsMessage       *msg,
+                                  WsProtocolError  code,
+                                  guint16          value,
+                                  const char      *text);
+
+const char *ws_test_mode_to_string     (WsTestMode   mode);
+gboolean    ws_test_mode_from_string   (const char  *str,
+                                        WsTestMode  *mode);
+const char *ws_direction_to_string     (WsDirection  direction);
+const char *ws_message_type_to_string  (guint8       version,
+                                        guint8       type);
+
+G_END_DECLS

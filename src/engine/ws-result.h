@@ -1,0 +1,87 @@
+/* ws-result.h — the one results model: samples, summary, JSON
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "ws-protocol.h"
+
+G_BEGIN_DECLS
+
+/* One direction of traffic over some span of time. Bytes at the receiver are
+ * the truth; the sender's count and TCP state are reported beside them. */
+typedef struct {
+  gboolean measured;       /* FALSE: this direction was not tested */
+  guint64 sender_bytes;
+  guint64 receiver_bytes;
+  guint32 retransmits;     /* sender's TCP retransmits in the span */
+  guint64 snd_cwnd;        /* bytes, summed over streams, at the span's end */
+  guint32 rtt_us;          /* sender's smoothed RTT, mean over streams */
+} WsFlowStats;
+
+/* One reporting interval: the live unit the GUI graphs and the CLI prints. */
+typedef struct {
+  guint index;
+  gdouble start_s;
+  gdouble end_s;
+  WsFlowStats upload;
+  WsFlowStats download;
+} WsSample;
+
+typedef struct {
+  guint id;
+  WsDirection direction; /* upload or download */
+  gdouble duration_s;
+  WsFlowStats flow;
+} WsStreamSummary;
+
+#define WS_TYPE_RESULT (ws_result_get_type ())
+GType ws_result_get_type (void) G_GNUC_CONST;
+
+/* A refcounted record; the engine fills it, faces only read it. */
+typedef struct {
+  /* What was asked for */
+  char *target;
+  guint16 port;
+  char *remote_address;
+  WsTestMode mode;
+  WsDirection direction;
+  guint streams;
+  guint duration_s;
+  gdouble interval_s;
+  guint32 length;
+  GDateTime *start_time;
+  guint protocol_version;
+
+  /* What was measured */
+  gdouble elapsed_s;         /* START to DONE as the client saw it */
+  gboolean interrupted;      /* stopped before the full duration */
+  GArray *samples;           /* WsSample */
+  GArray *stream_summaries;  /* WsStreamSummary */
+  WsFlowStats upload;
+  WsFlowStats download;
+
+  /*< private >*/
+  gint ref_count;
+} WsResult;
+
+WsResult  *ws_result_new                (void);
+WsResult  *ws_result_ref                (WsResult       *result);
+void       ws_result_unref              (WsResult       *result);
+void       ws_result_add_sample         (WsResult       *result,
+                                         const WsSample *sample);
+JsonNode  *ws_result_to_json            (WsResult       *result);
+char      *ws_result_to_json_string     (WsResult       *result);
+
+gdouble    ws_flow_stats_bps            (const WsFlowStats *flow,
+                                         gdouble            seconds);
+gdouble    ws_flow_stats_sender_bps     (const WsFlowStats *flow,
+                                         gdouble            seconds);
+void       ws_flow_stats_add            (WsFlowStats       *sum,
+                                         const WsFlowStats *part);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WsResult, ws_result_unref)
+
+G_END_DECLS

@@ -1,0 +1,541 @@
+/* ws-server.c — the Wirespeed server: accept, dispatch, sessions
+ *
+ * One accept thread; one thread per connection until it knows what the
+ * connection is (a v1 test, a v2 control connection, or a v2 data connection
+ * that it hands to its session by cookie). Connections that have not yet said
+ * who they are are capped, every read has the idle timeout as its deadline,
+ * and a session that fails takes only itself down.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+
+#include "ws-io.h"
+#include "ws-legacy-session.h"
+#include "ws-protocol.h"
+#include "ws-server.h"
+#include "ws-session.h"
+#include "ws-time.h"
+
+/* Connections that have not yet been identified; beyond this, new ones are
+ * closed at once so a flood of silent sockets cannot exhaust threads. */
+#define MAX_PENDING_CONNECTIONS 256
+
+struct _WsServer {
+  GObject parent_instance;
+
+  guint16 port;
+  char *bind_address;
+  guint max_clients;
+  guint idle_timeout_s;
+
+  GSocket *listener;
+  GThread *accept_thread;
+  GCancellable *cancellable;
+
+  GMutex lock;
+  GCond cond;
+  GPtrArray *connections; /* GCancellable per connection thread */
+  GPtrArray *sessions;    /* WsSession, v2 sessions with a cookie */
+  guint n_sessions;       /* v1 and v2 sessions running */
+  guint n_pending;
+  gboolean stopping;
+  WsServerStats stats;
+};
+
+G_DEFINE_FINAL_TYPE (WsServer, ws_server, G_TYPE_OBJECT)
+
+typedef struct {
+  WsServer *server;
+  GSocket *socket;
+  GCancellable *cancellable;
+  char *peer;
+} Connection;
+
+static void
+ws_server_finalize (GObject *object)
+{
+  WsServer *self = WS_SERVER (object);
+
+  ws_server_stop (self);
+  g_free (self->bind_address);
+  g_clear_object (&self->cancellable);
+  g_ptr_array_unref (self->connections);
+  g_ptr_array_unref (self->sessions);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+
+  G_OBJECT_CLASS (ws_server_parent_class)->finalize (object);
+}
+
+static void
+ws_server_class_init (WsServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ws_server_finalize;
+}
+
+static void
+ws_server_init (WsServer *self)
+{
+  self->port = WS_DEFAULT_PORT;
+  self->max_clients = WS_DEFAULT_MAX_CLIENTS;
+  self->idle_timeout_s = WS_DEFAULT_IDLE_TIMEOUT_S;
+  self->connections = g_ptr_array_new ();
+  self->sessions = g_ptr_array_new ();
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+}
+
+WsServer *
+ws_server_new (void)
+{
+  return g_object_new (WS_TYPE_SERVER, NULL);
+}
+
+void
+ws_server_set_port (WsServer *self,
+                    guint16   port)
+{
+  self->port = port;
+}
+
+void
+ws_server_set_bind_address (WsServer   *self,
+                            const char *address)
+{
+  g_free (self->bind_address);
+  self->bind_address = g_strdup (address);
+}
+
+void
+ws_server_set_max_clients (WsServer *self,
+                           guint     max_clients)
+{
+  self->max_clients = MAX (max_clients, 1);
+}
+
+void
+ws_server_set_idle_timeout (WsServer *self,
+                            guint     seconds)
+{
+  self->idle_timeout_s = MAX (seconds, 1);
+}
+
+static GSocket *
+listen_on (GInetAddress  *address,
+           guint16        port,
+           GError       **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) sa = NULL;
+  GSocketFamily family = g_inet_address_get_family (address);
+
+  socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return NULL;
+  /* An IPv6 wildcard also serves IPv4 clients, whatever the sysctl says. */
+  if (family == G_SOCKET_FAMILY_IPV6 && g_inet_address_get_is_any (address))
+    g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, 0, NULL);
+  sa = g_inet_socket_address_new (address, port);
+  g_socket_set_listen_backlog (socket, 128);
+  if (!g_socket_bind (socket, sa, TRUE, error) || !g_socket_listen (socket, error))
+    return NULL;
+  return g_steal_pointer (&socket);
+}
+
+static GSocket *
+open_listener (WsServer  *self,
+               GError   **error)
+{
+  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(GError) v6_error = NULL;
+  GSocket *socket;
+
+  if (self->bind_address != NULL)
+    {
+      address = g_inet_address_new_from_string (self->bind_address);
+      if (address == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "“%s” is not an IPv4 or IPv6 address", self->bind_address);
+          return NULL;
+        }
+      return listen_on (address, self->port, error);
+    }
+
+  address = g_inet_address_new_any (G_SOCKET_FAMILY_IPV6);
+  socket = listen_on (address, self->port, &v6_error);
+  if (socket != NULL || g_error_matches (v6_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+    {
+      if (v6_error)
+        g_propagate_error (error, g_steal_pointer (&v6_error));
+      return socket;
+    }
+  /* No IPv6 on this machine: IPv4 only. */
+  g_clear_object (&address);
+  address = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
+  return listen_on (address, self->port, error);
+}
+
+static char *
+describe_peer (GSocket *socket)
+{
+  g_autoptr(GSocketAddress) sa = g_socket_get_remote_address (socket, NULL);
+  g_autofree char *ip = NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (sa))
+    return g_strdup ("unknown peer");
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
+  return g_strdup_printf ("[%s]:%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa)));
+}
+
+/* Claims a session slot; FALSE when the server already runs max_clients. */
+static gboolean
+claim_session (WsServer *self)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  if (self->n_sessions >= self->max_clients || self->stopping)
+    {
+      self->stats.connections_rejected++;
+      return FALSE;
+    }
+  self->n_sessions++;
+  return TRUE;
+}
+
+static void
+release_session (WsServer  *self,
+                 WsSession *session,
+                 gboolean   ok)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  if (session != NULL)
+    {
+      WsSessionTotals totals;
+
+      g_ptr_array_remove (self->sessions, session);
+      ws_session_get_totals (session, &totals);
+      self->stats.bytes_received += totals.bytes_received;
+      self->stats.bytes_sent += totals.bytes_sent;
+    }
+  if (ok)
+    self->stats.sessions_completed++;
+  else
+    self->stats.sessions_failed++;
+  self->n_sessions--;
+}
+
+static void
+run_v2_session (Connection *conn,
+                const WsHello *hello)
+{
+  WsServer *self = conn->server;
+  g_autoptr(WsSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (!claim_session (self))
+    {
+      g_autofree char *text = g_strdup_printf ("The server is busy: it already runs %u tests",
+                                               self->max_clients);
+      ws_io_send_error (conn->socket, WS_PROTOCOL_ERROR_BUSY, MIN (self->max_clients, G_MAXUINT16), text);
+      g_info ("%s: refused, busy (%u sessions)", conn->peer, self->max_clients);
+      return;
+    }
+
+  /* The connection's cancellable: the server's stop reaches the session
+   * even before it is registered. */
+  session = ws_session_new (conn->socket, conn->peer, self->idle_timeout_s, conn->cancellable);
+  ok = ws_session_negotiate (session, hello, &error);
+  if (ok)
+    {
+      g_mutex_lock (&self->lock);
+      g_ptr_array_add (self->sessions, session);
+      if (self->stopping)
+        ws_session_abort (session);
+      g_mutex_unlock (&self->lock);
+      g_info ("%s: session started", conn->peer);
+      ok = ws_session_run (session, &error);
+    }
+  release_session (self, session, ok);
+  if (ok)
+    g_info ("%s: session finished", conn->peer);
+  else
+    g_info ("%s: session aborted: %s", conn->peer, error->message);
+}
+
+static void
+run_v1_session (Connection *conn,
+                const WsV1Request *request)
+{
+  WsServer *self = conn->server;
+  g_autoptr(GError) error = NULL;
+  guint64 packets = 0;
+  gboolean ok;
+
+  if (!claim_session (self))
+    {
+      /* Version 1 has no way to say "busy": an ERROR frame at least tells a
+       * person with a packet capture, then the connection closes. */
+      ws_io_send_error (conn->socket, WS_PROTOCOL_ERROR_BUSY, self->max_clients,
+                        "The server is busy");
+      return;
+    }
+  g_info ("%s: version 1 session started", conn->peer);
+  ok = ws_legacy_session_run (conn->socket, request->test_type, self->idle_timeout_s,
+                              conn->cancellable, &packets, &error);
+  g_mutex_lock (&self->lock);
+  self->stats.legacy_udp_packets += packets;
+  g_mutex_unlock (&self->lock);
+  release_session (self, NULL, ok);
+  if (ok)
+    g_info ("%s: version 1 session finished, %" G_GUINT64_FORMAT " UDP packets", conn->peer, packets);
+  else
+    g_info ("%s: version 1 session aborted: %s", conn->peer, error->message);
+}
+
+static void
+attach_stream (Connection          *conn,
+               const WsStreamHello *hello)
+{
+  WsServer *self = conn->server;
+  g_autoptr(WsSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->sessions->len; i++)
+    {
+      WsSession *s = g_ptr_array_index (self->sessions, i);
+      if (memcmp (ws_session_get_cookie (s), hello->cookie, WS_COOKIE_SIZE) == 0)
+        session = g_object_ref (s);
+    }
+  g_mutex_unlock (&self->lock);
+
+  if (session == NULL)
+    {
+      ws_io_send_error (conn->socket, WS_PROTOCOL_ERROR_UNKNOWN_SESSION, 0,
+                        "No test with this cookie");
+      g_info ("%s: data connection with an unknown cookie", conn->peer);
+      return;
+    }
+  if (!ws_session_attach_stream (session, conn->socket, hello, &error))
+    {
+      ws_io_send_error (conn->socket, error->code, 0, error->message);
+      g_info ("%s: data connection refused: %s", conn->peer, error->message);
+    }
+}
+
+static void
+dispatch (Connection *conn)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = ws_now_ns () + conn->server->idle_timeout_s * WS_NSEC_PER_SEC;
+  WsMessage msg;
+
+  if (!ws_io_read_message (conn->socket, &msg, deadline, conn->cancellable, &error))
+    {
+      if (error->domain == WS_PROTOCOL_ERROR)
+        ws_io_send_error (conn->socket, error->code,
+                          error->code == WS_PROTOCOL_ERROR_UNSUPPORTED_VERSION
+                          ? WS_PROTOCOL_MAX_VERSION : 0,
+                          error->message);
+      g_info ("%s: dropped: %s", conn->peer, error->message);
+      return;
+    }
+
+  if (msg.version == WS_PROTOCOL_V1 && msg.type == WS_V1_TEST_REQUEST)
+    run_v1_session (conn, &msg.u.v1_request);
+  else if (msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_HELLO)
+    run_v2_session (conn, &msg.u.hello);
+  else if (msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_STREAM_HELLO)
+    attach_stream (conn, &msg.u.stream_hello);
+  else
+    {
+      ws_io_send_error (conn->socket, WS_PROTOCOL_ERROR_BAD_MESSAGE, 0,
+                        "A connection must start with HELLO, STREAM_HELLO or a version 1 TEST_REQUEST");
+      g_info ("%s: dropped: started with %s", conn->peer,
+              ws_message_type_to_string (msg.version, msg.type));
+    }
+}
+
+static gpointer
+connection_thread (gpointer data)
+{
+  Connection *conn = data;
+  WsServer *self = conn->server;
+
+  dispatch (conn);
+
+  g_mutex_lock (&self->lock);
+  g_ptr_array_remove (self->connections, conn->cancellable);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+
+  g_object_unref (conn->socket);
+  g_object_unref (conn->cancellable);
+  g_free (conn->peer);
+  g_free (conn);
+  g_object_unref (self);
+  return NULL;
+}
+
+static void
+spawn_connection (WsServer *self,
+                  GSocket  *socket)
+{
+  Connection *conn;
+  GThread *thread;
+
+  g_mutex_lock (&self->lock);
+  if (self->connections->len >= MAX_PENDING_CONNECTIONS + 2 * self->max_clients
+      || self->stopping)
+    {
+      self->stats.connections_rejected++;
+      g_mutex_unlock (&self->lock);
+      g_socket_close (socket, NULL);
+      return;
+    }
+  conn = g_new0 (Connection, 1);
+  conn->server = g_object_ref (self);
+  conn->socket = g_object_ref (socket);
+  conn->cancellable = g_cancellable_new ();
+  conn->peer = describe_peer (socket);
+  g_ptr_array_add (self->connections, conn->cancellable);
+  g_mutex_unlock (&self->lock);
+
+  g_socket_set_blocking (socket, FALSE);
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  thread = g_thread_try_new ("ws-connection", connection_thread, conn, NULL);
+  if (thread != NULL)
+    g_thread_unref (thread);
+  else
+    connection_thread (conn);
+}
+
+static gpointer
+accept_thread (gpointer data)
+{
+  WsServer *self = data;
+
+  while (!g_cancellable_is_cancelled (self->cancellable))
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) socket = g_socket_accept (self->listener, self->cancellable, &error);
+
+      if (socket != NULL)
+        spawn_connection (self, socket);
+      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          /* EMFILE and friends: back off instead of spinning. */
+          g_info ("accept failed: %s", error->message);
+          g_usleep (G_USEC_PER_SEC / 10);
+        }
+    }
+  return NULL;
+}
+
+gboolean
+ws_server_start (WsServer  *self,
+                 GError   **error)
+{
+  g_return_val_if_fail (self->listener == NULL, FALSE);
+
+  self->listener = open_listener (self, error);
+  if (self->listener == NULL)
+    return FALSE;
+  g_socket_set_blocking (self->listener, TRUE);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  self->stopping = FALSE;
+  self->accept_thread = g_thread_try_new ("ws-accept", accept_thread, self, error);
+  if (self->accept_thread == NULL)
+    {
+      g_clear_object (&self->listener);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * ws_server_stop:
+ *
+ * Stops accepting, aborts every session and waits for every connection
+ * thread to finish. Safe to call more than once.
+ */
+void
+ws_server_stop (WsServer *self)
+{
+  if (self->listener == NULL)
+    return;
+
+  g_mutex_lock (&self->lock);
+  self->stopping = TRUE;
+  g_mutex_unlock (&self->lock);
+
+  g_cancellable_cancel (self->cancellable);
+  g_thread_join (g_steal_pointer (&self->accept_thread));
+  g_socket_close (self->listener, NULL);
+  g_clear_object (&self->listener);
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->sessions->len; i++)
+    ws_session_abort (g_ptr_array_index (self->sessions, i));
+  for (guint i = 0; i < self->connections->len; i++)
+    g_cancellable_cancel (g_ptr_array_index (self->connections, i));
+  while (self->connections->len > 0)
+    g_cond_wait (&self->cond, &self->lock);
+  g_mutex_unlock (&self->lock);
+}
+
+guint16
+ws_server_get_port (WsServer *self)
+{
+  g_autoptr(GSocketAddress) sa = NULL;
+
+  if (self->listener == NULL)
+    return self->port;
+  sa = g_socket_get_local_address (self->listener, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa));
+}
+
+/* "port 5201 on all IPv4 and IPv6 addresses", for the start-up line. */
+char *
+ws_server_describe_address (WsServer *self)
+{
+  g_autoptr(GSocketAddress) sa = NULL;
+  GInetAddress *address;
+  g_autofree char *ip = NULL;
+
+  g_return_val_if_fail (self->listener != NULL, NULL);
+  sa = g_socket_get_local_address (self->listener, NULL);
+  address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa));
+  if (g_inet_address_get_is_any (address))
+    return g_strdup_printf ("port %u on all %s addresses", ws_server_get_port (self),
+                            g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6
+                            ? "IPv4 and IPv6" : "IPv4");
+  ip = g_inet_address_to_string (address);
+  return g_strdup_printf ("%s port %u", ip, ws_server_get_port (self));
+}
+
+guint
+ws_server_get_n_sessions (WsServer *self)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  return self->n_sessions;
+}
+
+void
+ws_server_get_stats (WsServer      *self,
+                     WsServerStats *stats)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  *stats = self->stats;
+}

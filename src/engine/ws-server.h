@@ -1,0 +1,45 @@
+/* ws-server.h — the Wirespeed server: accept, dispatch, sessions
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define WS_DEFAULT_PORT 5201
+#define WS_DEFAULT_MAX_CLIENTS 32
+#define WS_DEFAULT_IDLE_TIMEOUT_S 45
+
+#define WS_TYPE_SERVER (ws_server_get_type ())
+G_DECLARE_FINAL_TYPE (WsServer, ws_server, WS, SERVER, GObject)
+
+typedef struct {
+  guint64 sessions_completed;
+  guint64 sessions_failed;
+  guint64 connections_rejected;
+  guint64 bytes_received;
+  guint64 bytes_sent;
+  guint64 legacy_udp_packets;
+} WsServerStats;
+
+WsServer   *ws_server_new              (void);
+void        ws_server_set_port         (WsServer       *self,
+                                        guint16         port);
+void        ws_server_set_bind_address (WsServer       *self,
+                                        const char     *address);
+void        ws_server_set_max_clients  (WsServer       *self,
+                                        guint           max_clients);
+void        ws_server_set_idle_timeout (WsServer       *self,
+                                        guint           seconds);
+gboolean    ws_server_start            (WsServer       *self,
+                                        GError        **error);
+void        ws_server_stop             (WsServer       *self);
+guint16     ws_server_get_port         (WsServer       *self);
+char       *ws_server_describe_address (WsServer       *self);
+guint       ws_server_get_n_sessions   (WsServer       *self);
+void        ws_server_get_stats        (WsServer       *self,
+                                        WsServerStats  *stats);
+
+G_END_DECLS

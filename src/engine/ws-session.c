@@ -1,0 +1,514 @@
+/* ws-session.c — one client's version 2 test, on the server side
+ *
+ * The connection thread that read HELLO runs the whole session: it answers,
+ * waits for the data connections (which other connection threads attach by
+ * cookie), runs the test clock, reports intervals and final results. Every
+ * wait has a deadline and the session's own GCancellable, so a silent or
+ * vanished client costs this session only.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <sys/random.h>
+
+#include "ws-io.h"
+#include "ws-session.h"
+#include "ws-stream.h"
+#include "ws-time.h"
+
+/* How long the server waits for a client's data to drain after TEST_DONE. */
+#define DRAIN_TIMEOUT_NS (5 * WS_NSEC_PER_SEC)
+
+struct _WsSession {
+  GObject parent_instance;
+
+  GSocket *control;
+  char *peer;
+  GCancellable *cancellable;
+  gint64 idle_timeout_ns;
+
+  WsTestRequest request;
+  guint8 cookie[WS_COOKIE_SIZE];
+
+  GMutex lock;
+  GCond cond;
+  WsStream **streams;
+  guint n_streams;
+  guint n_attached;
+  gboolean started;
+  gboolean aborted;
+
+  /* Per-stream state of the interval reporter (control thread only). */
+  WsStreamCounters *last;
+  guint32 *first_retransmits;
+  guint interval_index;
+  gint64 start_ns;
+  gint64 interval_start_ns;
+
+  WsSessionTotals totals;
+};
+
+G_DEFINE_FINAL_TYPE (WsSession, ws_session, G_TYPE_OBJECT)
+
+static void
+ws_session_finalize (GObject *object)
+{
+  WsSession *self = WS_SESSION (object);
+
+  for (guint i = 0; i < self->n_streams; i++)
+    g_clear_pointer (&self->streams[i], ws_stream_free);
+  g_free (self->streams);
+  g_free (self->last);
+  g_free (self->first_retransmits);
+  g_socket_close (self->control, NULL);
+  g_clear_object (&self->control);
+  g_clear_object (&self->cancellable);
+  g_free (self->peer);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+
+  G_OBJECT_CLASS (ws_session_parent_class)->finalize (object);
+}
+
+static void
+ws_session_class_init (WsSessionClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ws_session_finalize;
+}
+
+static void
+ws_session_init (WsSession *self)
+{
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+}
+
+WsSession *
+ws_session_new (GSocket      *control,
+                const char   *peer,
+                guint         idle_timeout_s,
+                GCancellable *cancellable)
+{
+  WsSession *self = g_object_new (WS_TYPE_SESSION, NULL);
+
+  self->control = g_object_ref (control);
+  self->peer = g_strdup (peer);
+  self->cancellable = g_object_ref (cancellable);
+  self->idle_timeout_ns = idle_timeout_s * WS_NSEC_PER_SEC;
+  return self;
+}
+
+static gint64
+idle_deadline (WsSession *self)
+{
+  return ws_now_ns () + self->idle_timeout_ns;
+}
+
+static gboolean
+send_msg (WsSession        *self,
+          const WsMessage  *msg,
+          GError          **error)
+{
+  return ws_io_send_message (self->control, msg, idle_deadline (self), self->cancellable, error);
+}
+
+/* Sends @code to the client and returns FALSE with the same error. */
+static gboolean
+refuse (WsSession        *self,
+        WsProtocolError   code,
+        const char       *text,
+        GError          **error)
+{
+  ws_io_send_error (self->control, code, 0, text);
+  g_set_error_literal (error, WS_PROTOCOL_ERROR, code, text);
+  return FALSE;
+}
+
+gboolean
+ws_session_negotiate (WsSession      *self,
+                      const WsHello  *hello,
+                      GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  WsMessage msg;
+
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_HELLO_REPLY);
+  msg.u.hello_reply.version = WS_PROTOCOL_V2;
+  if (!send_msg (self, &msg, error))
+    return FALSE;
+
+  if (!ws_io_read_message (self->control, &msg, idle_deadline (self), self->cancellable,
+                           &local_error))
+    {
+      if (local_error->domain == WS_PROTOCOL_ERROR)
+        ws_io_send_error (self->control, local_error->code, 0, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (msg.version != WS_PROTOCOL_V2 || msg.type != WS_MSG_TEST_REQUEST)
+    return refuse (self, WS_PROTOCOL_ERROR_BAD_MESSAGE, "Expected TEST_REQUEST", error);
+  if (msg.u.request.mode != WS_TEST_TCP_STREAM)
+    {
+      g_autofree char *text = g_strdup_printf ("%s is not implemented by this server (%s)",
+                                               ws_test_mode_to_string (msg.u.request.mode),
+                                               PACKAGE_VERSION);
+      return refuse (self, WS_PROTOCOL_ERROR_UNSUPPORTED_MODE, text, error);
+    }
+
+  self->request = msg.u.request;
+  self->n_streams = self->request.streams;
+  if (self->request.direction == WS_DIRECTION_BIDIR)
+    self->n_streams *= 2;
+  self->streams = g_new0 (WsStream *, self->n_streams);
+  self->last = g_new0 (WsStreamCounters, self->n_streams);
+  self->first_retransmits = g_new0 (guint32, self->n_streams);
+  if (getrandom (self->cookie, sizeof self->cookie, 0) != sizeof self->cookie)
+    return refuse (self, WS_PROTOCOL_ERROR_INTERNAL, "No randomness for a cookie", error);
+  return TRUE;
+}
+
+static WsStreamRole
+expected_role (WsSession *self,
+               guint      id)
+{
+  switch (self->request.direction)
+    {
+    case WS_DIRECTION_UPLOAD:
+      return WS_ROLE_CLIENT_SENDS;
+    case WS_DIRECTION_DOWNLOAD:
+      return WS_ROLE_SERVER_SENDS;
+    default:
+      return id < self->request.streams ? WS_ROLE_CLIENT_SENDS : WS_ROLE_SERVER_SENDS;
+    }
+}
+
+gboolean
+ws_session_attach_stream (WsSession            *self,
+                          GSocket              *socket,
+                          const WsStreamHello  *hello,
+                          GError              **error)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  guint id = hello->stream_id;
+
+  if (self->started || self->aborted)
+    {
+      g_set_error_literal (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_VALUE,
+                           "The test has already started");
+      return FALSE;
+    }
+  if (id >= self->n_streams || self->streams[id] != NULL)
+    {
+      g_set_error (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_VALUE,
+                   "Stream %u is not expected", id);
+      return FALSE;
+    }
+  if (hello->role != expected_role (self, id))
+    {
+      g_set_error (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_VALUE,
+                   "Stream %u has the wrong role", id);
+      return FALSE;
+    }
+
+  self->streams[id] = ws_stream_new (socket, id, hello->role,
+                                     hello->role == WS_ROLE_SERVER_SENDS,
+                                     self->request.length);
+  self->n_attached++;
+  g_cond_broadcast (&self->cond);
+  return TRUE;
+}
+
+void
+ws_session_abort (WsSession *self)
+{
+  g_mutex_lock (&self->lock);
+  self->aborted = TRUE;
+  for (guint i = 0; i < self->n_streams; i++)
+    if (self->streams[i] != NULL)
+      ws_stream_abort (self->streams[i]);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  g_cancellable_cancel (self->cancellable);
+}
+
+static gboolean
+wait_for_streams (WsSession  *self,
+                  GError    **error)
+{
+  gint64 deadline = g_get_monotonic_time () + self->idle_timeout_ns / 1000;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  while (self->n_attached < self->n_streams && !self->aborted)
+    if (!g_cond_wait_until (&self->cond, &self->lock, deadline))
+      break;
+
+  if (self->aborted)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Session aborted");
+      return FALSE;
+    }
+  if (self->n_attached < self->n_streams)
+    {
+      g_clear_pointer (&locker, g_mutex_locker_free);
+      return refuse (self, WS_PROTOCOL_ERROR_TIMEOUT,
+                     "Not all data connections arrived in time", error);
+    }
+  self->started = TRUE;
+  return TRUE;
+}
+
+static gboolean
+send_accept (WsSession  *self,
+             GError    **error)
+{
+  WsMessage msg;
+
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_ACCEPT);
+  memcpy (msg.u.accept.cookie, self->cookie, WS_COOKIE_SIZE);
+  msg.u.accept.streams = self->request.streams;
+  msg.u.accept.data_port = 0;
+  msg.u.accept.duration_ms = self->request.duration_ms;
+  msg.u.accept.length = self->request.length;
+  return send_msg (self, &msg, error);
+}
+
+static gboolean
+start_streams (WsSession  *self,
+               GError    **error)
+{
+  WsMessage msg;
+
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_START);
+  if (!send_msg (self, &msg, error))
+    return FALSE;
+
+  self->start_ns = self->interval_start_ns = ws_now_ns ();
+  for (guint i = 0; i < self->n_streams; i++)
+    {
+      ws_stream_read (self->streams[i], &self->last[i]);
+      self->first_retransmits[i] = self->last[i].retransmits;
+      if (!ws_stream_start (self->streams[i], error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* One INTERVAL per stream: the server's view since the previous report. */
+static gboolean
+send_intervals (WsSession  *self,
+                gint64      now,
+                guint8      flags,
+                GError    **error)
+{
+  for (guint i = 0; i < self->n_streams; i++)
+    {
+      WsStream *stream = self->streams[i];
+      WsStreamCounters c;
+      WsMessage msg;
+      WsInterval *iv = &msg.u.interval;
+
+      ws_stream_read (stream, &c);
+      ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_INTERVAL);
+      iv->stream_id = i;
+      iv->role = ws_stream_get_role (stream);
+      iv->flags = flags;
+      iv->index = self->interval_index;
+      iv->start_ns = self->interval_start_ns - self->start_ns;
+      iv->end_ns = now - self->start_ns;
+      if (ws_stream_is_sending (stream))
+        {
+          iv->bytes_sent = c.bytes - self->last[i].bytes;
+          iv->retransmits = c.retransmits - self->last[i].retransmits;
+          iv->snd_cwnd = c.snd_cwnd;
+          iv->rtt_us = c.rtt_us;
+        }
+      else
+        iv->bytes_received = c.bytes - self->last[i].bytes;
+      self->last[i] = c;
+      if (!send_msg (self, &msg, error))
+        return FALSE;
+    }
+  self->interval_index++;
+  self->interval_start_ns = now;
+  return TRUE;
+}
+
+/* Handles one control message during the test. Returns FALSE on error;
+ * sets *done when the client said TEST_DONE. */
+static gboolean
+handle_control (WsSession  *self,
+                gboolean   *done,
+                GError    **error)
+{
+  WsMessage msg;
+
+  if (!ws_io_read_message (self->control, &msg, idle_deadline (self), self->cancellable, error))
+    return FALSE;
+  if (msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_KEEPALIVE)
+    return TRUE;
+  if (msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_TEST_DONE)
+    {
+      *done = TRUE;
+      return TRUE;
+    }
+  if (msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_ERROR)
+    {
+      ws_io_set_error_from_message (error, &msg);
+      return FALSE;
+    }
+  return refuse (self, WS_PROTOCOL_ERROR_BAD_MESSAGE,
+                 "Only KEEPALIVE and TEST_DONE are valid during a test", error);
+}
+
+/* The test clock: interval reports until TEST_DONE, the idle timeout or the
+ * hard limit of duration + grace. */
+static gboolean
+run_clock (WsSession  *self,
+           GError    **error)
+{
+  gint64 interval_ns = (gint64) self->request.interval_ms * WS_NSEC_PER_MSEC;
+  gint64 hard_limit = self->start_ns + (gint64) self->request.duration_ms * WS_NSEC_PER_MSEC
+                      + WS_SESSION_GRACE_S * WS_NSEC_PER_SEC;
+  gint64 last_heard = ws_now_ns ();
+  gboolean done = FALSE;
+
+  while (!done)
+    {
+      gint64 next_tick = self->interval_start_ns + interval_ns;
+      gint64 idle_limit = last_heard + self->idle_timeout_ns;
+      gint64 wake = MIN (next_tick, MIN (idle_limit, hard_limit));
+      g_autoptr(GError) local_error = NULL;
+      gint64 now;
+
+      if (ws_io_wait_readable (self->control, wake, self->cancellable, &local_error))
+        {
+          if (!handle_control (self, &done, error))
+            return FALSE;
+          last_heard = ws_now_ns ();
+          continue;
+        }
+      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      now = ws_now_ns ();
+      if (now >= hard_limit)
+        return refuse (self, WS_PROTOCOL_ERROR_TIMEOUT, "The test ran past its duration", error);
+      if (now >= idle_limit)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                       "Control connection idle for %" G_GINT64_FORMAT " s",
+                       self->idle_timeout_ns / WS_NSEC_PER_SEC);
+          return FALSE;
+        }
+      if (now >= next_tick && !send_intervals (self, now, 0, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* After TEST_DONE: stop our senders, let the client's bytes drain, report. */
+static void
+drain_streams (WsSession *self)
+{
+  gint64 deadline = ws_now_ns () + DRAIN_TIMEOUT_NS;
+
+  for (guint i = 0; i < self->n_streams; i++)
+    if (ws_stream_is_sending (self->streams[i]))
+      ws_stream_stop_sending (self->streams[i]);
+  for (guint i = 0; i < self->n_streams; i++)
+    if (!ws_stream_wait (self->streams[i], deadline))
+      ws_stream_abort (self->streams[i]);
+  for (guint i = 0; i < self->n_streams; i++)
+    ws_stream_join (self->streams[i]);
+}
+
+static gboolean
+send_results (WsSession  *self,
+              GError    **error)
+{
+  gint64 now = ws_now_ns ();
+  WsMessage msg;
+
+  if (!send_intervals (self, now, WS_INTERVAL_FLAG_FINAL, error))
+    return FALSE;
+
+  for (guint i = 0; i < self->n_streams; i++)
+    {
+      WsStreamResult *r = &msg.u.stream_result;
+      WsStreamCounters c;
+
+      ws_stream_read (self->streams[i], &c);
+      ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_STREAM_RESULT);
+      r->stream_id = i;
+      r->role = ws_stream_get_role (self->streams[i]);
+      r->duration_ns = now - self->start_ns;
+      if (ws_stream_is_sending (self->streams[i]))
+        {
+          r->bytes_sent = c.bytes;
+          r->retransmits = c.retransmits - self->first_retransmits[i];
+          self->totals.bytes_sent += c.bytes;
+        }
+      else
+        {
+          r->bytes_received = c.bytes;
+          self->totals.bytes_received += c.bytes;
+        }
+      if (!send_msg (self, &msg, error))
+        return FALSE;
+    }
+
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_RESULTS_END);
+  msg.u.results_end.streams = self->n_streams;
+  msg.u.results_end.intervals = self->interval_index;
+  return send_msg (self, &msg, error);
+}
+
+/**
+ * ws_session_run:
+ *
+ * Runs the test that ws_session_negotiate() agreed on, from TEST_ACCEPT to
+ * RESULTS_END. The session must be findable by its cookie before this is
+ * called, since the client opens its data connections on TEST_ACCEPT.
+ */
+gboolean
+ws_session_run (WsSession  *self,
+                GError    **error)
+{
+  gboolean ok;
+
+  if (!send_accept (self, error) || !wait_for_streams (self, error))
+    return FALSE;
+  ok = start_streams (self, error) && run_clock (self, error);
+  if (!ok)
+    {
+      ws_session_abort (self);
+      for (guint i = 0; i < self->n_streams; i++)
+        ws_stream_join (self->streams[i]);
+      return FALSE;
+    }
+  drain_streams (self);
+  return send_results (self, error);
+}
+
+const guint8 *
+ws_session_get_cookie (WsSession *self)
+{
+  return self->cookie;
+}
+
+const char *
+ws_session_get_peer (WsSession *self)
+{
+  return self->peer;
+}
+
+void
+ws_session_get_totals (WsSession       *self,
+                       WsSessionTotals *totals)
+{
+  *totals = self->totals;
+}

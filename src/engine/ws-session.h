@@ -1,0 +1,43 @@
+/* ws-session.h — one client's version 2 test, on the server side
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ws-protocol.h"
+
+G_BEGIN_DECLS
+
+#define WS_TYPE_SESSION (ws_session_get_type ())
+G_DECLARE_FINAL_TYPE (WsSession, ws_session, WS, SESSION, GObject)
+
+/* A session may run this long past its agreed duration without TEST_DONE. */
+#define WS_SESSION_GRACE_S 10
+
+typedef struct {
+  guint64 bytes_sent;
+  guint64 bytes_received;
+} WsSessionTotals;
+
+WsSession    *ws_session_new           (GSocket             *control,
+                                        const char          *peer,
+                                        guint                idle_timeout_s,
+                                        GCancellable        *cancellable);
+gboolean      ws_session_negotiate     (WsSession           *session,
+                                        const WsHello       *hello,
+                                        GError             **error);
+gboolean      ws_session_run           (WsSession           *session,
+                                        GError             **error);
+gboolean      ws_session_attach_stream (WsSession           *session,
+                                        GSocket             *socket,
+                                        const WsStreamHello *hello,
+                                        GError             **error);
+void          ws_session_abort         (WsSession           *session);
+const guint8 *ws_session_get_cookie    (WsSession           *session);
+const char   *ws_session_get_peer      (WsSession           *session);
+void          ws_session_get_totals    (WsSession           *session,
+                                        WsSessionTotals     *totals);
+
+G_END_DECLS
