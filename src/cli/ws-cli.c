@@ -30,14 +30,23 @@ typedef struct {
 } ClientRun;
 
 static void
+print_sample (ClientRun      *run,
+              const WsSample *sample)
+{
+  if (run->samples_printed == 0)
+    ws_text_print_columns (stdout);
+  ws_text_print_sample (stdout, &run->options->test, sample);
+  run->samples_printed = sample->index + 1;
+}
+
+static void
 on_sample (WsClient       *client,
            const WsSample *sample,
            ClientRun      *run)
 {
   if (run->options->json || sample->index < run->samples_printed)
     return;
-  ws_text_print_sample (stdout, &run->options->test, sample);
-  run->samples_printed = sample->index + 1;
+  print_sample (run, sample);
 }
 
 static void
@@ -80,8 +89,7 @@ print_result (ClientRun *run)
     }
   /* Samples still queued for the main loop when the test ended. */
   for (guint i = run->samples_printed; i < r->samples->len; i++)
-    ws_text_print_sample (stdout, &run->options->test,
-                          &g_array_index (r->samples, WsSample, i));
+    print_sample (run, &g_array_index (r->samples, WsSample, i));
   ws_text_print_summary (stdout, r);
 }
 

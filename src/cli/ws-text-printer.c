@@ -18,13 +18,18 @@ void
 ws_text_print_header (FILE               *out,
                       const WsTestConfig *config)
 {
-  fprintf (out, _("Wirespeed %s: %s %s to %s port %u, %u stream(s), %u s\n"),
+  fprintf (out, _("Wirespeed %s: %s %s to %s port %u, %u stream%s, %u s\n"),
            PACKAGE_VERSION, ws_test_mode_to_string (config->mode),
            ws_direction_to_string (config->direction), config->target, config->port,
-           config->streams, config->duration_s);
+           config->streams, config->streams == 1 ? "" : "s", config->duration_s);
+  fflush (out);
+}
+
+void
+ws_text_print_columns (FILE *out)
+{
   fprintf (out, "%-17s %14s %14s %6s %10s\n", _("Interval"), _("Upload"), _("Download"),
            _("Retr"), _("RTT"));
-  fflush (out);
 }
 
 static char *

@@ -557,7 +557,10 @@ handle_server_message (Run       *run,
     {
     case WS_MSG_INTERVAL:
       merge_server_interval (run, &msg.u.interval);
-      emit_ready (run, FALSE);
+      /* While finishing, the server's last reports fold into our last
+       * sample one stream at a time: emit only after RESULTS_END. */
+      if (!run->finishing)
+        emit_ready (run, FALSE);
       return TRUE;
     case WS_MSG_STREAM_RESULT:
       if (msg.u.stream_result.stream_id < run->n_streams)

@@ -145,9 +145,11 @@ put_zero (Writer *w, gsize n)
  * ws_message_frame_size:
  *
  * Returns: the total size of the message that starts at @buf, 0 when more
- * bytes are needed to tell, or -1 (with @error set) when the bytes cannot
- * start a message of a version and type we know. The caller never reads
- * more than %WS_MESSAGE_MAX_SIZE bytes for one message.
+ * bytes are needed to tell, or -1 (with @error set) for an unknown version,
+ * an unknown version 1 type or an oversized version 2 payload. A version 2
+ * frame of unknown type or wrong length still has a size, so that a caller
+ * can skip it; ws_message_decode() rejects it. The caller never reads more
+ * than %WS_MESSAGE_MAX_SIZE bytes for one message.
  */
 gssize
 ws_message_frame_size (const guint8  *buf,
@@ -347,8 +349,8 @@ decode_stream_hello (Reader *r, WsMessage *msg, GError **error)
   h->stream_id = get_u16 (r);
   h->role = get_u8 (r);
   skip (r, 1);
-  if (h->stream_id >= WS_MAX_STREAMS)
-    return invalid (error, "Stream id %u is outside 0–%u", h->stream_id, WS_MAX_STREAMS - 1);
+  if (h->stream_id >= WS_MAX_STREAM_IDS)
+    return invalid (error, "Stream id %u is outside 0–%u", h->stream_id, WS_MAX_STREAM_IDS - 1);
   if (!valid_role (h->role))
     return invalid (error, "Unknown stream role %u", h->role);
   return TRUE;
@@ -372,8 +374,8 @@ decode_interval (Reader *r, WsMessage *msg, GError **error)
   i->snd_cwnd = get_u32 (r);
   i->rtt_us = get_u32 (r);
   skip (r, 4);
-  if (i->stream_id >= WS_MAX_STREAMS)
-    return invalid (error, "Stream id %u is outside 0–%u", i->stream_id, WS_MAX_STREAMS - 1);
+  if (i->stream_id >= WS_MAX_STREAM_IDS)
+    return invalid (error, "Stream id %u is outside 0–%u", i->stream_id, WS_MAX_STREAM_IDS - 1);
   if (!valid_role (i->role))
     return invalid (error, "Unknown stream role %u", i->role);
   if (i->end_ns < i->start_ns)
@@ -394,8 +396,8 @@ decode_stream_result (Reader *r, WsMessage *msg, GError **error)
   s->bytes_sent = get_u64 (r);
   s->bytes_received = get_u64 (r);
   s->packets_received = get_u64 (r);
-  if (s->stream_id >= WS_MAX_STREAMS)
-    return invalid (error, "Stream id %u is outside 0–%u", s->stream_id, WS_MAX_STREAMS - 1);
+  if (s->stream_id >= WS_MAX_STREAM_IDS)
+    return invalid (error, "Stream id %u is outside 0–%u", s->stream_id, WS_MAX_STREAM_IDS - 1);
   if (!valid_role (s->role))
     return invalid (error, "Unknown stream role %u", s->role);
   return TRUE;
@@ -414,6 +416,8 @@ decode_error (Reader *r, WsMessage *msg, GError **error)
   /* Peer text is shown to people: keep only the valid UTF-8 prefix. */
   if (!g_utf8_validate (e->text, -1, &end))
     e->text[end - e->text] = '\0';
+  /* Equal texts make equal structs, whatever padding the peer sent. */
+  memset (e->text + strlen (e->text), 0, WS_ERROR_TEXT_SIZE + 1 - strlen (e->text));
   if (e->code == WS_PROTOCOL_ERROR_NONE || e->code >= WS_PROTOCOL_ERROR_TRUNCATED)
     return invalid (error, "Error message with code %u", e->code);
   return TRUE;
@@ -447,7 +451,7 @@ decode_v2 (Reader *r, WsMessage *msg, GError **error)
       msg->u.results_end.streams = get_u16 (r);
       skip (r, 2);
       msg->u.results_end.intervals = get_u32 (r);
-      if (msg->u.results_end.streams > 2 * WS_MAX_STREAMS)
+      if (msg->u.results_end.streams > WS_MAX_STREAM_IDS)
         return invalid (error, "Results for %u streams", msg->u.results_end.streams);
       return TRUE;
     case WS_MSG_ERROR:
@@ -471,7 +475,6 @@ ws_message_decode (const guint8  *buf,
                    gsize         *consumed,
                    GError       **error)
 {
-  g_autoptr(GError) local_error = NULL;
   gssize size;
   Reader r;
 
@@ -723,10 +726,12 @@ ws_message_init_error (WsMessage       *msg,
   msg->u.error.value = value;
   if (text != NULL)
     {
+      const char *valid_end = NULL;
       const char *end = text;
 
-      /* Truncate on a character boundary so the peer gets valid UTF-8. */
-      while (*end != '\0')
+      /* Send only the valid UTF-8 prefix, cut on a character boundary. */
+      g_utf8_validate (text, -1, &valid_end);
+      while (end < valid_end)
         {
           const char *next = g_utf8_next_char (end);
           if (next - text > WS_ERROR_TEXT_SIZE)
@@ -756,6 +761,7 @@ gboolean
 ws_test_mode_from_string (const char *str,
                           WsTestMode *mode)
 {
+  g_return_val_if_fail (str != NULL, FALSE);
   for (guint i = WS_TEST_TCP_STREAM; i <= WS_TEST_UDP_RR; i++)
     if (g_ascii_strcasecmp (str, mode_names[i]) == 0)
       {

@@ -372,6 +372,8 @@ connection_thread (gpointer data)
 
   dispatch (conn);
 
+  /* No reference on the server: ws_server_stop(), which finalize calls,
+   * waits for this list to empty, and we touch nothing of it after. */
   g_mutex_lock (&self->lock);
   g_ptr_array_remove (self->connections, conn->cancellable);
   g_cond_broadcast (&self->cond);
@@ -381,7 +383,6 @@ connection_thread (gpointer data)
   g_object_unref (conn->cancellable);
   g_free (conn->peer);
   g_free (conn);
-  g_object_unref (self);
   return NULL;
 }
 
@@ -402,7 +403,7 @@ spawn_connection (WsServer *self,
       return;
     }
   conn = g_new0 (Connection, 1);
-  conn->server = g_object_ref (self);
+  conn->server = self;
   conn->socket = g_object_ref (socket);
   conn->cancellable = g_cancellable_new ();
   conn->peer = describe_peer (socket);

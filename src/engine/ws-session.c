@@ -362,8 +362,26 @@ handle_control (WsSession  *self,
                  "Only KEEPALIVE and TEST_DONE are valid during a test", error);
 }
 
+static guint64
+total_bytes (WsSession *self)
+{
+  guint64 total = 0;
+
+  for (guint i = 0; i < self->n_streams; i++)
+    {
+      WsStreamCounters c;
+
+      ws_stream_read (self->streams[i], &c);
+      total += c.bytes;
+    }
+  return total;
+}
+
 /* The test clock: interval reports until TEST_DONE, the idle timeout or the
- * hard limit of duration + grace. */
+ * hard limit of duration + grace. Data moving in either direction proves
+ * the client alive as well as a control message does: a server whose
+ * --idle-timeout is shorter than the client's keepalive period must not
+ * cut a healthy test short. */
 static gboolean
 run_clock (WsSession  *self,
            GError    **error)
@@ -372,6 +390,7 @@ run_clock (WsSession  *self,
   gint64 hard_limit = self->start_ns + (gint64) self->request.duration_ms * WS_NSEC_PER_MSEC
                       + WS_SESSION_GRACE_S * WS_NSEC_PER_SEC;
   gint64 last_heard = ws_now_ns ();
+  guint64 last_bytes = 0;
   gboolean done = FALSE;
 
   while (!done)
@@ -397,7 +416,12 @@ run_clock (WsSession  *self,
       now = ws_now_ns ();
       if (now >= hard_limit)
         return refuse (self, WS_PROTOCOL_ERROR_TIMEOUT, "The test ran past its duration", error);
-      if (now >= idle_limit)
+      if (now >= idle_limit && total_bytes (self) != last_bytes)
+        {
+          last_bytes = total_bytes (self);
+          last_heard = now;
+        }
+      else if (now >= idle_limit)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                        "Control connection idle for %" G_GINT64_FORMAT " s",

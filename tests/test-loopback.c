@@ -1,0 +1,339 @@
+/* test-loopback.c — real server, real client, real sockets on loopback
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "ws-test-util.h"
+
+static gboolean
+have_ipv6_loopback (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (lo, 0);
+
+  return socket != NULL && g_socket_bind (socket, sa, TRUE, NULL);
+}
+
+/* The receiver reads to end-of-file, so both ends must agree to the byte,
+ * and the intervals and the streams must add up to the summary. */
+static void
+check_flow (WsResult          *r,
+            const WsFlowStats *total,
+            WsDirection        direction)
+{
+  guint64 sample_sent = 0, sample_received = 0, stream_received = 0;
+
+  g_assert_true (total->measured);
+  g_assert_cmpuint (total->receiver_bytes, >, 0);
+  g_assert_cmpuint (total->sender_bytes, ==, total->receiver_bytes);
+
+  for (guint i = 0; i < r->samples->len; i++)
+    {
+      const WsSample *s = &g_array_index (r->samples, WsSample, i);
+      const WsFlowStats *f = direction == WS_DIRECTION_UPLOAD ? &s->upload : &s->download;
+
+      g_assert_true (f->measured);
+      g_assert_cmpfloat (s->end_s, >, s->start_s);
+      sample_sent += f->sender_bytes;
+      sample_received += f->receiver_bytes;
+    }
+  g_assert_cmpuint (sample_sent, ==, total->sender_bytes);
+  g_assert_cmpuint (sample_received, ==, total->receiver_bytes);
+
+  for (guint i = 0; i < r->stream_summaries->len; i++)
+    {
+      const WsStreamSummary *st = &g_array_index (r->stream_summaries, WsStreamSummary, i);
+
+      if (st->direction != direction)
+        continue;
+      g_assert_cmpuint (st->flow.receiver_bytes, >, 0);
+      g_assert_cmpuint (st->flow.sender_bytes, ==, st->flow.receiver_bytes);
+      stream_received += st->flow.receiver_bytes;
+    }
+  g_assert_cmpuint (stream_received, ==, total->receiver_bytes);
+}
+
+static void
+check_result (WsResult     *r,
+              WsTestConfig *config)
+{
+  guint n_streams = config->streams * (config->direction == WS_DIRECTION_BIDIR ? 2 : 1);
+
+  g_assert_cmpint (r->mode, ==, WS_TEST_TCP_STREAM);
+  g_assert_cmpint (r->direction, ==, config->direction);
+  g_assert_cmpuint (r->streams, ==, config->streams);
+  g_assert_cmpuint (r->stream_summaries->len, ==, n_streams);
+  g_assert_nonnull (r->start_time);
+  g_assert_nonnull (r->remote_address);
+  g_assert_cmpfloat_with_epsilon (r->elapsed_s, config->duration_s, 0.25);
+  /* 0.5 s intervals: one per half second, the last may be folded. */
+  g_assert_cmpuint (r->samples->len, >=, config->duration_s * 2 - 1);
+  g_assert_cmpuint (r->samples->len, <=, config->duration_s * 2 + 1);
+
+  if (config->direction != WS_DIRECTION_DOWNLOAD)
+    check_flow (r, &r->upload, WS_DIRECTION_UPLOAD);
+  else
+    g_assert_false (r->upload.measured);
+  if (config->direction != WS_DIRECTION_UPLOAD)
+    check_flow (r, &r->download, WS_DIRECTION_DOWNLOAD);
+  else
+    g_assert_false (r->download.measured);
+  g_assert_false (r->interrupted);
+}
+
+static void
+run_and_check (const char  *target,
+               WsDirection  direction,
+               guint        streams)
+{
+  g_autoptr(WsServer) server = ws_test_server_new (4, 5);
+  WsServerStats stats;
+  WsTestConfig config;
+  WsTestRun run = { 0 };
+
+  ws_test_config_for (&config, server, target, 2);
+  config.direction = direction;
+  config.streams = streams;
+  ws_test_run (&run, &config);
+  g_assert_no_error (run.error);
+  check_result (run.result, &config);
+  g_assert_cmpuint (run.samples, ==, run.result->samples->len);
+
+  /* The server's own books agree with what the client was told. */
+  ws_test_wait_idle (server, 5);
+  ws_server_get_stats (server, &stats);
+  g_assert_cmpuint (stats.sessions_completed, ==, 1);
+  g_assert_cmpuint (stats.bytes_received, ==, run.result->upload.receiver_bytes);
+  g_assert_cmpuint (stats.bytes_sent, ==, run.result->download.sender_bytes);
+
+  ws_test_run_clear (&run);
+  ws_test_config_clear (&config);
+}
+
+static void
+test_upload (void)
+{
+  run_and_check ("127.0.0.1", WS_DIRECTION_UPLOAD, 1);
+}
+
+static void
+test_download_ipv6 (void)
+{
+  if (!have_ipv6_loopback ())
+    {
+      g_test_skip ("no IPv6 loopback");
+      return;
+    }
+  run_and_check ("::1", WS_DIRECTION_DOWNLOAD, 2);
+}
+
+static void
+test_bidir (void)
+{
+  run_and_check ("localhost", WS_DIRECTION_BIDIR, 2);
+}
+
+static void
+test_upload_parallel (void)
+{
+  run_and_check ("127.0.0.1", WS_DIRECTION_UPLOAD, 4);
+}
+
+static void
+test_stop_early (void)
+{
+  g_autoptr(WsServer) server = ws_test_server_new (4, 5);
+  WsTestConfig config;
+  WsTestRun run = { 0 };
+
+  ws_test_config_for (&config, server, "127.0.0.1", 30);
+  config.direction = WS_DIRECTION_BIDIR;
+  run.cancel_after_samples = 2;
+  ws_test_run (&run, &config);
+  g_assert_no_error (run.error);
+  g_assert_true (run.result->interrupted);
+  g_assert_cmpfloat (run.result->elapsed_s, <, 5);
+  g_assert_cmpfloat (run.result->elapsed_s, >=, 1);
+  check_flow (run.result, &run.result->upload, WS_DIRECTION_UPLOAD);
+  check_flow (run.result, &run.result->download, WS_DIRECTION_DOWNLOAD);
+  ws_test_wait_idle (server, 5);
+
+  ws_test_run_clear (&run);
+  ws_test_config_clear (&config);
+}
+
+static void
+test_cancel_before_start (void)
+{
+  g_autoptr(WsServer) server = ws_test_server_new (4, 5);
+  WsTestConfig config;
+  WsTestRun run = { 0 };
+
+  ws_test_config_for (&config, server, "127.0.0.1", 5);
+  run.cancellable = g_cancellable_new ();
+  g_cancellable_cancel (run.cancellable);
+  ws_test_run (&run, &config);
+  g_assert_error (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (run.result);
+
+  ws_test_run_clear (&run);
+  ws_test_config_clear (&config);
+}
+
+typedef struct {
+  guint pending;
+  WsResult *results[3];
+  GError *errors[3];
+} Many;
+
+static void
+many_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Many *many = data;
+  guint i = GPOINTER_TO_UINT (g_object_get_data (source, "index"));
+
+  many->results[i] = ws_client_run_finish (WS_CLIENT (source), res, &many->errors[i]);
+  many->pending--;
+}
+
+/* iperf3 serves one client at a time; we serve them all at once. */
+static void
+test_concurrent_clients (void)
+{
+  g_autoptr(WsServer) server = ws_test_server_new (8, 5);
+  WsClient *clients[3];
+  WsTestConfig config;
+  Many many = { 3 };
+
+  ws_test_config_for (&config, server, "127.0.0.1", 2);
+  for (guint i = 0; i < 3; i++)
+    {
+      config.direction = i;
+      clients[i] = ws_client_new ();
+      g_object_set_data (G_OBJECT (clients[i]), "index", GUINT_TO_POINTER (i));
+      ws_client_run_async (clients[i], &config, NULL, many_done, &many);
+    }
+  while (many.pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_no_error (many.errors[i]);
+      config.direction = i;
+      check_result (many.results[i], &config);
+      ws_result_unref (many.results[i]);
+      g_object_unref (clients[i]);
+    }
+  ws_test_config_clear (&config);
+}
+
+static void
+busy_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  WsTestRun *run = data;
+
+  run->result = ws_client_run_finish (WS_CLIENT (source), res, &run->error);
+}
+
+static void
+test_busy (void)
+{
+  g_autoptr(WsServer) server = ws_test_server_new (1, 5);
+  g_autoptr(WsClient) first = ws_client_new ();
+  WsTestRun first_run = { 0 }, second_run = { 0 };
+  WsTestConfig config;
+
+  ws_test_config_for (&config, server, "127.0.0.1", 3);
+  ws_client_run_async (first, &config, NULL, busy_done, &first_run);
+  while (ws_server_get_n_sessions (server) == 0)
+    g_main_context_iteration (NULL, FALSE);
+
+  config.duration_s = 1;
+  ws_test_run (&second_run, &config);
+  g_assert_error (second_run.error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_BUSY);
+  g_assert_nonnull (strstr (second_run.error->message, "busy"));
+
+  while (first_run.result == NULL && first_run.error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (first_run.error);
+  g_assert_cmpuint (first_run.result->upload.receiver_bytes, >, 0);
+
+  ws_test_run_clear (&first_run);
+  ws_test_run_clear (&second_run);
+  ws_test_config_clear (&config);
+}
+
+static void
+assert_member (JsonObject *object, const char *key)
+{
+  if (!json_object_has_member (object, key))
+    g_error ("JSON lacks “%s”", key);
+}
+
+static void
+test_json_contract (void)
+{
+  static const char *top[] = { "wirespeed_version", "test", "target", "port", "direction",
+                               "streams", "duration_s", "start_time", "intervals", "summary" };
+  static const char *interval[] = { "start_s", "end_s", "upload_bps", "download_bps",
+                                    "retransmits", "rtt_ms" };
+  static const char *summary[] = { "upload_bps", "download_bps", "upload_bytes",
+                                   "download_bytes", "retransmits" };
+  g_autoptr(WsServer) server = ws_test_server_new (4, 5);
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *o, *s, *first;
+  WsTestConfig config;
+  WsTestRun run = { 0 };
+
+  ws_test_config_for (&config, server, "127.0.0.1", 1);
+  ws_test_run (&run, &config);
+  g_assert_no_error (run.error);
+  root = ws_result_to_json (run.result);
+  o = json_node_get_object (root);
+  for (guint i = 0; i < G_N_ELEMENTS (top); i++)
+    assert_member (o, top[i]);
+  g_assert_cmpstr (json_object_get_string_member (o, "wirespeed_version"), ==, PACKAGE_VERSION);
+  g_assert_cmpstr (json_object_get_string_member (o, "test"), ==, "TCP_STREAM");
+  g_assert_cmpstr (json_object_get_string_member (o, "direction"), ==, "upload");
+  g_assert_cmpint (json_object_get_int_member (o, "port"), ==, config.port);
+  g_assert_cmpint (json_object_get_int_member (o, "duration_s"), ==, 1);
+
+  first = json_array_get_object_element (json_object_get_array_member (o, "intervals"), 0);
+  for (guint i = 0; i < G_N_ELEMENTS (interval); i++)
+    assert_member (first, interval[i]);
+  g_assert_true (json_object_get_null_member (first, "download_bps"));
+  g_assert_cmpfloat (json_object_get_double_member (first, "upload_bps"), >, 0);
+
+  s = json_object_get_object_member (o, "summary");
+  for (guint i = 0; i < G_N_ELEMENTS (summary); i++)
+    assert_member (s, summary[i]);
+  g_assert_true (json_object_get_null_member (s, "download_bps"));
+  g_assert_true (json_object_get_null_member (s, "download_bytes"));
+  g_assert_cmpint (json_object_get_int_member (s, "upload_bytes"), ==,
+                   run.result->upload.receiver_bytes);
+
+  ws_test_run_clear (&run);
+  ws_test_config_clear (&config);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/loopback/upload", test_upload);
+  g_test_add_func ("/loopback/download-ipv6", test_download_ipv6);
+  g_test_add_func ("/loopback/bidir", test_bidir);
+  g_test_add_func ("/loopback/upload-parallel", test_upload_parallel);
+  g_test_add_func ("/loopback/stop-early", test_stop_early);
+  g_test_add_func ("/loopback/cancel-before-start", test_cancel_before_start);
+  g_test_add_func ("/loopback/concurrent-clients", test_concurrent_clients);
+  g_test_add_func ("/loopback/busy", test_busy);
+  g_test_add_func ("/loopback/json-contract", test_json_contract);
+  return g_test_run ();
+}
