@@ -157,6 +157,8 @@ pick_mode (WsCliOptions  *options,
 {
   if (raw->client && raw->server)
     return usage (error, _("--client and --server are mutually exclusive"));
+  if (raw->target != NULL && !raw->client)
+    return usage (error, _("--target is only valid with --client"));
   if (raw->version)
     options->mode = WS_CLI_MODE_VERSION;
   else if (raw->client)
@@ -166,8 +168,6 @@ pick_mode (WsCliOptions  *options,
   else
     return usage (error, _("Choose --client or --server (or run without options for the desktop app)"));
 
-  if (raw->target != NULL && options->mode != WS_CLI_MODE_CLIENT)
-    return usage (error, _("--target is only valid with --client"));
   if (raw->reverse && raw->bidir)
     return usage (error, _("--reverse and --bidir are mutually exclusive"));
   return TRUE;
