@@ -19,7 +19,7 @@ desktop-file-utils
 
 ws_missing_packages () {
   local pkg missing=""
-  for pkg in $WS_DEPS $WS_EXTRA_DEPS; do
+  for pkg in $WS_DEPS ${WS_EXTRA_DEPS:-}; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
       missing="$missing $pkg"
     fi

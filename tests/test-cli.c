@@ -1,8 +1,1175 @@
+/* test-cli.c — the command line, from the outside
+ *
+ * Every test spawns the real binary ($WIRESPEED) and judges only what a user
+ * sees: the exit status, standard output and standard error. Servers are
+ * started on --port 0 and found by the port they print; the handshake
+ * failures are provoked by small fake servers running in a thread.
+ *
+ * Every wait is bounded: a process that outlives its deadline is killed and
+ * the test fails.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "config.h"
-#include <glib.h>
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+/* How long a process that should end by itself may take. */
+#define EXIT_TIMEOUT_MS 20000
+/* How long a server may take to say where it listens. */
+#define LISTEN_TIMEOUT_MS 10000
+/* The client's handshake timeout is 10 s: leave it room. */
+#define SILENT_TIMEOUT_MS 25000
+
+#define TRY_HELP "Try “wirespeed --help” for more information."
+
+/* ------------------------------------------------------------------ */
+/* Bounded waits on the default main context                          */
+
+static gboolean
+on_deadline (gpointer user_data)
+{
+  gboolean *expired = user_data;
+
+  *expired = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the default main context until *pending drops to zero; FALSE if
+ * timeout_ms passed first. */
+static gboolean
+iterate_until_done (const guint *pending,
+                    guint        timeout_ms)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add (timeout_ms, on_deadline, &expired);
+
+  while (*pending > 0 && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+  return *pending == 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* A running wirespeed                                                 */
+
+typedef struct {
+  GSubprocess *proc;
+  GDataInputStream *out;
+  GString *seen;      /* stdout lines read so far, each with its '\n' */
+  char *cmdline;
+} Proc;
+
+typedef struct {
+  int status;         /* exit status, or minus the signal that killed it */
+  gboolean timed_out;
+  char *out;
+  char *err;
+} Outcome;
+
+static void
+child_setup (gpointer user_data)
+{
+  /* No wirespeed outlives a test binary that aborts on a failed assertion. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static Proc *
+proc_spawnv (const char * const *args)
+{
+  const char *binary = g_getenv ("WIRESPEED");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  Proc *p = g_new0 (Proc, 1);
+
+  g_assert_nonnull (binary);
+  g_ptr_array_add (argv, (gpointer) binary);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  p->proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  p->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p->proc));
+  p->seen = g_string_new (NULL);
+  p->cmdline = g_strjoinv (" ", (char **) argv->pdata + 1);
+  g_test_message ("spawned: wirespeed %s", p->cmdline);
+  return p;
+}
+
+/* Appends the rest of a NULL-terminated argument list, and the NULL. */
+static void
+collect_args (GPtrArray  *args,
+              va_list     ap)
+{
+  for (const char *a = va_arg (ap, const char *); a != NULL; a = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) a);
+  g_ptr_array_add (args, NULL);
+}
+
+static Proc *proc_spawn (const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+static Proc *
+proc_spawn (const char *first,
+            ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  va_list ap;
+
+  g_ptr_array_add (args, (gpointer) first);
+  va_start (ap, first);
+  collect_args (args, ap);
+  va_end (ap);
+  return proc_spawnv ((const char * const *) args->pdata);
+}
+
+static void
+proc_free (Proc *p)
+{
+  if (g_subprocess_get_identifier (p->proc) != NULL)
+    {
+      g_subprocess_force_exit (p->proc);
+      g_subprocess_wait (p->proc, NULL, NULL);
+    }
+  g_object_unref (p->out);
+  g_object_unref (p->proc);
+  g_string_free (p->seen, TRUE);
+  g_free (p->cmdline);
+  g_free (p);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Proc, proc_free)
+
+static void
+outcome_free (Outcome *o)
+{
+  g_free (o->out);
+  g_free (o->err);
+  g_free (o);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Outcome, outcome_free)
+
+typedef struct {
+  guint pending;
+  char *line;
+} LineRead;
+
+static void
+on_line_read (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  LineRead *r = user_data;
+
+  r->line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result,
+                                                  NULL, NULL);
+  r->pending--;
+}
+
+/* The next stdout line, or NULL at end of file or after timeout_ms. */
+static char *
+proc_read_line (Proc  *p,
+                guint  timeout_ms)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  LineRead r = { 1, NULL };
+
+  g_data_input_stream_read_line_async (p->out, G_PRIORITY_DEFAULT, cancellable,
+                                       on_line_read, &r);
+  if (!iterate_until_done (&r.pending, timeout_ms))
+    {
+      g_cancellable_cancel (cancellable);
+      g_assert_true (iterate_until_done (&r.pending, 5000));
+    }
+  if (r.line != NULL)
+    g_string_append_printf (p->seen, "%s\n", r.line);
+  return r.line;
+}
+
+/* Reads stdout until a line contains needle; NULL if none did in time. */
+static char *
+wait_for_line (Proc       *p,
+               const char *needle,
+               guint       timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
+      g_autofree char *line = NULL;
+
+      if (left_ms <= 0)
+        break;
+      line = proc_read_line (p, left_ms);
+      if (line == NULL)
+        break;
+      if (strstr (line, needle) != NULL)
+        return g_steal_pointer (&line);
+    }
+  g_test_message ("wirespeed %s: no line with “%s” within %u ms; stdout so far:\n%s",
+                  p->cmdline, needle, timeout_ms, p->seen->str);
+  return NULL;
+}
+
+static void
+on_spliced (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  guint *pending = user_data;
+
+  g_output_stream_splice_finish (G_OUTPUT_STREAM (source), result, NULL);
+  (*pending)--;
+}
+
+static void
+on_exited (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  guint *pending = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  (*pending)--;
+}
+
+static char *
+steal_text (GOutputStream *stream)
+{
+  GMemoryOutputStream *mem = G_MEMORY_OUTPUT_STREAM (stream);
+
+  if (g_memory_output_stream_get_data_size (mem) == 0)
+    return g_strdup ("");
+  return g_strndup (g_memory_output_stream_get_data (mem),
+                    g_memory_output_stream_get_data_size (mem));
+}
+
+/* Reads the rest of both pipes and waits for the exit, killing the process
+ * if that takes more than timeout_ms (the test then fails). */
+static Outcome *
+proc_finish (Proc  *p,
+             guint  timeout_ms)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GOutputStream) err = g_memory_output_stream_new_resizable ();
+  g_autofree char *rest = NULL;
+  Outcome *o = g_new0 (Outcome, 1);
+  guint pending = 3;
+
+  g_output_stream_splice_async (out, G_INPUT_STREAM (p->out), G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                                G_PRIORITY_DEFAULT, cancellable, on_spliced, &pending);
+  g_output_stream_splice_async (err, g_subprocess_get_stderr_pipe (p->proc),
+                                G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                                G_PRIORITY_DEFAULT, cancellable, on_spliced, &pending);
+  g_subprocess_wait_async (p->proc, cancellable, on_exited, &pending);
+
+  if (!iterate_until_done (&pending, timeout_ms))
+    {
+      o->timed_out = TRUE;
+      g_subprocess_force_exit (p->proc);
+      if (!iterate_until_done (&pending, 5000))
+        {
+          g_cancellable_cancel (cancellable);
+          g_assert_true (iterate_until_done (&pending, 5000));
+        }
+    }
+
+  rest = steal_text (out);
+  o->out = g_strconcat (p->seen->str, rest, NULL);
+  o->err = steal_text (err);
+  if (g_subprocess_get_if_exited (p->proc))
+    o->status = g_subprocess_get_exit_status (p->proc);
+  else if (g_subprocess_get_if_signaled (p->proc))
+    o->status = -g_subprocess_get_term_sig (p->proc);
+  else
+    o->status = G_MININT;
+
+  g_test_message ("wirespeed %s: status %d\n--- stdout:\n%.4000s--- stderr:\n%s---",
+                  p->cmdline, o->status, o->out, o->err);
+  if (o->timed_out)
+    g_test_fail_printf ("wirespeed %s was still running after %u ms: killed",
+                        p->cmdline, timeout_ms);
+  return o;
+}
+
+static Outcome *run_wirespeed (guint timeout_ms, const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+/* Runs wirespeed with these arguments to the end. */
+static Outcome *
+run_wirespeed (guint       timeout_ms,
+               const char *first,
+               ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(Proc) p = NULL;
+  va_list ap;
+
+  g_ptr_array_add (args, (gpointer) first);
+  va_start (ap, first);
+  collect_args (args, ap);
+  va_end (ap);
+  p = proc_spawnv ((const char * const *) args->pdata);
+  return proc_finish (p, timeout_ms);
+}
+
+static Outcome *run_client (const char *target, guint port, ...) G_GNUC_NULL_TERMINATED;
+
+/* Runs `wirespeed --client --target TARGET --port PORT ARGS…` to the end. */
+static Outcome *
+run_client (const char *target,
+            guint       port,
+            ...)
+{
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(Proc) p = NULL;
+  va_list ap;
+
+  g_ptr_array_add (args, "--client");
+  g_ptr_array_add (args, "--target");
+  g_ptr_array_add (args, (gpointer) target);
+  g_ptr_array_add (args, "--port");
+  g_ptr_array_add (args, port_text);
+  va_start (ap, port);
+  collect_args (args, ap);
+  va_end (ap);
+  p = proc_spawnv ((const char * const *) args->pdata);
+  return proc_finish (p, EXIT_TIMEOUT_MS);
+}
+
+static Proc *spawn_server (guint *port, ...) G_GNUC_NULL_TERMINATED;
+
+/* Starts `wirespeed --server --port 0 ARGS…` and waits until it listens. */
+static Proc *
+spawn_server (guint *port,
+              ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autofree char *line = NULL;
+  const char *where;
+  Proc *p;
+  va_list ap;
+
+  g_ptr_array_add (args, "--server");
+  g_ptr_array_add (args, "--port");
+  g_ptr_array_add (args, "0");
+  va_start (ap, port);
+  collect_args (args, ap);
+  va_end (ap);
+  p = proc_spawnv ((const char * const *) args->pdata);
+
+  line = proc_read_line (p, LISTEN_TIMEOUT_MS);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "Wirespeed " PACKAGE_VERSION " server listening on port "));
+  where = strstr (line, " port ");
+  g_assert_nonnull (where);
+  *port = (guint) g_ascii_strtoull (where + strlen (" port "), NULL, 10);
+  g_assert_cmpuint (*port, >, 0);
+  g_assert_cmpuint (*port, <=, 65535);
+  return p;
+}
+
+/* SIGINT, then the server must say goodbye and exit 0. */
+static Outcome *
+stop_server (Proc *server)
+{
+  Outcome *o;
+
+  g_subprocess_send_signal (server->proc, SIGINT);
+  o = proc_finish (server, 5000);
+  g_assert_cmpint (o->status, ==, 0);
+  g_assert_nonnull (strstr (o->out, "Exiting Server\n"));
+  return o;
+}
+
+/* ------------------------------------------------------------------ */
+/* Checking what was printed                                           */
+
+static char **
+split_lines (const char *text)
+{
+  char **lines = g_strsplit (text, "\n", -1);
+  guint n = g_strv_length (lines);
+
+  /* Text that ends with a newline: no empty last line. */
+  if (n > 0 && *lines[n - 1] == '\0')
+    g_clear_pointer (&lines[n - 1], g_free);
+  return lines;
+}
+
+/* A client or usage error: exactly one "wirespeed: …" line on stderr. */
+static void
+assert_error_line (const Outcome *o,
+                   const char    *needle)
+{
+  g_auto(GStrv) lines = split_lines (o->err);
+
+  g_assert_cmpuint (g_strv_length (lines), ==, 1);
+  g_assert_true (g_str_has_prefix (lines[0], "wirespeed: "));
+  if (needle != NULL && strstr (lines[0], needle) == NULL)
+    g_error ("stderr “%s” does not contain “%s”", lines[0], needle);
+}
+
+static void
+assert_contains (const char *haystack,
+                 const char *needle)
+{
+  if (strstr (haystack, needle) == NULL)
+    g_error ("“%s” not found in:\n%s", needle, haystack);
+}
+
+static gboolean
+is_interval_line (const char *line)
+{
+  /* "  0.00–  1.00 s    42.5 Gbit/s …" */
+  return strstr (line, "–") != NULL && strstr (line, " s ") != NULL
+         && !g_str_has_prefix (line, "Wirespeed");
+}
+
+/* The shape of a text report: header, columns, intervals, summary. */
+static void
+assert_text_report (const char *out,
+                    const char *header_prefix,
+                    guint       min_intervals)
+{
+  g_auto(GStrv) lines = split_lines (out);
+  guint n = g_strv_length (lines);
+  guint i = 2, intervals = 0;
+
+  g_assert_cmpuint (n, >=, 4);
+  if (!g_str_has_prefix (lines[0], header_prefix))
+    g_error ("first line “%s” does not start with “%s”", lines[0], header_prefix);
+  g_assert_nonnull (strstr (lines[1], "Interval"));
+  for (; i < n && is_interval_line (lines[i]); i++)
+    intervals++;
+  g_assert_cmpuint (intervals, >=, min_intervals);
+  g_assert_cmpuint (i, <, n);
+  g_assert_true (g_str_has_prefix (lines[i], "Summary over "));
+  g_assert_cmpuint (i + 2, <, n);
+  g_assert_nonnull (strstr (lines[i + 1], "sender"));
+  g_assert_nonnull (strstr (lines[i + 2], "receiver"));
+}
+
+/* ------------------------------------------------------------------ */
+/* Each test in its own process                                        */
+
+/* A failure in one test must not hide the others, and no test may run
+ * forever: each runs in a child of the test binary, with a deadline. */
+#define TEST_TIMEOUT_US (60 * G_USEC_PER_SEC)
+
+typedef struct {
+  GTestDataFunc func;
+  gconstpointer data;
+  const char *(*skip_reason) (void);
+} Isolated;
+
+static void
+run_isolated (gconstpointer user_data)
+{
+  const Isolated *t = user_data;
+  const char *reason;
+
+  if (g_test_subprocess ())
+    {
+      t->func (t->data);
+      return;
+    }
+  reason = t->skip_reason != NULL ? t->skip_reason () : NULL;
+  if (reason != NULL)
+    {
+      g_test_skip (reason);
+      return;
+    }
+  g_test_trap_subprocess (NULL, TEST_TIMEOUT_US,
+                          G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+static void
+add_test_full (const char    *path,
+               GTestDataFunc  func,
+               gconstpointer  data,
+               const char  *(*skip_reason) (void))
+{
+  Isolated *t = g_new0 (Isolated, 1);
+
+  t->func = func;
+  t->data = data;
+  t->skip_reason = skip_reason;
+  g_test_add_data_func_full (path, t, run_isolated, g_free);
+}
+
+static void
+add_test (const char    *path,
+          GTestDataFunc  func,
+          gconstpointer  data)
+{
+  add_test_full (path, func, data, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* --help, --version                                                   */
+
+static void
+test_help (gconstpointer data)
+{
+  static const char *const flags[] = {
+    "--client", "--server", "--test", "--target", "--time", "--port", "--streams",
+    "--reverse", "--bidir", "--length", "--interval", "--json", "--bind",
+    "--max-clients", "--idle-timeout", "--verbose",
+  };
+  g_autoptr(Outcome) o = run_wirespeed (EXIT_TIMEOUT_MS, "--help", NULL);
+
+  g_assert_cmpint (o->status, ==, 0);
+  g_assert_true (g_str_has_prefix (o->out, "Usage:"));
+  for (guint i = 0; i < G_N_ELEMENTS (flags); i++)
+    assert_contains (o->out, flags[i]);
+  g_assert_cmpstr (o->err, ==, "");
+}
+
+static void
+test_version (gconstpointer data)
+{
+  g_autoptr(Outcome) o = run_wirespeed (EXIT_TIMEOUT_MS, "--version", NULL);
+
+  g_assert_cmpint (o->status, ==, 0);
+  g_assert_cmpstr (o->out, ==, "wirespeed " PACKAGE_VERSION "\n");
+  g_assert_cmpstr (o->err, ==, "");
+}
+
+/* ------------------------------------------------------------------ */
+/* Invalid command lines                                               */
+
+typedef struct {
+  const char *name;
+  const char *args[6];
+  const char *named[2];  /* what the reason must mention */
+} UsageCase;
+
+static const UsageCase usage_cases[] = {
+  { "client-and-server", { "--client", "--server" }, { "--client", "--server" } },
+  { "test-unknown", { "--client", "--test", "FOO" }, { "--test" } },
+  { "time-not-a-number", { "--client", "--time", "abc" }, { "--time" } },
+  { "time-zero", { "--client", "--time", "0" }, { "--time" } },
+  { "time-negative", { "--client", "--time", "-5" }, { "--time" } },
+  { "time-too-long", { "--client", "--time", "100000" }, { "--time" } },
+  { "target-without-client", { "--target", "x" }, { "--target" } },
+  { "target-with-server", { "--server", "--target", "x" }, { "--target" } },
+  { "streams-zero", { "--client", "--streams", "0" }, { "--streams" } },
+  { "streams-too-many", { "--client", "--streams", "129" }, { "--streams" } },
+  { "port-too-large", { "--client", "--port", "70000" }, { "--port" } },
+  { "port-zero-client", { "--client", "--port", "0" }, { "--port" } },
+  { "port-too-large-server", { "--server", "--port", "70000" }, { "--port" } },
+  { "length-zero", { "--client", "--length", "0" }, { "--length" } },
+  { "length-bad-suffix", { "--client", "--length", "1X" }, { "--length" } },
+  { "length-too-large", { "--client", "--length", "17M" }, { "--length" } },
+  { "interval-zero", { "--client", "--interval", "0" }, { "--interval" } },
+  { "interval-too-long", { "--client", "--interval", "5000" }, { "--interval" } },
+  { "reverse-and-bidir", { "--client", "--reverse", "--bidir" }, { "--reverse", "--bidir" } },
+  { "bind-not-an-address", { "--server", "--bind", "notanaddress" }, { "--bind" } },
+  { "max-clients-zero", { "--server", "--max-clients", "0" }, { "--max-clients" } },
+  { "idle-timeout-zero", { "--server", "--idle-timeout", "0" }, { "--idle-timeout" } },
+  { "unknown-option", { "--client", "--bogus" }, { "--bogus" } },
+  { "unexpected-argument", { "--client", "extra" }, { "extra" } },
+  { "json-without-mode", { "--json" }, { "--client", "--server" } },
+};
+
+static void
+test_usage (gconstpointer data)
+{
+  const UsageCase *c = data;
+  g_autoptr(Proc) p = proc_spawnv (c->args);
+  g_autoptr(Outcome) o = proc_finish (p, EXIT_TIMEOUT_MS);
+  g_auto(GStrv) lines = split_lines (o->err);
+
+  g_assert_cmpint (o->status, ==, 2);
+  g_assert_cmpstr (o->out, ==, "");
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  g_assert_true (g_str_has_prefix (lines[0], "wirespeed: "));
+  for (guint i = 0; i < G_N_ELEMENTS (c->named) && c->named[i] != NULL; i++)
+    if (strstr (lines[0], c->named[i]) == NULL)
+      g_error ("the reason “%s” does not name “%s”", lines[0], c->named[i]);
+  g_assert_cmpstr (lines[1], ==, TRY_HELP);
+}
+
+static void
+test_usage_json_without_mode_says_choose (gconstpointer data)
+{
+  g_autoptr(Outcome) o = run_wirespeed (EXIT_TIMEOUT_MS, "--json", NULL);
+
+  g_assert_cmpint (o->status, ==, 2);
+  assert_contains (o->err, "Choose --client or --server");
+}
+
+/* ------------------------------------------------------------------ */
+/* Test modes                                                          */
+
+static void
+test_mode_not_implemented (gconstpointer data)
+{
+  const char *mode = data;
+  g_autoptr(Outcome) o = run_wirespeed (EXIT_TIMEOUT_MS, "--client", "--target", "127.0.0.1",
+                                        "--time", "1", "--test", mode, NULL);
+
+  g_assert_cmpint (o->status, ==, 1);
+  assert_contains (o->err, "not implemented yet");
+  assert_contains (o->err, mode);
+  g_assert_true (g_str_has_prefix (o->err, "wirespeed: "));
+}
+
+static void
+test_mode_lower_case (gconstpointer data)
+{
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, NULL);
+  g_autoptr(Outcome) o = run_client ("127.0.0.1", port, "--time", "1", "--test", "tcp_stream",
+                                     NULL);
+  g_autoptr(Outcome) s = NULL;
+
+  g_assert_cmpint (o->status, ==, 0);
+  assert_text_report (o->out, "Wirespeed " PACKAGE_VERSION ": TCP_STREAM upload to 127.0.0.1", 1);
+  g_assert_cmpstr (o->err, ==, "");
+  s = stop_server (server);
+}
+
+/* ------------------------------------------------------------------ */
+/* Client errors                                                       */
+
+/* A port nobody listens on, held (bound, not listening) so nobody can. */
+static GSocket *
+reserve_dead_port (guint *port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                  G_SOCKET_PROTOCOL_TCP, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, any, FALSE, &error));
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return socket;
+}
+
+static void
+test_error_refused (gconstpointer data)
+{
+  guint port;
+  g_autoptr(GSocket) reserved = reserve_dead_port (&port);
+  g_autoptr(Outcome) o = run_client ("127.0.0.1", port, "--time", "1", NULL);
+
+  g_assert_cmpint (o->status, ==, 1);
+  assert_error_line (o, "refused");
+}
+
+static void
+test_error_host_not_found (gconstpointer data)
+{
+  g_autoptr(Outcome) o = run_wirespeed (EXIT_TIMEOUT_MS, "--client", "--target",
+                                        "no-such-host.invalid", "--time", "1", NULL);
+
+  g_assert_cmpint (o->status, ==, 1);
+  assert_error_line (o, "Host not found");
+}
+
+static void
+test_error_busy (gconstpointer data)
+{
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, "--max-clients", "1", NULL);
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  g_autoptr(Proc) first = proc_spawn ("--client", "--target", "127.0.0.1", "--port", port_text,
+                                      "--time", "4", NULL);
+  g_autofree char *line = NULL;
+  g_autoptr(Outcome) second = NULL;
+  g_autoptr(Outcome) first_done = NULL;
+  g_autoptr(Outcome) s = NULL;
+
+  /* Once the first interval is out, the first client holds the only slot. */
+  line = wait_for_line (first, "–", 10000);
+  g_assert_nonnull (line);
+  second = run_client ("127.0.0.1", port, "--time", "1", NULL);
+  g_assert_cmpint (second->status, ==, 1);
+  assert_error_line (second, "busy");
+
+  first_done = proc_finish (first, EXIT_TIMEOUT_MS);
+  g_assert_cmpint (first_done->status, ==, 0);
+  assert_contains (first_done->out, "Summary over");
+  g_assert_cmpstr (first_done->err, ==, "");
+  s = stop_server (server);
+}
+
+/* ------------------------------------------------------------------ */
+/* Fake servers: what a client meets when the other end is not right   */
+
+typedef enum {
+  FAKE_TOO_OLD,   /* answers a protocol v2 ERROR: UNSUPPORTED_VERSION 1 */
+  FAKE_CLOSE,     /* accepts and closes at once */
+  FAKE_SILENT,    /* accepts and never answers */
+} FakeMode;
+
+typedef struct {
+  FakeMode mode;
+  GSocketListener *listener;
+  GCancellable *cancellable;
+  GThread *thread;
+  guint port;
+} FakeServer;
+
+static void
+build_too_old_error (guint8 *msg)
+{
+  static const guint8 head[] = {
+    0x02, 0x7f, 0x00, 0x80,   /* v2 ERROR, 128 payload bytes */
+    0x00, 0x01,               /* UNSUPPORTED_VERSION */
+    0x00, 0x01,               /* it speaks version 1 */
+  };
+  const char *text = "version 1 only";
+
+  memset (msg, 0, 132);
+  memcpy (msg, head, sizeof head);
+  memcpy (msg + sizeof head, text, strlen (text));
+}
+
+static gpointer
+fake_server_thread (gpointer user_data)
+{
+  FakeServer *f = user_data;
+  g_autoptr(GSocketConnection) conn = NULL;
+  GInputStream *in;
+  guint8 buf[4096];
+
+  conn = g_socket_listener_accept (f->listener, NULL, f->cancellable, NULL);
+  if (conn == NULL)
+    return NULL;
+  if (f->mode == FAKE_CLOSE)
+    {
+      g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+      return NULL;
+    }
+
+  g_socket_set_timeout (g_socket_connection_get_socket (conn), 30);
+  in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  if (g_input_stream_read (in, buf, sizeof buf, f->cancellable, NULL) <= 0)
+    return NULL;
+  if (f->mode == FAKE_TOO_OLD)
+    {
+      guint8 msg[132];
+
+      build_too_old_error (msg);
+      g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), msg,
+                                 sizeof msg, NULL, f->cancellable, NULL);
+    }
+  /* Hold the connection until the client hangs up. */
+  while (g_input_stream_read (in, buf, sizeof buf, f->cancellable, NULL) > 0)
+    ;
+  return NULL;
+}
+
+static FakeServer *
+fake_server_start (FakeMode mode)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) effective = NULL;
+  g_autoptr(GError) error = NULL;
+  FakeServer *f = g_new0 (FakeServer, 1);
+
+  f->mode = mode;
+  f->listener = g_socket_listener_new ();
+  f->cancellable = g_cancellable_new ();
+  g_socket_listener_add_address (f->listener, address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &effective, &error);
+  g_assert_no_error (error);
+  f->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  f->thread = g_thread_new ("fake-server", fake_server_thread, f);
+  return f;
+}
+
+static void
+fake_server_stop (FakeServer *f)
+{
+  g_cancellable_cancel (f->cancellable);
+  g_thread_join (f->thread);
+  g_socket_listener_close (f->listener);
+  g_object_unref (f->listener);
+  g_object_unref (f->cancellable);
+  g_free (f);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeServer, fake_server_stop)
+
+static void
+test_fake_too_old (gconstpointer data)
+{
+  g_autoptr(FakeServer) fake = fake_server_start (FAKE_TOO_OLD);
+  g_autoptr(Outcome) o = run_client ("127.0.0.1", fake->port, "--time", "1", NULL);
+
+  g_assert_cmpint (o->status, ==, 1);
+  assert_error_line (o, "too old");
+}
+
+static void
+test_fake_closes (gconstpointer data)
+{
+  g_autoptr(FakeServer) fake = fake_server_start (FAKE_CLOSE);
+  g_autoptr(Outcome) o = run_client ("127.0.0.1", fake->port, "--time", "1", NULL);
+
+  g_assert_cmpint (o->status, ==, 1);
+  assert_error_line (o, "closed the connection");
+}
+
+static void
+test_fake_silent (gconstpointer data)
+{
+  g_autoptr(FakeServer) fake = fake_server_start (FAKE_SILENT);
+  g_autofree char *port_text = g_strdup_printf ("%u", fake->port);
+  g_autoptr(Proc) p = proc_spawn ("--client", "--target", "127.0.0.1", "--port", port_text,
+                                  "--time", "1", NULL);
+  g_autoptr(Outcome) o = proc_finish (p, SILENT_TIMEOUT_MS);
+
+  g_assert_cmpint (o->status, ==, 1);
+  assert_error_line (o, "Timed out");
+}
+
+/* ------------------------------------------------------------------ */
+/* Real runs: text                                                     */
+
+static void
+test_run_upload_text (gconstpointer data)
+{
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, NULL);
+  g_autoptr(Outcome) o = run_client ("127.0.0.1", port, "--time", "2", NULL);
+  g_autoptr(Outcome) s = NULL;
+
+  g_assert_cmpint (o->status, ==, 0);
+  assert_text_report (o->out, "Wirespeed " PACKAGE_VERSION ": TCP_STREAM upload to 127.0.0.1", 2);
+  g_assert_cmpstr (o->err, ==, "");
+
+  /* Without --verbose the server says where it listens, then goodbye. */
+  s = stop_server (server);
+  g_assert_cmpstr (s->err, ==, "");
+  g_assert_nonnull (strchr (s->out, '\n'));
+  g_assert_cmpstr (strchr (s->out, '\n') + 1, ==, "Exiting Server\n");
+}
+
+static void
+test_run_reverse_text (gconstpointer data)
+{
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, NULL);
+  g_autoptr(Outcome) o = run_client ("127.0.0.1", port, "--time", "2", "--reverse", NULL);
+  g_autoptr(Outcome) s = NULL;
+
+  g_assert_cmpint (o->status, ==, 0);
+  assert_text_report (o->out, "Wirespeed " PACKAGE_VERSION ": TCP_STREAM download to 127.0.0.1",
+                      2);
+  g_assert_cmpstr (o->err, ==, "");
+  s = stop_server (server);
+}
+
+static void
+test_run_streams_text (gconstpointer data)
+{
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, NULL);
+  g_autoptr(Outcome) o = run_client ("127.0.0.1", port, "--time", "2", "--streams", "3", NULL);
+  g_autoptr(Outcome) s = NULL;
+  const char *summary;
+
+  g_assert_cmpint (o->status, ==, 0);
+  assert_text_report (o->out, "Wirespeed " PACKAGE_VERSION ": TCP_STREAM upload to 127.0.0.1", 2);
+  assert_contains (o->out, "3 streams");
+  summary = strstr (o->out, "Summary over");
+  g_assert_nonnull (summary);
+  assert_contains (summary, "stream 0");
+  assert_contains (summary, "stream 1");
+  assert_contains (summary, "stream 2");
+  g_assert_null (strstr (summary, "stream 3"));
+  g_assert_cmpstr (o->err, ==, "");
+  s = stop_server (server);
+}
+
+static void
+test_run_verbose_server (gconstpointer data)
+{
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, "--verbose", NULL);
+  g_autoptr(Outcome) o = run_client ("127.0.0.1", port, "--time", "1", NULL);
+  g_autoptr(Outcome) s = NULL;
+
+  g_assert_cmpint (o->status, ==, 0);
+  s = stop_server (server);
+  assert_contains (s->err, "session started");
+  assert_contains (s->err, "session finished");
+}
+
+/* Skips the IPv6 test where ::1 cannot even be bound. */
+static const char *
+ipv6_skip_reason (void)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+
+  if (socket == NULL || !g_socket_bind (socket, address, FALSE, NULL))
+    return "::1 is not usable here";
+  return NULL;
+}
+
+static void
+test_run_ipv6 (gconstpointer data)
+{
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, NULL);
+  g_autoptr(Outcome) o = run_client ("::1", port, "--time", "1", NULL);
+  g_autoptr(Outcome) s = NULL;
+
+  g_assert_cmpint (o->status, ==, 0);
+  assert_text_report (o->out, "Wirespeed " PACKAGE_VERSION ": TCP_STREAM upload to ::1", 1);
+  g_assert_cmpstr (o->err, ==, "");
+  s = stop_server (server);
+}
+
+/* ------------------------------------------------------------------ */
+/* Real runs: JSON                                                     */
+
+static JsonNode *
+member (JsonObject *object,
+        const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL)
+    g_error ("JSON member “%s” is missing", name);
+  return node;
+}
+
+static gboolean
+member_is_null (JsonObject *object,
+                const char *name)
+{
+  return JSON_NODE_HOLDS_NULL (member (object, name));
+}
+
+static gint64
+member_int (JsonObject *object,
+            const char *name)
+{
+  JsonNode *node = member (object, name);
+
+  g_assert_true (JSON_NODE_HOLDS_VALUE (node));
+  g_assert_cmpuint (json_node_get_value_type (node), ==, G_TYPE_INT64);
+  return json_node_get_int (node);
+}
+
+static gdouble
+member_number (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = member (object, name);
+
+  g_assert_true (JSON_NODE_HOLDS_VALUE (node));
+  g_assert_true (json_node_get_value_type (node) == G_TYPE_DOUBLE
+                 || json_node_get_value_type (node) == G_TYPE_INT64);
+  return json_node_get_double (node);
+}
+
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = member (object, name);
+
+  g_assert_true (JSON_NODE_HOLDS_VALUE (node));
+  g_assert_cmpuint (json_node_get_value_type (node), ==, G_TYPE_STRING);
+  return json_node_get_string (node);
+}
+
+static JsonObject *
+member_object (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = member (object, name);
+
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_node_get_object (node);
+}
+
+static JsonParser *
+parse_json (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  return g_steal_pointer (&parser);
+}
+
+/* One direction of a JSON result: rates and bytes present exactly when the
+ * test moved data that way, and everybody's byte counts agree. */
+static void
+check_json_direction (JsonObject *root,
+                      const char *dir,
+                      gboolean    measured)
+{
+  g_autofree char *bps = g_strdup_printf ("%s_bps", dir);
+  g_autofree char *bytes = g_strdup_printf ("%s_bytes", dir);
+  JsonObject *summary = member_object (root, "summary");
+  JsonArray *intervals = json_node_get_array (member (root, "intervals"));
+  JsonObject *flow;
+  gint64 total, sum = 0;
+
+  for (guint i = 0; i < json_array_get_length (intervals); i++)
+    {
+      JsonObject *sample = json_array_get_object_element (intervals, i);
+
+      g_assert_cmpint (member_is_null (sample, bps), ==, !measured);
+      if (!measured)
+        continue;
+      g_assert_cmpfloat (member_number (sample, bps), >=, 0);
+      sum += member_int (member_object (sample, dir), "receiver_bytes");
+    }
+
+  g_assert_cmpint (member_is_null (summary, bps), ==, !measured);
+  g_assert_cmpint (member_is_null (summary, bytes), ==, !measured);
+  if (!measured)
+    return;
+  total = member_int (summary, bytes);
+  g_assert_cmpint (total, >, 0);
+  g_assert_cmpfloat (member_number (summary, bps), >, 0);
+  flow = member_object (summary, dir);
+  /* The receiver reads to end-of-file: both ends agree to the byte. */
+  g_assert_cmpint (member_int (flow, "sender_bytes"), ==, member_int (flow, "receiver_bytes"));
+  g_assert_cmpint (member_int (flow, "receiver_bytes"), ==, total);
+  g_assert_cmpint (sum, ==, total);
+}
+
+static void
+check_json_result (const char *text,
+                   guint       port,
+                   const char *direction,
+                   gint64      duration_s)
+{
+  static const char *const interval_keys[] = {
+    "start_s", "end_s", "upload_bps", "download_bps", "retransmits", "rtt_ms",
+  };
+  g_autoptr(JsonParser) parser = parse_json (text);
+  JsonObject *root = json_node_get_object (json_parser_get_root (parser));
+  g_autoptr(GDateTime) start = NULL;
+  JsonObject *summary;
+  JsonArray *intervals;
+  gboolean up, down;
+
+  g_assert_cmpstr (member_string (root, "wirespeed_version"), ==, PACKAGE_VERSION);
+  g_assert_cmpstr (member_string (root, "test"), ==, "TCP_STREAM");
+  g_assert_cmpstr (member_string (root, "target"), ==, "127.0.0.1");
+  g_assert_cmpint (member_int (root, "port"), ==, port);
+  g_assert_cmpstr (member_string (root, "direction"), ==, direction);
+  g_assert_cmpint (member_int (root, "streams"), ==, 1);
+  g_assert_cmpint (member_int (root, "duration_s"), ==, duration_s);
+  start = g_date_time_new_from_iso8601 (member_string (root, "start_time"), NULL);
+  g_assert_nonnull (start);
+
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (member (root, "intervals")));
+  intervals = json_node_get_array (member (root, "intervals"));
+  g_assert_cmpuint (json_array_get_length (intervals), >=, duration_s);
+  for (guint i = 0; i < json_array_get_length (intervals); i++)
+    {
+      JsonObject *sample = json_array_get_object_element (intervals, i);
+
+      g_assert_nonnull (sample);
+      for (guint k = 0; k < G_N_ELEMENTS (interval_keys); k++)
+        member (sample, interval_keys[k]);
+      g_assert_cmpfloat (member_number (sample, "end_s"), >, member_number (sample, "start_s"));
+      g_assert_cmpint (member_int (sample, "retransmits"), >=, 0);
+    }
+
+  summary = member_object (root, "summary");
+  g_assert_cmpint (member_int (summary, "retransmits"), >=, 0);
+  up = g_strcmp0 (direction, "download") != 0;
+  down = g_strcmp0 (direction, "upload") != 0;
+  check_json_direction (root, "upload", up);
+  check_json_direction (root, "download", down);
+}
+
+static void
+test_run_json (gconstpointer data)
+{
+  const char *direction = data;
+  /* NULL for an upload: it ends the argument list early. */
+  const char *flag = g_str_equal (direction, "download") ? "--reverse"
+                     : g_str_equal (direction, "bidir") ? "--bidir" : NULL;
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, NULL);
+  g_autoptr(Outcome) o = run_client ("127.0.0.1", port, "--time", "2", "--json", flag, NULL);
+  g_autoptr(Outcome) s = NULL;
+
+  g_assert_cmpint (o->status, ==, 0);
+  g_assert_cmpstr (o->err, ==, "");
+  check_json_result (o->out, port, direction, 2);
+  s = stop_server (server);
+}
+
 int
-main (int argc, char **argv)
+main (int    argc,
+      char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* In the parent, a failed test is reported and the next one runs. */
+  if (!g_test_subprocess ())
+    g_test_set_nonfatal_assertions ();
+
+  add_test ("/cli/help", test_help, NULL);
+  add_test ("/cli/version", test_version, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (usage_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/cli/usage/%s", usage_cases[i].name);
+
+      add_test (path, test_usage, &usage_cases[i]);
+    }
+  add_test ("/cli/usage/json-without-mode-says-choose",
+            test_usage_json_without_mode_says_choose, NULL);
+  add_test ("/cli/mode/tcp-rr", test_mode_not_implemented, "TCP_RR");
+  add_test ("/cli/mode/udp-stream", test_mode_not_implemented, "UDP_STREAM");
+  add_test ("/cli/mode/udp-rr", test_mode_not_implemented, "UDP_RR");
+  add_test ("/cli/mode/lower-case", test_mode_lower_case, NULL);
+  add_test ("/cli/error/refused", test_error_refused, NULL);
+  add_test ("/cli/error/host-not-found", test_error_host_not_found, NULL);
+  add_test ("/cli/error/busy", test_error_busy, NULL);
+  add_test ("/cli/error/server-too-old", test_fake_too_old, NULL);
+  add_test ("/cli/error/server-closes", test_fake_closes, NULL);
+  add_test ("/cli/error/server-silent", test_fake_silent, NULL);
+  add_test ("/cli/run/upload", test_run_upload_text, NULL);
+  add_test ("/cli/run/reverse", test_run_reverse_text, NULL);
+  add_test ("/cli/run/streams", test_run_streams_text, NULL);
+  add_test ("/cli/run/verbose-server", test_run_verbose_server, NULL);
+  add_test_full ("/cli/run/ipv6", test_run_ipv6, NULL, ipv6_skip_reason);
+  add_test ("/cli/json/upload", test_run_json, "upload");
+  add_test ("/cli/json/download", test_run_json, "download");
+  add_test ("/cli/json/bidir", test_run_json, "bidir");
+
   return g_test_run ();
 }
