@@ -35,36 +35,21 @@ typedef struct {
   atomic_bool stop;
 } DataPort;
 
+/* Binds to the address the control connection arrived on, so a server
+ * started with --bind opens its v1 data ports there only. */
 static int
-bind_socket (int family, int type, guint16 port)
+bind_socket (const struct sockaddr_storage *local, socklen_t len, int type, guint16 port)
 {
-  struct sockaddr_storage ss = { 0 };
-  socklen_t len;
-  int fd = socket (family, type | SOCK_CLOEXEC, 0);
+  struct sockaddr_storage ss = *local;
+  int fd = socket (ss.ss_family, type | SOCK_CLOEXEC, 0);
   int one = 1;
 
   if (fd < 0)
     return -1;
-  if (family == AF_INET6)
-    {
-      struct sockaddr_in6 *a = (struct sockaddr_in6 *) &ss;
-      int zero = 0;
-
-      setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
-      a->sin6_family = AF_INET6;
-      a->sin6_addr = in6addr_any;
-      a->sin6_port = htons (port);
-      len = sizeof *a;
-    }
+  if (ss.ss_family == AF_INET6)
+    ((struct sockaddr_in6 *) &ss)->sin6_port = htons (port);
   else
-    {
-      struct sockaddr_in *a = (struct sockaddr_in *) &ss;
-
-      a->sin_family = AF_INET;
-      a->sin_addr.s_addr = htonl (INADDR_ANY);
-      a->sin_port = htons (port);
-      len = sizeof *a;
-    }
+    ((struct sockaddr_in *) &ss)->sin_port = htons (port);
   if (type == SOCK_STREAM)
     setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (bind (fd, (struct sockaddr *) &ss, len) < 0
@@ -92,15 +77,24 @@ local_port (int fd)
 /* UDP and TCP port numbers are separate spaces, so the UDP port the kernel
  * picks may be taken for TCP; try a few. */
 static gboolean
-data_port_open (DataPort *dp, int family, GError **error)
+data_port_open (DataPort *dp, GSocket *control, GError **error)
 {
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (control, error);
+  struct sockaddr_storage ss;
+  socklen_t len;
+
   dp->udp_fd = dp->listen_fd = -1;
+  if (local == NULL)
+    return FALSE;
+  len = g_socket_address_get_native_size (local);
+  if (!g_socket_address_to_native (local, &ss, sizeof ss, error))
+    return FALSE;
   for (guint i = 0; i < BIND_ATTEMPTS; i++)
     {
-      dp->udp_fd = bind_socket (family, SOCK_DGRAM, 0);
+      dp->udp_fd = bind_socket (&ss, len, SOCK_DGRAM, 0);
       if (dp->udp_fd < 0)
         break;
-      dp->listen_fd = bind_socket (family, SOCK_STREAM, local_port (dp->udp_fd));
+      dp->listen_fd = bind_socket (&ss, len, SOCK_STREAM, local_port (dp->udp_fd));
       if (dp->listen_fd >= 0)
         return TRUE;
       close (dp->udp_fd);
@@ -227,14 +221,12 @@ ws_legacy_session_run (GSocket       *control,
                        guint64       *udp_packets,
                        GError       **error)
 {
-  g_autoptr(GSocketAddress) local = g_socket_get_local_address (control, NULL);
-  int family = local ? g_socket_address_get_family (local) : AF_INET6;
   DataPort dp = { 0 };
   GThread *thread;
   WsMessage msg;
   gboolean ok;
 
-  if (!data_port_open (&dp, family, error))
+  if (!data_port_open (&dp, control, error))
     return FALSE;
   atomic_store (&dp.last_activity_ns, ws_now_ns ());
   thread = g_thread_try_new ("ws-v1-data", data_thread, &dp, error);
