@@ -25,286 +25,12 @@
 #define LISTEN_TIMEOUT_MS 10000
 /* The client's handshake timeout is 10 s: leave it room. */
 #define SILENT_TIMEOUT_MS 25000
+/* How long a server may take to exit on SIGINT. */
+#define SERVER_STOP_MS 5000
 
 #define TRY_HELP "Try “wirespeed --help” for more information."
 
-/* ------------------------------------------------------------------ */
-/* Bounded waits on the default main context                          */
-
-static gboolean
-on_deadline (gpointer user_data)
-{
-  gboolean *expired = user_data;
-
-  *expired = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the default main context until *pending drops to zero; FALSE if
- * timeout_ms passed first. */
-static gboolean
-iterate_until_done (const guint *pending,
-                    guint        timeout_ms)
-{
-  gboolean expired = FALSE;
-  guint id = g_timeout_add (timeout_ms, on_deadline, &expired);
-
-  while (*pending > 0 && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  if (!expired)
-    g_source_remove (id);
-  return *pending == 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* A running wirespeed                                                 */
-
-typedef struct {
-  GSubprocess *proc;
-  GDataInputStream *out;
-  GString *seen;      /* stdout lines read so far, each with its '\n' */
-  char *cmdline;
-} Proc;
-
-typedef struct {
-  int status;         /* exit status, or minus the signal that killed it */
-  gboolean timed_out;
-  char *out;
-  char *err;
-} Outcome;
-
-static void
-child_setup (gpointer user_data)
-{
-  /* No wirespeed outlives a test binary that aborts on a failed assertion. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static Proc *
-proc_spawnv (const char * const *args)
-{
-  const char *binary = g_getenv ("WIRESPEED");
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  Proc *p = g_new0 (Proc, 1);
-
-  g_assert_nonnull (binary);
-  g_ptr_array_add (argv, (gpointer) binary);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  p->proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  p->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p->proc));
-  p->seen = g_string_new (NULL);
-  p->cmdline = g_strjoinv (" ", (char **) argv->pdata + 1);
-  g_test_message ("spawned: wirespeed %s", p->cmdline);
-  return p;
-}
-
-/* Appends the rest of a NULL-terminated argument list, and the NULL. */
-static void
-collect_args (GPtrArray  *args,
-              va_list     ap)
-{
-  for (const char *a = va_arg (ap, const char *); a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (args, (gpointer) a);
-  g_ptr_array_add (args, NULL);
-}
-
-static Proc *proc_spawn (const char *first, ...) G_GNUC_NULL_TERMINATED;
-
-static Proc *
-proc_spawn (const char *first,
-            ...)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  va_list ap;
-
-  g_ptr_array_add (args, (gpointer) first);
-  va_start (ap, first);
-  collect_args (args, ap);
-  va_end (ap);
-  return proc_spawnv ((const char * const *) args->pdata);
-}
-
-static void
-proc_free (Proc *p)
-{
-  if (g_subprocess_get_identifier (p->proc) != NULL)
-    {
-      g_subprocess_force_exit (p->proc);
-      g_subprocess_wait (p->proc, NULL, NULL);
-    }
-  g_object_unref (p->out);
-  g_object_unref (p->proc);
-  g_string_free (p->seen, TRUE);
-  g_free (p->cmdline);
-  g_free (p);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Proc, proc_free)
-
-static void
-outcome_free (Outcome *o)
-{
-  g_free (o->out);
-  g_free (o->err);
-  g_free (o);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Outcome, outcome_free)
-
-typedef struct {
-  guint pending;
-  char *line;
-} LineRead;
-
-static void
-on_line_read (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  LineRead *r = user_data;
-
-  r->line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result,
-                                                  NULL, NULL);
-  r->pending--;
-}
-
-/* The next stdout line, or NULL at end of file or after timeout_ms. */
-static char *
-proc_read_line (Proc  *p,
-                guint  timeout_ms)
-{
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  LineRead r = { 1, NULL };
-
-  g_data_input_stream_read_line_async (p->out, G_PRIORITY_DEFAULT, cancellable,
-                                       on_line_read, &r);
-  if (!iterate_until_done (&r.pending, timeout_ms))
-    {
-      g_cancellable_cancel (cancellable);
-      g_assert_true (iterate_until_done (&r.pending, 5000));
-    }
-  if (r.line != NULL)
-    g_string_append_printf (p->seen, "%s\n", r.line);
-  return r.line;
-}
-
-/* Reads stdout until a line contains needle; NULL if none did in time. */
-static char *
-wait_for_line (Proc       *p,
-               const char *needle,
-               guint       timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  for (;;)
-    {
-      gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
-      g_autofree char *line = NULL;
-
-      if (left_ms <= 0)
-        break;
-      line = proc_read_line (p, left_ms);
-      if (line == NULL)
-        break;
-      if (strstr (line, needle) != NULL)
-        return g_steal_pointer (&line);
-    }
-  g_test_message ("wirespeed %s: no line with “%s” within %u ms; stdout so far:\n%s",
-                  p->cmdline, needle, timeout_ms, p->seen->str);
-  return NULL;
-}
-
-static void
-on_spliced (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  guint *pending = user_data;
-
-  g_output_stream_splice_finish (G_OUTPUT_STREAM (source), result, NULL);
-  (*pending)--;
-}
-
-static void
-on_exited (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  guint *pending = user_data;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  (*pending)--;
-}
-
-static char *
-steal_text (GOutputStream *stream)
-{
-  GMemoryOutputStream *mem = G_MEMORY_OUTPUT_STREAM (stream);
-
-  if (g_memory_output_stream_get_data_size (mem) == 0)
-    return g_strdup ("");
-  return g_strndup (g_memory_output_stream_get_data (mem),
-                    g_memory_output_stream_get_data_size (mem));
-}
-
-/* Reads the rest of both pipes and waits for the exit, killing the process
- * if that takes more than timeout_ms (the test then fails). */
-static Outcome *
-proc_finish (Proc  *p,
-             guint  timeout_ms)
-{
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
-  g_autoptr(GOutputStream) err = g_memory_output_stream_new_resizable ();
-  g_autofree char *rest = NULL;
-  Outcome *o = g_new0 (Outcome, 1);
-  guint pending = 3;
-
-  g_output_stream_splice_async (out, G_INPUT_STREAM (p->out), G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
-                                G_PRIORITY_DEFAULT, cancellable, on_spliced, &pending);
-  g_output_stream_splice_async (err, g_subprocess_get_stderr_pipe (p->proc),
-                                G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
-                                G_PRIORITY_DEFAULT, cancellable, on_spliced, &pending);
-  g_subprocess_wait_async (p->proc, cancellable, on_exited, &pending);
-
-  if (!iterate_until_done (&pending, timeout_ms))
-    {
-      o->timed_out = TRUE;
-      g_subprocess_force_exit (p->proc);
-      if (!iterate_until_done (&pending, 5000))
-        {
-          g_cancellable_cancel (cancellable);
-          g_assert_true (iterate_until_done (&pending, 5000));
-        }
-    }
-
-  rest = steal_text (out);
-  o->out = g_strconcat (p->seen->str, rest, NULL);
-  o->err = steal_text (err);
-  if (g_subprocess_get_if_exited (p->proc))
-    o->status = g_subprocess_get_exit_status (p->proc);
-  else if (g_subprocess_get_if_signaled (p->proc))
-    o->status = -g_subprocess_get_term_sig (p->proc);
-  else
-    o->status = G_MININT;
-
-  g_test_message ("wirespeed %s: status %d\n--- stdout:\n%.4000s--- stderr:\n%s---",
-                  p->cmdline, o->status, o->out, o->err);
-  if (o->timed_out)
-    g_test_fail_printf ("wirespeed %s was still running after %u ms: killed",
-                        p->cmdline, timeout_ms);
-  return o;
-}
+#include "ws-proc-util.h"
 
 static Outcome *run_wirespeed (guint timeout_ms, const char *first, ...) G_GNUC_NULL_TERMINATED;
 
@@ -326,90 +52,59 @@ run_wirespeed (guint       timeout_ms,
   return proc_finish (p, timeout_ms);
 }
 
-static Outcome *run_client (const char *target, guint port, ...) G_GNUC_NULL_TERMINATED;
-
-/* Runs `wirespeed --client --target TARGET --port PORT ARGS…` to the end. */
-static Outcome *
-run_client (const char *target,
-            guint       port,
-            ...)
+static Proc *
+spawn_client_va (const char *target,
+                 guint       port,
+                 va_list     ap)
 {
   g_autofree char *port_text = g_strdup_printf ("%u", port);
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(Proc) p = NULL;
-  va_list ap;
 
   g_ptr_array_add (args, "--client");
   g_ptr_array_add (args, "--target");
   g_ptr_array_add (args, (gpointer) target);
   g_ptr_array_add (args, "--port");
   g_ptr_array_add (args, port_text);
-  va_start (ap, port);
   collect_args (args, ap);
-  va_end (ap);
-  p = proc_spawnv ((const char * const *) args->pdata);
-  return proc_finish (p, EXIT_TIMEOUT_MS);
+  return proc_spawnv ((const char * const *) args->pdata);
 }
 
-static Proc *spawn_server (guint *port, ...) G_GNUC_NULL_TERMINATED;
+static Proc *spawn_client (const char *target, guint port, ...) G_GNUC_NULL_TERMINATED;
 
-/* Starts `wirespeed --server --port 0 ARGS…` and waits until it listens. */
+/* Starts `wirespeed --client --target TARGET --port PORT ARGS…`. */
 static Proc *
-spawn_server (guint *port,
+spawn_client (const char *target,
+              guint       port,
               ...)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autofree char *line = NULL;
-  const char *where;
   Proc *p;
   va_list ap;
 
-  g_ptr_array_add (args, "--server");
-  g_ptr_array_add (args, "--port");
-  g_ptr_array_add (args, "0");
   va_start (ap, port);
-  collect_args (args, ap);
+  p = spawn_client_va (target, port, ap);
   va_end (ap);
-  p = proc_spawnv ((const char * const *) args->pdata);
-
-  line = proc_read_line (p, LISTEN_TIMEOUT_MS);
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "Wirespeed " PACKAGE_VERSION " server listening on port "));
-  where = strstr (line, " port ");
-  g_assert_nonnull (where);
-  *port = (guint) g_ascii_strtoull (where + strlen (" port "), NULL, 10);
-  g_assert_cmpuint (*port, >, 0);
-  g_assert_cmpuint (*port, <=, 65535);
   return p;
 }
 
-/* SIGINT, then the server must say goodbye and exit 0. */
-static Outcome *
-stop_server (Proc *server)
-{
-  Outcome *o;
+static Outcome *run_client (const char *target, guint port, ...) G_GNUC_NULL_TERMINATED;
 
-  g_subprocess_send_signal (server->proc, SIGINT);
-  o = proc_finish (server, 5000);
-  g_assert_cmpint (o->status, ==, 0);
-  g_assert_nonnull (strstr (o->out, "Exiting Server\n"));
-  return o;
+/* The same, run to the end. */
+static Outcome *
+run_client (const char *target,
+            guint       port,
+            ...)
+{
+  g_autoptr(Proc) p = NULL;
+  va_list ap;
+
+  va_start (ap, port);
+  p = spawn_client_va (target, port, ap);
+  va_end (ap);
+  return proc_finish (p, EXIT_TIMEOUT_MS);
 }
 
 /* ------------------------------------------------------------------ */
 /* Checking what was printed                                           */
-
-static char **
-split_lines (const char *text)
-{
-  char **lines = g_strsplit (text, "\n", -1);
-  guint n = g_strv_length (lines);
-
-  /* Text that ends with a newline: no empty last line. */
-  if (n > 0 && *lines[n - 1] == '\0')
-    g_clear_pointer (&lines[n - 1], g_free);
-  return lines;
-}
 
 /* A client or usage error: exactly one "wirespeed: …" line on stderr. */
 static void
@@ -422,14 +117,6 @@ assert_error_line (const Outcome *o,
   g_assert_true (g_str_has_prefix (lines[0], "wirespeed: "));
   if (needle != NULL && strstr (lines[0], needle) == NULL)
     g_error ("stderr “%s” does not contain “%s”", lines[0], needle);
-}
-
-static void
-assert_contains (const char *haystack,
-                 const char *needle)
-{
-  if (strstr (haystack, needle) == NULL)
-    g_error ("“%s” not found in:\n%s", needle, haystack);
 }
 
 static gboolean
@@ -477,6 +164,9 @@ typedef struct {
   const char *(*skip_reason) (void);
 } Isolated;
 
+/* Freed after the run: LeakSanitizer checks the children too. */
+static GPtrArray *isolated_tests;
+
 static void
 run_isolated (gconstpointer user_data)
 {
@@ -494,8 +184,8 @@ run_isolated (gconstpointer user_data)
       g_test_skip (reason);
       return;
     }
-  g_test_trap_subprocess (NULL, TEST_TIMEOUT_US,
-                          G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+  /* On failure the child's stderr, with every transcript, is shown. */
+  g_test_trap_subprocess (NULL, TEST_TIMEOUT_US, 0);
   g_test_trap_assert_passed ();
 }
 
@@ -510,7 +200,10 @@ add_test_full (const char    *path,
   t->func = func;
   t->data = data;
   t->skip_reason = skip_reason;
-  g_test_add_data_func_full (path, t, run_isolated, g_free);
+  if (isolated_tests == NULL)
+    isolated_tests = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (isolated_tests, t);
+  g_test_add_data_func (path, t, run_isolated);
 }
 
 static void
@@ -626,9 +319,8 @@ test_mode_not_implemented (gconstpointer data)
                                         "--time", "1", "--test", mode, NULL);
 
   g_assert_cmpint (o->status, ==, 1);
-  assert_contains (o->err, "not implemented yet");
+  assert_error_line (o, "not implemented yet");
   assert_contains (o->err, mode);
-  g_assert_true (g_str_has_prefix (o->err, "wirespeed: "));
 }
 
 static void
@@ -643,7 +335,7 @@ test_mode_lower_case (gconstpointer data)
   g_assert_cmpint (o->status, ==, 0);
   assert_text_report (o->out, "Wirespeed " PACKAGE_VERSION ": TCP_STREAM upload to 127.0.0.1", 1);
   g_assert_cmpstr (o->err, ==, "");
-  s = stop_server (server);
+  s = stop_server (server, SIGINT);
 }
 
 /* ------------------------------------------------------------------ */
@@ -695,16 +387,14 @@ test_error_busy (gconstpointer data)
 {
   guint port;
   g_autoptr(Proc) server = spawn_server (&port, "--max-clients", "1", NULL);
-  g_autofree char *port_text = g_strdup_printf ("%u", port);
-  g_autoptr(Proc) first = proc_spawn ("--client", "--target", "127.0.0.1", "--port", port_text,
-                                      "--time", "4", NULL);
+  g_autoptr(Proc) first = spawn_client ("127.0.0.1", port, "--time", "4", NULL);
   g_autofree char *line = NULL;
   g_autoptr(Outcome) second = NULL;
   g_autoptr(Outcome) first_done = NULL;
   g_autoptr(Outcome) s = NULL;
 
   /* Once the first interval is out, the first client holds the only slot. */
-  line = wait_for_line (first, "–", 10000);
+  line = wait_for_line (first, &first->out, "–", 10000);
   g_assert_nonnull (line);
   second = run_client ("127.0.0.1", port, "--time", "1", NULL);
   g_assert_cmpint (second->status, ==, 1);
@@ -714,7 +404,7 @@ test_error_busy (gconstpointer data)
   g_assert_cmpint (first_done->status, ==, 0);
   assert_contains (first_done->out, "Summary over");
   g_assert_cmpstr (first_done->err, ==, "");
-  s = stop_server (server);
+  s = stop_server (server, SIGINT);
 }
 
 /* ------------------------------------------------------------------ */
@@ -841,9 +531,7 @@ static void
 test_fake_silent (gconstpointer data)
 {
   g_autoptr(FakeServer) fake = fake_server_start (FAKE_SILENT);
-  g_autofree char *port_text = g_strdup_printf ("%u", fake->port);
-  g_autoptr(Proc) p = proc_spawn ("--client", "--target", "127.0.0.1", "--port", port_text,
-                                  "--time", "1", NULL);
+  g_autoptr(Proc) p = spawn_client ("127.0.0.1", fake->port, "--time", "1", NULL);
   g_autoptr(Outcome) o = proc_finish (p, SILENT_TIMEOUT_MS);
 
   g_assert_cmpint (o->status, ==, 1);
@@ -866,7 +554,7 @@ test_run_upload_text (gconstpointer data)
   g_assert_cmpstr (o->err, ==, "");
 
   /* Without --verbose the server says where it listens, then goodbye. */
-  s = stop_server (server);
+  s = stop_server (server, SIGINT);
   g_assert_cmpstr (s->err, ==, "");
   g_assert_nonnull (strchr (s->out, '\n'));
   g_assert_cmpstr (strchr (s->out, '\n') + 1, ==, "Exiting Server\n");
@@ -884,7 +572,7 @@ test_run_reverse_text (gconstpointer data)
   assert_text_report (o->out, "Wirespeed " PACKAGE_VERSION ": TCP_STREAM download to 127.0.0.1",
                       2);
   g_assert_cmpstr (o->err, ==, "");
-  s = stop_server (server);
+  s = stop_server (server, SIGINT);
 }
 
 static void
@@ -906,7 +594,7 @@ test_run_streams_text (gconstpointer data)
   assert_contains (summary, "stream 2");
   g_assert_null (strstr (summary, "stream 3"));
   g_assert_cmpstr (o->err, ==, "");
-  s = stop_server (server);
+  s = stop_server (server, SIGINT);
 }
 
 static void
@@ -918,7 +606,7 @@ test_run_verbose_server (gconstpointer data)
   g_autoptr(Outcome) s = NULL;
 
   g_assert_cmpint (o->status, ==, 0);
-  s = stop_server (server);
+  s = stop_server (server, SIGINT);
   assert_contains (s->err, "session started");
   assert_contains (s->err, "session finished");
 }
@@ -948,7 +636,7 @@ test_run_ipv6 (gconstpointer data)
   g_assert_cmpint (o->status, ==, 0);
   assert_text_report (o->out, "Wirespeed " PACKAGE_VERSION ": TCP_STREAM upload to ::1", 1);
   g_assert_cmpstr (o->err, ==, "");
-  s = stop_server (server);
+  s = stop_server (server, SIGINT);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1130,13 +818,15 @@ test_run_json (gconstpointer data)
   g_assert_cmpint (o->status, ==, 0);
   g_assert_cmpstr (o->err, ==, "");
   check_json_result (o->out, port, direction, 2);
-  s = stop_server (server);
+  s = stop_server (server, SIGINT);
 }
 
 int
 main (int    argc,
       char **argv)
 {
+  int status;
+
   g_test_init (&argc, &argv, NULL);
   /* In the parent, a failed test is reported and the next one runs. */
   if (!g_test_subprocess ())
@@ -1171,5 +861,7 @@ main (int    argc,
   add_test ("/cli/json/download", test_run_json, "download");
   add_test ("/cli/json/bidir", test_run_json, "bidir");
 
-  return g_test_run ();
+  status = g_test_run ();
+  g_clear_pointer (&isolated_tests, g_ptr_array_unref);
+  return status;
 }

@@ -171,12 +171,13 @@ run_server (const WsCliOptions *options)
       return 1;
     }
 
+  /* Handlers first: whoever reads the line below may signal at once. */
+  g_unix_signal_add (SIGINT, on_server_signal, loop);
+  g_unix_signal_add (SIGTERM, on_server_signal, loop);
+
   where = ws_server_describe_address (server);
   printf (_("Wirespeed %s server listening on %s\n"), PACKAGE_VERSION, where);
   fflush (stdout);
-
-  g_unix_signal_add (SIGINT, on_server_signal, loop);
-  g_unix_signal_add (SIGTERM, on_server_signal, loop);
   g_main_loop_run (loop);
 
   ws_server_stop (server);
@@ -212,7 +213,7 @@ ws_cli_main (int    argc,
     case WS_CLI_MODE_CLIENT:
       if (options.test.mode != WS_TEST_TCP_STREAM)
         {
-          fprintf (stderr, _("wirespeed: %s is not implemented yet in %s; TCP_STREAM is\n"),
+          fprintf (stderr, _("wirespeed: %s is not implemented yet in %s; only TCP_STREAM is\n"),
                    ws_test_mode_to_string (options.test.mode), PACKAGE_VERSION);
           status = 1;
           break;
