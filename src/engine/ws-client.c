@@ -669,8 +669,10 @@ finish (Run     *run,
   for (guint i = 0; i < run->n_streams; i++)
     ws_stream_join (run->streams[i]);
 
-  /* Bytes that drained after the stop belong to the last interval. */
-  take_local_sample (run, run->stop_ns);
+  /* Bytes that drained after the stop belong to the last interval, which
+   * therefore ends when the drain did: ending it at the stop would credit
+   * a socket buffer's worth of bytes to a sliver of time. */
+  take_local_sample (run, ws_now_ns ());
   run->finishing = TRUE;
   while (!end)
     if (!handle_server_message (run, &end, error))
