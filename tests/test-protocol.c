@@ -170,6 +170,46 @@ static const guint8 stream_hello_bytes[] = {
   0x00, 0x7f, 0x01, 0x00,
 };
 
+static void
+fill_stream_ack (WsMessage *msg)
+{
+  memcpy (msg->u.stream_hello.cookie, sample_cookie, WS_COOKIE_SIZE);
+  msg->u.stream_hello.stream_id = 256 - 1;
+  msg->u.stream_hello.role = WS_ROLE_PROBE;
+}
+
+static const guint8 stream_ack_bytes[] = {
+  0x02, 0x0c, 0x00, 0x14,
+  COOKIE_BYTES,
+  0x00, 0xff, 0x03, 0x00,
+};
+
+static void
+fill_udp_stats (WsMessage *msg)
+{
+  WsUdpStatsMessage *u = &msg->u.udp_stats;
+
+  u->stream_id = 2;
+  u->flags = WS_UDP_STATS_FLAG_FINAL | WS_UDP_STATS_FLAG_TOTAL;
+  u->index = 7;
+  u->packets_received = G_GUINT64_CONSTANT (0x0102030405060708);
+  u->packets_lost = 17;
+  u->out_of_order = 3;
+  u->duplicates = 1;
+  u->jitter_ns = 12345;
+}
+
+static const guint8 udp_stats_bytes[] = {
+  0x02, 0x0d, 0x00, 0x30,
+  0x00, 0x02, 0x03, 0x00,                         /* stream_id, flags, reserved */
+  0x00, 0x00, 0x00, 0x07,                         /* index */
+  0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, /* received */
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x11, /* lost */
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, /* out of order */
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, /* duplicates */
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x30, 0x39, /* jitter ns */
+};
+
 static const guint8 test_start_bytes[] = { 0x02, 0x06, 0x00, 0x00 };
 
 static void
@@ -301,6 +341,8 @@ static const MessageCase message_cases[] = {
   CASE ("v2/stream-result", V2 (STREAM_RESULT), fill_stream_result, stream_result_bytes),
   CASE ("v2/results-end", V2 (RESULTS_END), fill_results_end, results_end_bytes),
   CASE ("v2/keepalive", V2 (KEEPALIVE), NULL, keepalive_bytes),
+  CASE ("v2/stream-ack", V2 (STREAM_ACK), fill_stream_ack, stream_ack_bytes),
+  CASE ("v2/udp-stats", V2 (UDP_STATS), fill_udp_stats, udp_stats_bytes),
   CASE ("v2/error", V2 (ERROR), fill_error, error_bytes),
 };
 
@@ -579,7 +621,7 @@ test_v2_unknown_type (void)
     guint8 type;
     guint16 length;
   } cases[] = {
-    { 0x00, 0 }, { 0x0c, 5 }, { 0x7e, WS_V2_MAX_PAYLOAD }, { 0x80, 12 }, { 0xff, 1 },
+    { 0x00, 0 }, { 0x0e, 5 }, { 0x7e, WS_V2_MAX_PAYLOAD }, { 0x80, 12 }, { 0xff, 1 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -609,7 +651,7 @@ test_v2_unknown_type (void)
 static void
 test_v2_payload_too_large (void)
 {
-  const guint8 types[] = { WS_MSG_HELLO, WS_MSG_ERROR, 0x0c };
+  const guint8 types[] = { WS_MSG_HELLO, WS_MSG_ERROR, 0x0e };
   const guint16 lengths[] = { WS_V2_MAX_PAYLOAD + 1, 0x1000, 0xffff };
 
   for (guint t = 0; t < G_N_ELEMENTS (types); t++)
@@ -706,7 +748,8 @@ static const ValueCase value_cases[] = {
   { V2 (TEST_REQUEST), "rr_response_size", 28, 4, 0, INVALID },
   { V2 (TEST_REQUEST), "rr_response_size", 28, 4, WS_MAX_RR_SIZE + 1, INVALID },
   { V2 (TEST_REQUEST), "rr_response_size", 28, 4, 1, ACCEPTED },
-  { V2 (TEST_REQUEST), "flags", 32, 4, 1, INVALID },
+  { V2 (TEST_REQUEST), "flags", 32, 4, 2, INVALID },
+  { V2 (TEST_REQUEST), "flags", 32, 4, WS_REQUEST_FLAG_PROBE, ACCEPTED },
   { V2 (TEST_REQUEST), "flags", 32, 4, 0x80000000, INVALID },
 
   { V2 (TEST_ACCEPT), "streams", 16, 2, 0, INVALID },
@@ -728,7 +771,8 @@ static const ValueCase value_cases[] = {
   { V2 (STREAM_HELLO), "stream_id", 16, 2, WS_MAX_STREAM_IDS - 1, ACCEPTED },
   { V2 (STREAM_HELLO), "stream_id", 16, 2, 0xffff, INVALID },
   { V2 (STREAM_HELLO), "stream_id", 16, 2, 0, ACCEPTED },
-  { V2 (STREAM_HELLO), "role", 18, 1, 2, INVALID },
+  { V2 (STREAM_HELLO), "role", 18, 1, 4, INVALID },
+  { V2 (STREAM_HELLO), "role", 18, 1, WS_ROLE_PROBE, ACCEPTED },
   { V2 (STREAM_HELLO), "role", 18, 1, 0xff, INVALID },
   { V2 (STREAM_HELLO), "role", 18, 1, WS_ROLE_CLIENT_SENDS, ACCEPTED },
 
@@ -737,7 +781,7 @@ static const ValueCase value_cases[] = {
 
   { V2 (INTERVAL), "stream_id", 0, 2, WS_MAX_STREAM_IDS, INVALID },
   { V2 (INTERVAL), "stream_id", 0, 2, WS_MAX_STREAM_IDS - 1, ACCEPTED },
-  { V2 (INTERVAL), "role", 2, 1, 2, INVALID },
+  { V2 (INTERVAL), "role", 2, 1, 4, INVALID },
   { V2 (INTERVAL), "role", 2, 1, WS_ROLE_SERVER_SENDS, ACCEPTED },
   { V2 (INTERVAL), "flags", 3, 1, 0, ACCEPTED },
   { V2 (INTERVAL), "flags", 3, 1, 0xff, ACCEPTED },
@@ -749,7 +793,7 @@ static const ValueCase value_cases[] = {
 
   { V2 (STREAM_RESULT), "stream_id", 0, 2, WS_MAX_STREAM_IDS, INVALID },
   { V2 (STREAM_RESULT), "stream_id", 0, 2, WS_MAX_STREAM_IDS - 1, ACCEPTED },
-  { V2 (STREAM_RESULT), "role", 2, 1, 2, INVALID },
+  { V2 (STREAM_RESULT), "role", 2, 1, 4, INVALID },
   { V2 (STREAM_RESULT), "role", 2, 1, 0xff, INVALID },
   { V2 (STREAM_RESULT), "role", 2, 1, WS_ROLE_CLIENT_SENDS, ACCEPTED },
 
@@ -1008,7 +1052,7 @@ test_encode_unknown (void)
   } cases[] = {
     { 0, 1 }, { 3, 1 }, { 0xff, 1 },
     { WS_PROTOCOL_V1, 0 }, { WS_PROTOCOL_V1, 5 },
-    { WS_PROTOCOL_V2, 0 }, { WS_PROTOCOL_V2, 0x0c }, { WS_PROTOCOL_V2, 0x7e },
+    { WS_PROTOCOL_V2, 0 }, { WS_PROTOCOL_V2, 0x0e }, { WS_PROTOCOL_V2, 0x7e },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -1023,6 +1067,32 @@ test_encode_unknown (void)
       g_assert_cmpuint (ws_message_encode (&msg, buf, sizeof buf), ==, 0);
       g_assert_cmpmem (buf, sizeof buf, untouched, sizeof untouched);
     }
+}
+
+static void
+test_udp_header (void)
+{
+  const WsUdpHeader h = { WS_UDP_FLAG_REQUEST, 3, 0, G_GUINT64_CONSTANT (0x0102030405060708), 42 };
+  const guint8 expected[] = {
+    0xd5, 0x01, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00,
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a,
+  };
+  guint8 buf[WS_UDP_HEADER_SIZE + 4] = { 0 };
+  WsUdpHeader back;
+
+  g_assert_cmpuint (ws_udp_header_encode (&h, buf, WS_UDP_HEADER_SIZE - 1), ==, 0);
+  g_assert_cmpuint (ws_udp_header_encode (&h, buf, sizeof buf), ==, WS_UDP_HEADER_SIZE);
+  g_assert_cmpmem (buf, WS_UDP_HEADER_SIZE, expected, sizeof expected);
+  g_assert_true (ws_udp_header_decode (buf, sizeof buf, &back));
+  g_assert_cmpuint (back.flags, ==, h.flags);
+  g_assert_cmpuint (back.stream_id, ==, h.stream_id);
+  g_assert_cmpuint (back.seq, ==, h.seq);
+  g_assert_cmpuint (back.send_ns, ==, h.send_ns);
+  /* Too short, or a control message (first byte 0x02), is not data. */
+  g_assert_false (ws_udp_header_decode (buf, WS_UDP_HEADER_SIZE - 1, &back));
+  buf[0] = WS_PROTOCOL_V2;
+  g_assert_false (ws_udp_header_decode (buf, sizeof buf, &back));
 }
 
 /* All messages back to back, as they arrive on a connection. */
@@ -1130,11 +1200,13 @@ test_type_strings (void)
     { V2 (RESULTS_END), "RESULTS_END" },
     { V2 (KEEPALIVE), "KEEPALIVE" },
     { V2 (ERROR), "ERROR" },
+    { V2 (STREAM_ACK), "STREAM_ACK" },
+    { V2 (UDP_STATS), "UDP_STATS" },
     { WS_PROTOCOL_V1, 0, "UNKNOWN" },
     { WS_PROTOCOL_V1, 5, "UNKNOWN" },
     { WS_PROTOCOL_V1, 0xff, "UNKNOWN" },
     { WS_PROTOCOL_V2, 0, "UNKNOWN" },
-    { WS_PROTOCOL_V2, 0x0c, "UNKNOWN" },
+    { WS_PROTOCOL_V2, 0x0e, "UNKNOWN" },
     { WS_PROTOCOL_V2, 0xff, "UNKNOWN" },
     { 0, WS_MSG_HELLO, "UNKNOWN" },
     { 3, WS_MSG_HELLO, "UNKNOWN" },
@@ -1321,6 +1393,7 @@ main (int   argc,
   g_test_add_func ("/protocol/v2/error/text-decode", test_error_text_decode);
   g_test_add_func ("/protocol/v2/error/init", test_error_init);
   g_test_add_func ("/protocol/v2/error/init-invalid-utf8", test_error_init_invalid_utf8);
+  g_test_add_func ("/protocol/udp-header", test_udp_header);
   g_test_add_func ("/protocol/encode-unknown", test_encode_unknown);
   g_test_add_func ("/protocol/concatenated", test_concatenated);
   g_test_add_func ("/protocol/mode-strings", test_mode_strings);

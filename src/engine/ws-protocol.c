@@ -28,6 +28,8 @@ static const guint16 v2_payload_size[256] = {
   [WS_MSG_STREAM_RESULT] = 40,
   [WS_MSG_RESULTS_END] = 8,
   [WS_MSG_KEEPALIVE] = EMPTY,
+  [WS_MSG_STREAM_ACK] = 20,
+  [WS_MSG_UDP_STATS] = 48,
   [WS_MSG_ERROR] = 128,
 };
 
@@ -216,7 +218,7 @@ invalid (GError     **error,
 static gboolean
 valid_role (guint8 role)
 {
-  return role == WS_ROLE_CLIENT_SENDS || role == WS_ROLE_SERVER_SENDS;
+  return role <= WS_ROLE_PROBE;
 }
 
 gboolean
@@ -241,8 +243,8 @@ ws_test_request_validate (const WsTestRequest  *r,
       || r->rr_response_size < 1 || r->rr_response_size > WS_MAX_RR_SIZE)
     return invalid (error, "Request/response sizes %u,%u are outside 1–%u bytes",
                     r->rr_request_size, r->rr_response_size, WS_MAX_RR_SIZE);
-  if (r->flags != 0)
-    return invalid (error, "Unknown request flags 0x%08x", r->flags);
+  if (r->flags & ~WS_REQUEST_KNOWN_FLAGS)
+    return invalid (error, "Unknown request flags 0x%08x", r->flags & ~WS_REQUEST_KNOWN_FLAGS);
   return TRUE;
 }
 
@@ -357,6 +359,25 @@ decode_stream_hello (Reader *r, WsMessage *msg, GError **error)
 }
 
 static gboolean
+decode_udp_stats (Reader *r, WsMessage *msg, GError **error)
+{
+  WsUdpStatsMessage *u = &msg->u.udp_stats;
+
+  u->stream_id = get_u16 (r);
+  u->flags = get_u8 (r);
+  skip (r, 1);
+  u->index = get_u32 (r);
+  u->packets_received = get_u64 (r);
+  u->packets_lost = get_u64 (r);
+  u->out_of_order = get_u64 (r);
+  u->duplicates = get_u64 (r);
+  u->jitter_ns = get_u64 (r);
+  if (u->stream_id >= WS_MAX_STREAM_IDS + 1)
+    return invalid (error, "Stream id %u is outside 0–%u", u->stream_id, WS_MAX_STREAM_IDS);
+  return TRUE;
+}
+
+static gboolean
 decode_interval (Reader *r, WsMessage *msg, GError **error)
 {
   WsInterval *i = &msg->u.interval;
@@ -436,7 +457,10 @@ decode_v2 (Reader *r, WsMessage *msg, GError **error)
     case WS_MSG_TEST_ACCEPT:
       return decode_accept (r, msg, error);
     case WS_MSG_STREAM_HELLO:
+    case WS_MSG_STREAM_ACK:
       return decode_stream_hello (r, msg, error);
+    case WS_MSG_UDP_STATS:
+      return decode_udp_stats (r, msg, error);
     case WS_MSG_TEST_START:
     case WS_MSG_KEEPALIVE:
       return TRUE;
@@ -577,6 +601,20 @@ encode_interval (const WsInterval *i, Writer *w)
 }
 
 static void
+encode_udp_stats (const WsUdpStatsMessage *u, Writer *w)
+{
+  put_u16 (w, u->stream_id);
+  put_u8 (w, u->flags);
+  put_zero (w, 1);
+  put_u32 (w, u->index);
+  put_u64 (w, u->packets_received);
+  put_u64 (w, u->packets_lost);
+  put_u64 (w, u->out_of_order);
+  put_u64 (w, u->duplicates);
+  put_u64 (w, u->jitter_ns);
+}
+
+static void
 encode_stream_result (const WsStreamResult *s, Writer *w)
 {
   put_u16 (w, s->stream_id);
@@ -622,6 +660,7 @@ encode_v2 (const WsMessage *msg, Writer *w)
       put_u32 (w, a->length);
       break;
     case WS_MSG_STREAM_HELLO:
+    case WS_MSG_STREAM_ACK:
       put_bytes (w, h->cookie, WS_COOKIE_SIZE);
       put_u16 (w, h->stream_id);
       put_u8 (w, h->role);
@@ -629,6 +668,9 @@ encode_v2 (const WsMessage *msg, Writer *w)
       break;
     case WS_MSG_TEST_START:
     case WS_MSG_KEEPALIVE:
+      break;
+    case WS_MSG_UDP_STATS:
+      encode_udp_stats (&msg->u.udp_stats, w);
       break;
     case WS_MSG_TEST_DONE:
       put_u64 (w, msg->u.done.elapsed_ns);
@@ -742,6 +784,55 @@ ws_message_init_error (WsMessage       *msg,
     }
 }
 
+/* The UDP data header: magic, flags, stream id, reserved, seq, send time. */
+gsize
+ws_udp_header_encode (const WsUdpHeader *header,
+                      guint8            *buf,
+                      gsize              size)
+{
+  Writer w = { buf };
+
+  if (size < WS_UDP_HEADER_SIZE)
+    return 0;
+  put_u8 (&w, WS_UDP_MAGIC);
+  put_u8 (&w, header->flags);
+  put_u16 (&w, header->stream_id);
+  put_u32 (&w, header->reserved);
+  put_u64 (&w, header->seq);
+  put_u64 (&w, header->send_ns);
+  return WS_UDP_HEADER_SIZE;
+}
+
+gboolean
+ws_udp_header_decode (const guint8 *buf,
+                      gsize         len,
+                      WsUdpHeader  *header)
+{
+  Reader r = { buf };
+
+  if (len < WS_UDP_HEADER_SIZE || buf[0] != WS_UDP_MAGIC)
+    return FALSE;
+  skip (&r, 1);
+  header->flags = get_u8 (&r);
+  header->stream_id = get_u16 (&r);
+  header->reserved = get_u32 (&r);
+  header->seq = get_u64 (&r);
+  header->send_ns = get_u64 (&r);
+  return TRUE;
+}
+
+gboolean
+ws_test_mode_is_udp (WsTestMode mode)
+{
+  return mode == WS_TEST_UDP_STREAM || mode == WS_TEST_UDP_RR;
+}
+
+gboolean
+ws_test_mode_is_rr (WsTestMode mode)
+{
+  return mode == WS_TEST_TCP_RR || mode == WS_TEST_UDP_RR;
+}
+
 static const char * const mode_names[] = {
   [WS_TEST_TCP_STREAM] = "TCP_STREAM",
   [WS_TEST_TCP_RR] = "TCP_RR",
@@ -752,6 +843,8 @@ static const char * const mode_names[] = {
 const char *
 ws_test_mode_to_string (WsTestMode mode)
 {
+  if (mode == WS_TEST_SPEED)
+    return "SPEED";
   if (mode < WS_TEST_TCP_STREAM || mode > WS_TEST_UDP_RR)
     return "UNKNOWN";
   return mode_names[mode];
@@ -768,6 +861,11 @@ ws_test_mode_from_string (const char *str,
         *mode = i;
         return TRUE;
       }
+  if (g_ascii_strcasecmp (str, "SPEED") == 0)
+    {
+      *mode = WS_TEST_SPEED;
+      return TRUE;
+    }
   return FALSE;
 }
 
@@ -801,7 +899,8 @@ ws_message_type_to_string (guint8 version,
     [WS_MSG_STREAM_HELLO] = "STREAM_HELLO", [WS_MSG_TEST_START] = "TEST_START",
     [WS_MSG_TEST_DONE] = "TEST_DONE", [WS_MSG_INTERVAL] = "INTERVAL",
     [WS_MSG_STREAM_RESULT] = "STREAM_RESULT", [WS_MSG_RESULTS_END] = "RESULTS_END",
-    [WS_MSG_KEEPALIVE] = "KEEPALIVE", [WS_MSG_ERROR] = "ERROR",
+    [WS_MSG_KEEPALIVE] = "KEEPALIVE", [WS_MSG_STREAM_ACK] = "STREAM_ACK",
+    [WS_MSG_UDP_STATS] = "UDP_STATS", [WS_MSG_ERROR] = "ERROR",
   };
 
   if (version == WS_PROTOCOL_V1 && type >= 1 && type <= 4)

@@ -42,7 +42,13 @@ typedef enum {
   WS_TEST_TCP_RR = 2,
   WS_TEST_UDP_STREAM = 3,
   WS_TEST_UDP_RR = 4,
+  /* Client-side orchestration of several tests; never on the wire. */
+  WS_TEST_SPEED = 0x10,
 } WsTestMode;
+
+/* TEST_REQUEST flags */
+#define WS_REQUEST_FLAG_PROBE 0x00000001u /* add a UDP latency probe stream */
+#define WS_REQUEST_KNOWN_FLAGS WS_REQUEST_FLAG_PROBE
 
 typedef enum {
   WS_DIRECTION_UPLOAD = 0,   /* client sends */
@@ -54,7 +60,24 @@ typedef enum {
 typedef enum {
   WS_ROLE_CLIENT_SENDS = 0,
   WS_ROLE_SERVER_SENDS = 1,
+  WS_ROLE_RR = 2,    /* client requests, server responds */
+  WS_ROLE_PROBE = 3, /* UDP latency probe: RR, paced by the client */
 } WsStreamRole;
+
+/* UDP data datagrams start with this header; its first byte can never
+ * start a control message, so one socket can carry both. */
+#define WS_UDP_MAGIC 0xd5
+#define WS_UDP_HEADER_SIZE 24
+#define WS_UDP_FLAG_REQUEST 0x01
+#define WS_UDP_FLAG_RESPONSE 0x02
+
+typedef struct {
+  guint8 flags;
+  guint16 stream_id;
+  guint32 reserved;
+  guint64 seq;
+  guint64 send_ns;
+} WsUdpHeader;
 
 typedef enum {
   /* version 1 (the seed protocol) */
@@ -76,6 +99,8 @@ typedef enum {
   WS_MSG_STREAM_RESULT = 0x09,
   WS_MSG_RESULTS_END = 0x0a,
   WS_MSG_KEEPALIVE = 0x0b,
+  WS_MSG_STREAM_ACK = 0x0c,
+  WS_MSG_UDP_STATS = 0x0d,
   WS_MSG_ERROR = 0x7f,
 } WsMessageType;
 
@@ -179,6 +204,22 @@ typedef struct {
   guint32 intervals;
 } WsResultsEnd;
 
+/* A UDP receiver's accounting for one stream over one interval, or over the
+ * whole test with WS_UDP_STATS_FLAG_TOTAL. */
+typedef struct {
+  guint16 stream_id;
+  guint8 flags;
+  guint32 index;
+  guint64 packets_received;
+  guint64 packets_lost;
+  guint64 out_of_order;
+  guint64 duplicates;
+  guint64 jitter_ns;
+} WsUdpStatsMessage;
+
+#define WS_UDP_STATS_FLAG_FINAL 0x01
+#define WS_UDP_STATS_FLAG_TOTAL 0x02
+
 typedef struct {
   guint16 code;  /* WsProtocolError */
   guint16 value; /* code-specific, e.g. the highest version spoken */
@@ -207,6 +248,7 @@ typedef struct {
     WsTestAccept accept;
     WsStreamHello stream_hello;
     WsTestDone done;
+    WsUdpStatsMessage udp_stats;
     WsInterval interval;
     WsStreamResult stream_result;
     WsResultsEnd results_end;
@@ -230,6 +272,14 @@ gsize    ws_message_encode       (const WsMessage *msg,
                                   gsize            size);
 gboolean ws_test_request_validate (const WsTestRequest *request,
                                    GError             **error);
+gsize    ws_udp_header_encode    (const WsUdpHeader   *header,
+                                  guint8              *buf,
+                                  gsize                size);
+gboolean ws_udp_header_decode    (const guint8        *buf,
+                                  gsize                len,
+                                  WsUdpHeader         *header);
+gboolean ws_test_mode_is_udp     (WsTestMode           mode);
+gboolean ws_test_mode_is_rr      (WsTestMode           mode);
 
 void     ws_message_init         (WsMessage       *msg,
                                   guint8           version,
