@@ -842,9 +842,7 @@ main (int    argc,
     }
   add_test ("/cli/usage/json-without-mode-says-choose",
             test_usage_json_without_mode_says_choose, NULL);
-  add_test ("/cli/mode/tcp-rr", test_mode_not_implemented, "TCP_RR");
-  add_test ("/cli/mode/udp-stream", test_mode_not_implemented, "UDP_STREAM");
-  add_test ("/cli/mode/udp-rr", test_mode_not_implemented, "UDP_RR");
+  add_test ("/cli/mode/speed", test_mode_not_implemented, "SPEED");
   add_test ("/cli/mode/lower-case", test_mode_lower_case, NULL);
   add_test ("/cli/error/refused", test_error_refused, NULL);
   add_test ("/cli/error/host-not-found", test_error_host_not_found, NULL);

@@ -32,6 +32,9 @@ typedef struct {
   char *target;
   char *length;
   char *bind;
+  char *bitrate;
+  char *rr_size;
+  gint rr_timeout;
   gint time;
   gint port;
   gint streams;
@@ -49,6 +52,8 @@ raw_clear (Raw *raw)
   g_free (raw->target);
   g_free (raw->length);
   g_free (raw->bind);
+  g_free (raw->bitrate);
+  g_free (raw->rr_size);
 }
 
 static GOptionContext *
@@ -62,7 +67,7 @@ build_context (Raw *raw)
     { "version", 'v', 0, G_OPTION_ARG_NONE, &raw->version,
       N_("Print the version and exit"), NULL },
     { "test", 0, 0, G_OPTION_ARG_STRING, &raw->test,
-      N_("Test mode: TCP_STREAM (default), TCP_RR, UDP_STREAM, UDP_RR"), N_("TEST") },
+      N_("Test mode: TCP_STREAM (default), TCP_RR, UDP_STREAM, UDP_RR, SPEED"), N_("TEST") },
     { "target", 't', 0, G_OPTION_ARG_STRING, &raw->target,
       N_("Server to test against, name or address (default: localhost)"), N_("HOST") },
     { "time", 0, 0, G_OPTION_ARG_INT, &raw->time,
@@ -76,7 +81,15 @@ build_context (Raw *raw)
     { "bidir", 0, 0, G_OPTION_ARG_NONE, &raw->bidir,
       N_("Upload and download at the same time"), NULL },
     { "length", 'l', 0, G_OPTION_ARG_STRING, &raw->length,
-      N_("Bytes per write, with K/M suffixes (default: 128K)"), N_("BYTES") },
+      N_("Bytes per write or datagram, K/M suffixes (default: 128K TCP, 1448 UDP)"), N_("BYTES") },
+    { "bitrate", 'b', 0, G_OPTION_ARG_STRING, &raw->bitrate,
+      N_("UDP_STREAM: bits/s per stream, K/M/G suffixes, 0 = as fast as possible (default: 10M)"),
+      N_("RATE") },
+    { "rr-size", 0, 0, G_OPTION_ARG_STRING, &raw->rr_size,
+      N_("TCP_RR/UDP_RR: request and response bytes (default: 1,1)"), N_("REQ,RESP") },
+    { "rr-timeout", 0, 0, G_OPTION_ARG_INT, &raw->rr_timeout,
+      N_("UDP_RR: count a request lost after this many ms (default: adaptive, 4× the worst RTT)"),
+      N_("MS") },
     { "interval", 'i', 0, G_OPTION_ARG_DOUBLE, &raw->interval,
       N_("Seconds between interval reports, 0.1–3600 (default: 1)"), N_("SECONDS") },
     { "json", 'J', 0, G_OPTION_ARG_NONE, &raw->json,
@@ -173,6 +186,57 @@ pick_mode (WsCliOptions  *options,
   return TRUE;
 }
 
+/* "100M" → 100 000 000 bit/s: rates use decimal prefixes, as links are sold. */
+static gboolean
+parse_rate (const char *text,
+            guint64    *bps)
+{
+  char *end = NULL;
+  gdouble value = g_ascii_strtod (text, &end);
+  gdouble scale = 1;
+
+  if (end == text || !(value >= 0))
+    return FALSE;
+  switch (g_ascii_toupper (*end))
+    {
+    case 'K': scale = 1e3; end++; break;
+    case 'M': scale = 1e6; end++; break;
+    case 'G': scale = 1e9; end++; break;
+    default: break;
+    }
+  if (*end != '\0' || value * scale > 1e12)
+    return FALSE;
+  *bps = (guint64) (value * scale + 0.5);
+  return TRUE;
+}
+
+static gboolean
+fill_rates (WsTestConfig  *t,
+            const Raw     *raw,
+            GError       **error)
+{
+  if (raw->bitrate != NULL && !parse_rate (raw->bitrate, &t->bitrate))
+    return usage (error, _("--bitrate must be a rate like 500K, 100M or 1G (0 = unlimited), not “%s”"),
+                  raw->bitrate);
+  if (raw->rr_size != NULL)
+    {
+      guint64 req, resp;
+      g_auto(GStrv) parts = g_strsplit (raw->rr_size, ",", 2);
+
+      if (g_strv_length (parts) != 2 || !ws_parse_size (parts[0], &req)
+          || !ws_parse_size (parts[1], &resp) || req > WS_MAX_RR_SIZE || resp > WS_MAX_RR_SIZE)
+        return usage (error, _("--rr-size must be two sizes REQ,RESP of 1–65507 bytes, not “%s”"),
+                      raw->rr_size);
+      t->rr_request_size = req;
+      t->rr_response_size = resp;
+    }
+  if (!check_range ("--rr-timeout", raw->rr_timeout, 1, 60000, error))
+    return FALSE;
+  if (raw->rr_timeout != UNSET)
+    t->rr_timeout_ms = raw->rr_timeout;
+  return TRUE;
+}
+
 static gboolean
 fill_client (WsCliOptions  *options,
              const Raw     *raw,
@@ -182,7 +246,7 @@ fill_client (WsCliOptions  *options,
   guint64 length;
 
   if (raw->test != NULL && !ws_test_mode_from_string (raw->test, &t->mode))
-    return usage (error, _("--test must be TCP_STREAM, TCP_RR, UDP_STREAM or UDP_RR, not “%s”"),
+    return usage (error, _("--test must be TCP_STREAM, TCP_RR, UDP_STREAM, UDP_RR or SPEED, not “%s”"),
                   raw->test);
   if (raw->target != NULL)
     {
@@ -213,7 +277,7 @@ fill_client (WsCliOptions  *options,
     }
   t->direction = raw->bidir ? WS_DIRECTION_BIDIR
                  : raw->reverse ? WS_DIRECTION_DOWNLOAD : WS_DIRECTION_UPLOAD;
-  return TRUE;
+  return fill_rates (t, raw, error);
 }
 
 static gboolean
@@ -251,6 +315,7 @@ options_init (WsCliOptions *options,
 
   memset (raw, 0, sizeof *raw);
   raw->time = raw->port = raw->streams = raw->max_clients = raw->idle_timeout = UNSET;
+  raw->rr_timeout = UNSET;
   raw->interval = NAN;
 }
 

@@ -34,7 +34,7 @@ print_sample (ClientRun      *run,
               const WsSample *sample)
 {
   if (run->samples_printed == 0)
-    ws_text_print_columns (stdout);
+    ws_text_print_columns (stdout, &run->options->test);
   ws_text_print_sample (stdout, &run->options->test, sample);
   run->samples_printed = sample->index + 1;
 }
@@ -211,9 +211,9 @@ ws_cli_main (int    argc,
       status = run_server (&options);
       break;
     case WS_CLI_MODE_CLIENT:
-      if (options.test.mode != WS_TEST_TCP_STREAM)
+      if (options.test.mode == WS_TEST_SPEED)
         {
-          fprintf (stderr, _("wirespeed: %s is not implemented yet in %s; only TCP_STREAM is\n"),
+          fprintf (stderr, _("wirespeed: %s is not implemented yet in %s\n"),
                    ws_test_mode_to_string (options.test.mode), PACKAGE_VERSION);
           status = 1;
           break;

@@ -1,7 +1,8 @@
 /* ws-text-printer.c — results as text a person reads
  *
- * One line per interval (the receiver's count, which is the truth), then a
- * summary block with the sender's and the receiver's view of each direction.
+ * One line per interval, then a summary block. The columns follow the
+ * mode: throughput (receiver's count, the truth) for TCP_STREAM, loss and
+ * jitter for UDP_STREAM, transactions and round-trip percentiles for RR.
  * Pure consumers of WsResult/WsSample: nothing here measures.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -18,18 +19,48 @@ void
 ws_text_print_header (FILE               *out,
                       const WsTestConfig *config)
 {
-  fprintf (out, _("Wirespeed %s: %s %s to %s port %u, %u stream%s, %u s\n"),
-           PACKAGE_VERSION, ws_test_mode_to_string (config->mode),
-           ws_direction_to_string (config->direction), config->target, config->port,
-           config->streams, config->streams == 1 ? "" : "s", config->duration_s);
+  if (ws_test_mode_is_rr (config->mode))
+    fprintf (out, _("Wirespeed %s: %s to %s port %u, %u stream%s, %u s\n"),
+             PACKAGE_VERSION, ws_test_mode_to_string (config->mode), config->target,
+             config->port, config->streams, config->streams == 1 ? "" : "s", config->duration_s);
+  else
+    fprintf (out, _("Wirespeed %s: %s %s to %s port %u, %u stream%s, %u s\n"),
+             PACKAGE_VERSION, ws_test_mode_to_string (config->mode),
+             ws_direction_to_string (config->direction), config->target, config->port,
+             config->streams, config->streams == 1 ? "" : "s", config->duration_s);
   fflush (out);
 }
 
-void
-ws_text_print_columns (FILE *out)
+/* printf pads by bytes: pad multi-byte text (dashes, en dashes) by hand. */
+static void
+put_column (FILE       *out,
+            int         width,
+            const char *text)
 {
-  fprintf (out, "%-17s %14s %14s %6s %10s\n", _("Interval"), _("Upload"), _("Download"),
-           _("Retr"), _("RTT"));
+  fprintf (out, " %*s", (int) (width + strlen (text) - g_utf8_strlen (text, -1)), text);
+}
+
+void
+ws_text_print_columns (FILE               *out,
+                       const WsTestConfig *config)
+{
+  fprintf (out, "%-17s", _("Interval"));
+  if (ws_test_mode_is_rr (config->mode))
+    {
+      put_column (out, 12, _("Trans/s"));
+      put_column (out, 10, _("p50"));
+      put_column (out, 10, _("p90"));
+      put_column (out, 10, _("p99"));
+      put_column (out, 7, _("Lost"));
+    }
+  else
+    {
+      put_column (out, 14, _("Upload"));
+      put_column (out, 14, _("Download"));
+      put_column (out, 7, ws_test_mode_is_udp (config->mode) ? _("Loss") : _("Retr"));
+      put_column (out, 10, ws_test_mode_is_udp (config->mode) ? _("Jitter") : _("RTT"));
+    }
+  fputc ('\n', out);
 }
 
 static char *
@@ -42,11 +73,62 @@ rate_or_dash (const WsFlowStats *flow,
 }
 
 static char *
-rtt_text (guint32 rtt_us)
+ms_text (gdouble ms)
 {
-  if (rtt_us == 0)
+  if (ms <= 0)
     return g_strdup ("—");
-  return g_strdup_printf ("%.2f ms", rtt_us / 1000.0);
+  if (ms < 1)
+    return g_strdup_printf ("%.3f ms", ms);
+  return g_strdup_printf ("%.2f ms", ms);
+}
+
+static void
+print_rr_columns (FILE           *out,
+                  const WsSample *s)
+{
+  gdouble span = s->end_s - s->start_s;
+  g_autofree char *tps = g_strdup_printf ("%.0f", span > 0 ? s->transactions / span : 0);
+  g_autofree char *p50 = ms_text (s->latency.p50);
+  g_autofree char *p90 = ms_text (s->latency.p90);
+  g_autofree char *p99 = ms_text (s->latency.p99);
+  g_autofree char *lost = g_strdup_printf ("%" G_GUINT64_FORMAT, s->rr_lost);
+
+  put_column (out, 12, tps);
+  put_column (out, 10, p50);
+  put_column (out, 10, p90);
+  put_column (out, 10, p99);
+  put_column (out, 7, lost);
+}
+
+static void
+print_flow_columns (FILE           *out,
+                    const WsSample *s)
+{
+  gdouble span = s->end_s - s->start_s;
+  g_autofree char *up = rate_or_dash (&s->upload, span);
+  g_autofree char *down = rate_or_dash (&s->download, span);
+  g_autofree char *third = NULL;
+  g_autofree char *fourth = NULL;
+
+  put_column (out, 14, up);
+  put_column (out, 14, down);
+  if (s->upload.udp)
+    {
+      WsFlowStats sum = { 0 };
+
+      ws_flow_stats_add (&sum, &s->upload);
+      ws_flow_stats_add (&sum, &s->download);
+      third = g_strdup_printf ("%.2f%%", ws_flow_stats_loss_percent (&sum));
+      fourth = ms_text (sum.jitter_ms);
+    }
+  else
+    {
+      third = g_strdup_printf ("%u", s->upload.retransmits + s->download.retransmits);
+      fourth = ms_text ((s->upload.measured && s->upload.rtt_us
+                         ? s->upload.rtt_us : s->download.rtt_us) / 1000.0);
+    }
+  put_column (out, 7, third);
+  put_column (out, 10, fourth);
 }
 
 void
@@ -54,19 +136,28 @@ ws_text_print_sample (FILE               *out,
                       const WsTestConfig *config,
                       const WsSample     *s)
 {
-  gdouble span = s->end_s - s->start_s;
   g_autofree char *span_text = g_strdup_printf ("%6.2f–%6.2f s", s->start_s, s->end_s);
-  g_autofree char *up = rate_or_dash (&s->upload, span);
-  g_autofree char *down = rate_or_dash (&s->download, span);
-  g_autofree char *rtt = rtt_text (s->upload.measured && s->upload.rtt_us
-                                   ? s->upload.rtt_us : s->download.rtt_us);
 
-  /* printf pads by bytes: pad the multi-byte dash columns by hand. */
-  fprintf (out, "%s %*s %*s %6u %10s\n", span_text,
-           (int) (14 + strlen (up) - g_utf8_strlen (up, -1)), up,
-           (int) (14 + strlen (down) - g_utf8_strlen (down, -1)), down,
-           s->upload.retransmits + s->download.retransmits, rtt);
+  fputs (span_text, out);
+  if (ws_test_mode_is_rr (config->mode))
+    print_rr_columns (out, s);
+  else
+    print_flow_columns (out, s);
+  fputc ('\n', out);
   fflush (out);
+}
+
+static void
+print_udp_flow (FILE              *out,
+                const WsFlowStats *flow)
+{
+  fprintf (out, _("  %-9s %-9s %10" G_GUINT64_FORMAT " datagrams sent\n"), "", "",
+           flow->sender_packets);
+  fprintf (out, _("  %-9s %-9s %10" G_GUINT64_FORMAT " received, %" G_GUINT64_FORMAT
+                  " lost (%.2f%%), %" G_GUINT64_FORMAT " out of order, %" G_GUINT64_FORMAT
+                  " duplicates, jitter %.3f ms\n"),
+           "", "", flow->receiver_packets, flow->lost, ws_flow_stats_loss_percent (flow),
+           flow->out_of_order, flow->duplicates, flow->jitter_ms);
 }
 
 static void
@@ -79,13 +170,37 @@ print_flow (FILE              *out,
   g_autofree char *sent_rate = ws_format_bitrate (ws_flow_stats_sender_bps (flow, seconds));
   g_autofree char *recv = ws_format_bytes (flow->receiver_bytes);
   g_autofree char *recv_rate = ws_format_bitrate (ws_flow_stats_bps (flow, seconds));
-  g_autofree char *rtt = rtt_text (flow->rtt_us);
+  g_autofree char *rtt = ms_text (flow->rtt_us / 1000.0);
 
   if (!flow->measured)
     return;
-  fprintf (out, "  %-9s %-9s %10s %14s   %s %u, %s %s\n", name, _("sender"), sent, sent_rate,
-           _("retransmits"), flow->retransmits, _("RTT"), rtt);
+  if (flow->udp)
+    fprintf (out, "  %-9s %-9s %10s %14s\n", name, _("sender"), sent, sent_rate);
+  else
+    fprintf (out, "  %-9s %-9s %10s %14s   %s %u, %s %s\n", name, _("sender"), sent, sent_rate,
+             _("retransmits"), flow->retransmits, _("RTT"), rtt);
   fprintf (out, "  %-9s %-9s %10s %14s\n", "", _("receiver"), recv, recv_rate);
+  if (flow->udp)
+    print_udp_flow (out, flow);
+}
+
+static void
+print_rr_summary (FILE           *out,
+                  const WsResult *r)
+{
+  const WsLatency *l = &r->latency;
+
+  fprintf (out, _("  %" G_GUINT64_FORMAT " transactions, %.0f per second\n"), r->transactions,
+           r->elapsed_s > 0 ? r->transactions / r->elapsed_s : 0);
+  if (l->count)
+    {
+      fprintf (out, _("  RTT  min %.3f  mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f ms\n"),
+               l->min, l->mean, l->p50, l->p90, l->p99, l->p999, l->max);
+      fprintf (out, _("       stddev %.3f ms\n"), l->stddev);
+    }
+  fprintf (out, _("  %" G_GUINT64_FORMAT " requests sent, %" G_GUINT64_FORMAT " replies received, %"
+                  G_GUINT64_FORMAT " lost, %" G_GUINT64_FORMAT " late\n"),
+           r->requests_sent, r->transactions, r->rr_lost, r->rr_late);
 }
 
 void
@@ -94,6 +209,12 @@ ws_text_print_summary (FILE           *out,
 {
   fprintf (out, _("Summary over %.2f s%s:\n"), r->elapsed_s,
            r->interrupted ? _(" (stopped early)") : "");
+  if (ws_test_mode_is_rr (r->mode))
+    {
+      print_rr_summary (out, r);
+      fflush (out);
+      return;
+    }
   print_flow (out, _("Upload"), &r->upload, r->elapsed_s);
   print_flow (out, _("Download"), &r->download, r->elapsed_s);
 

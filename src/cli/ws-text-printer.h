@@ -13,7 +13,8 @@ G_BEGIN_DECLS
 
 void ws_text_print_header   (FILE               *out,
                              const WsTestConfig *config);
-void ws_text_print_columns  (FILE               *out);
+void ws_text_print_columns  (FILE               *out,
+                             const WsTestConfig *config);
 void ws_text_print_sample   (FILE               *out,
                              const WsTestConfig *config,
                              const WsSample     *sample);

@@ -20,6 +20,7 @@
 
 #include "ws-client.h"
 #include "ws-io.h"
+#include "ws-sampler.h"
 #include "ws-stream.h"
 #include "ws-time.h"
 
@@ -27,6 +28,8 @@
 #define KEEPALIVE_NS (5 * WS_NSEC_PER_SEC)
 #define FINISH_TIMEOUT_NS (15 * WS_NSEC_PER_SEC)
 #define CONNECT_TIMEOUT_S 10
+#define UDP_HELLO_ATTEMPTS 10
+#define UDP_HELLO_WAIT_NS (300 * WS_NSEC_PER_MSEC)
 
 struct _WsClient {
   GObject parent_instance;
@@ -46,19 +49,11 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-/* A sample being assembled from our view and the server's reports. */
-typedef struct {
-  WsSample sample;
-  gboolean local_done;
-  guint server_reports;
-  guint64 up_rtt_sum, down_rtt_sum;
-  guint up_rtt_n, down_rtt_n;
-} Pending;
-
 /* Everything about one test run; lives in the worker thread only. */
 typedef struct {
   WsClient *client;
   WsTestConfig config;
+  WsTestRequest request;
   GCancellable *stop;
 
   GSocketConnection *connection;
@@ -68,17 +63,11 @@ typedef struct {
 
   WsStream **streams;
   guint n_streams;
-  WsStreamCounters *last;
-  guint32 *first_retransmits;
-  WsStreamResult *server_results;
+  WsSampler *sampler;
 
-  GArray *pending; /* Pending, by interval index */
-  guint next_emit;
-  guint local_index;
   gint64 start_ns;
   gint64 interval_start_ns;
   gint64 stop_ns;
-  gboolean finishing;
 
   WsResult *result;
 } Run;
@@ -94,7 +83,10 @@ ws_test_config_init (WsTestConfig *config)
   config->streams = 1;
   config->duration_s = WS_DEFAULT_DURATION_S;
   config->interval_ms = WS_DEFAULT_INTERVAL_MS;
-  config->length = WS_DEFAULT_LENGTH;
+  config->length = 0;
+  config->bitrate = G_MAXUINT64;
+  config->rr_request_size = 1;
+  config->rr_response_size = 1;
 }
 
 void
@@ -117,10 +109,7 @@ run_free (Run *run)
   for (guint i = 0; i < run->n_streams; i++)
     g_clear_pointer (&run->streams[i], ws_stream_free);
   g_free (run->streams);
-  g_free (run->last);
-  g_free (run->first_retransmits);
-  g_free (run->server_results);
-  g_clear_pointer (&run->pending, g_array_unref);
+  g_clear_pointer (&run->sampler, ws_sampler_free);
   g_clear_pointer (&run->result, ws_result_unref);
   g_clear_object (&run->remote);
   if (run->connection)
@@ -313,11 +302,30 @@ connect_control (Run     *run,
   return run->remote != NULL;
 }
 
+/* The request the config asks for, with the mode's defaults filled in. */
+static void
+build_request (const WsTestConfig *config,
+               WsTestRequest      *q)
+{
+  gboolean udp = ws_test_mode_is_udp (config->mode);
+
+  memset (q, 0, sizeof *q);
+  q->mode = config->mode;
+  q->direction = config->direction;
+  q->streams = config->streams;
+  q->duration_ms = config->duration_s * 1000;
+  q->interval_ms = config->interval_ms;
+  q->length = config->length ? config->length : udp ? WS_DEFAULT_UDP_LENGTH : WS_DEFAULT_LENGTH;
+  q->bitrate = config->bitrate != G_MAXUINT64 ? config->bitrate
+               : udp ? WS_DEFAULT_UDP_BITRATE : 0;
+  q->rr_request_size = config->rr_request_size;
+  q->rr_response_size = config->rr_response_size;
+}
+
 static gboolean
 handshake (Run     *run,
            GError **error)
 {
-  WsTestRequest *q;
   WsMessage msg;
 
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_HELLO);
@@ -326,42 +334,35 @@ handshake (Run     *run,
     return FALSE;
 
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_REQUEST);
-  q = &msg.u.request;
-  q->mode = run->config.mode;
-  q->direction = run->config.direction;
-  q->streams = run->config.streams;
-  q->duration_ms = run->config.duration_s * 1000;
-  q->interval_ms = run->config.interval_ms;
-  q->length = run->config.length;
-  q->rr_request_size = 1;
-  q->rr_response_size = 1;
-  if (!ws_test_request_validate (q, error))
+  build_request (&run->config, &msg.u.request);
+  if (!ws_test_request_validate (&msg.u.request, error))
     return FALSE;
+  run->request = msg.u.request;
   if (!send_msg (run, &msg, error) || !expect (run, WS_MSG_TEST_ACCEPT, &msg, error))
     return FALSE;
   run->accept = msg.u.accept;
+  /* The server may grant less than we asked for. */
+  run->request.streams = run->accept.streams;
+  run->request.duration_ms = run->accept.duration_ms;
+  run->request.length = run->accept.length;
   return TRUE;
 }
 
-static WsStreamRole
-role_of (Run   *run,
-         guint  id)
+static void
+stream_hello (Run       *run,
+              guint      id,
+              WsMessage *msg)
 {
-  switch (run->config.direction)
-    {
-    case WS_DIRECTION_UPLOAD:
-      return WS_ROLE_CLIENT_SENDS;
-    case WS_DIRECTION_DOWNLOAD:
-      return WS_ROLE_SERVER_SENDS;
-    default:
-      return id < run->config.streams ? WS_ROLE_CLIENT_SENDS : WS_ROLE_SERVER_SENDS;
-    }
+  ws_message_init (msg, WS_PROTOCOL_V2, WS_MSG_STREAM_HELLO);
+  memcpy (msg->u.stream_hello.cookie, run->accept.cookie, WS_COOKIE_SIZE);
+  msg->u.stream_hello.stream_id = id;
+  msg->u.stream_hello.role = ws_test_request_stream_role (&run->request, id);
 }
 
 static GSocket *
-open_data_connection (Run      *run,
-                      guint     id,
-                      GError  **error)
+open_tcp_stream (Run      *run,
+                 guint     id,
+                 GError  **error)
 {
   g_autoptr(GSocket) socket = NULL;
   WsMessage msg;
@@ -376,11 +377,62 @@ open_data_connection (Run      *run,
       g_prefix_error (error, "Data connection %u: ", id);
       return NULL;
     }
-  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_STREAM_HELLO);
-  memcpy (msg.u.stream_hello.cookie, run->accept.cookie, WS_COOKIE_SIZE);
-  msg.u.stream_hello.stream_id = id;
-  msg.u.stream_hello.role = role_of (run, id);
+  stream_hello (run, id, &msg);
   if (!ws_io_send_message (socket, &msg, ws_now_ns () + HANDSHAKE_TIMEOUT_NS, run->stop, error))
+    return NULL;
+  return g_steal_pointer (&socket);
+}
+
+/* A UDP stream says STREAM_HELLO in a datagram until the server's
+ * STREAM_ACK comes back from the socket it made for this stream. */
+static gboolean
+udp_handshake (Run      *run,
+               GSocket  *socket,
+               guint     id,
+               GError  **error)
+{
+  guint8 hello[WS_MESSAGE_MAX_SIZE], reply[WS_MESSAGE_MAX_SIZE];
+  WsMessage msg;
+  gsize n;
+
+  stream_hello (run, id, &msg);
+  n = ws_message_encode (&msg, hello, sizeof hello);
+  for (guint attempt = 0; attempt < UDP_HELLO_ATTEMPTS; attempt++)
+    {
+      gint64 deadline = ws_now_ns () + UDP_HELLO_WAIT_NS;
+      gssize got;
+
+      if (g_socket_send (socket, (const char *) hello, n, run->stop, error) < 0)
+        return FALSE;
+      while (ws_io_wait_readable (socket, deadline, run->stop, NULL))
+        {
+          got = g_socket_receive (socket, (char *) reply, sizeof reply, NULL, NULL);
+          if (got > 0 && ws_message_decode (reply, got, &msg, NULL, NULL)
+              && msg.type == WS_MSG_STREAM_ACK && msg.u.stream_hello.stream_id == id)
+            return TRUE;
+        }
+      if (g_cancellable_set_error_if_cancelled (run->stop, error))
+        return FALSE;
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+               "UDP stream %u: no answer from the server's UDP port %u (is UDP blocked?)",
+               id, run->config.port);
+  return FALSE;
+}
+
+static GSocket *
+open_udp_stream (Run      *run,
+                 guint     id,
+                 GError  **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+
+  socket = g_socket_new (g_socket_address_get_family (run->remote), G_SOCKET_TYPE_DATAGRAM,
+                         G_SOCKET_PROTOCOL_UDP, error);
+  if (socket == NULL || !g_socket_connect (socket, run->remote, run->stop, error))
+    return NULL;
+  g_socket_set_blocking (socket, FALSE);
+  if (!udp_handshake (run, socket, id, error))
     return NULL;
   return g_steal_pointer (&socket);
 }
@@ -389,24 +441,30 @@ static gboolean
 open_streams (Run     *run,
               GError **error)
 {
-  run->n_streams = run->accept.streams;
-  if (run->config.direction == WS_DIRECTION_BIDIR)
-    run->n_streams *= 2;
-  run->streams = g_new0 (WsStream *, run->n_streams);
-  run->last = g_new0 (WsStreamCounters, run->n_streams);
-  run->first_retransmits = g_new0 (guint32, run->n_streams);
-  run->server_results = g_new0 (WsStreamResult, run->n_streams);
+  WsStreamParams params = { 0 };
 
+  params.length = run->request.length;
+  params.bitrate = run->request.bitrate;
+  params.rr_request = run->request.rr_request_size;
+  params.rr_response = run->request.rr_response_size;
+  params.rr_timeout_ns = (guint64) run->config.rr_timeout_ms * WS_NSEC_PER_MSEC;
+
+  run->n_streams = ws_test_request_n_streams (&run->request);
+  run->streams = g_new0 (WsStream *, run->n_streams);
   for (guint id = 0; id < run->n_streams; id++)
     {
-      g_autoptr(GSocket) socket = open_data_connection (run, id, error);
-      WsStreamRole role = role_of (run, id);
+      WsStreamRole role = ws_test_request_stream_role (&run->request, id);
+      g_autoptr(GSocket) socket = ws_stream_role_is_udp (&run->request, role)
+                                  ? open_udp_stream (run, id, error)
+                                  : open_tcp_stream (run, id, error);
 
       if (socket == NULL)
         return FALSE;
-      run->streams[id] = ws_stream_new (socket, id, role, role == WS_ROLE_CLIENT_SENDS,
-                                        run->accept.length);
+      run->streams[id] = ws_stream_new (socket, id, role,
+                                        ws_stream_kind_for (run->request.mode, role, TRUE),
+                                        &params);
     }
+  run->sampler = ws_sampler_new (&run->request, run->streams, run->result);
   return TRUE;
 }
 
@@ -420,120 +478,21 @@ start_streams (Run     *run,
     return FALSE;
   run->start_ns = run->interval_start_ns = ws_now_ns ();
   run->result->start_time = g_date_time_new_now_utc ();
+  ws_sampler_start (run->sampler, run->start_ns);
   for (guint i = 0; i < run->n_streams; i++)
-    {
-      ws_stream_read (run->streams[i], &run->last[i]);
-      run->first_retransmits[i] = run->last[i].retransmits;
-      if (!ws_stream_start (run->streams[i], error))
-        return FALSE;
-    }
+    if (!ws_stream_start (run->streams[i], error))
+      return FALSE;
   return TRUE;
 }
 
-/* ---- Assembling samples ---- */
-
-static Pending *
-pending_at (Run   *run,
-            guint  index)
-{
-  while (run->pending->len <= index)
-    {
-      Pending p = { 0 };
-
-      p.sample.index = run->pending->len;
-      p.sample.upload.measured = run->config.direction != WS_DIRECTION_DOWNLOAD;
-      p.sample.download.measured = run->config.direction != WS_DIRECTION_UPLOAD;
-      g_array_append_val (run->pending, p);
-    }
-  return &g_array_index (run->pending, Pending, index);
-}
-
-static void
-finish_pending (Pending *p)
-{
-  p->sample.upload.rtt_us = p->up_rtt_n ? p->up_rtt_sum / p->up_rtt_n : 0;
-  p->sample.download.rtt_us = p->down_rtt_n ? p->down_rtt_sum / p->down_rtt_n : 0;
-}
-
-/* Emits, in order, every sample that has both halves; with @flush, all. */
 static void
 emit_ready (Run      *run,
             gboolean  flush)
 {
-  while (run->next_emit < run->pending->len)
-    {
-      Pending *p = &g_array_index (run->pending, Pending, run->next_emit);
+  WsSample sample;
 
-      if (!flush && !(p->local_done && p->server_reports >= run->n_streams))
-        break;
-      finish_pending (p);
-      ws_result_add_sample (run->result, &p->sample);
-      post_sample (run->client, &p->sample);
-      run->next_emit++;
-    }
-}
-
-/* Our half of interval @index: what our streams did since the last one. */
-static void
-take_local_sample (Run    *run,
-                   gint64  now)
-{
-  Pending *p = pending_at (run, run->local_index);
-
-  p->sample.start_s = (run->interval_start_ns - run->start_ns) / 1e9;
-  p->sample.end_s = (now - run->start_ns) / 1e9;
-  for (guint i = 0; i < run->n_streams; i++)
-    {
-      WsStreamCounters c;
-
-      ws_stream_read (run->streams[i], &c);
-      if (ws_stream_is_sending (run->streams[i]))
-        {
-          p->sample.upload.sender_bytes += c.bytes - run->last[i].bytes;
-          p->sample.upload.retransmits += c.retransmits - run->last[i].retransmits;
-          p->sample.upload.snd_cwnd += c.snd_cwnd;
-          if (c.rtt_us)
-            {
-              p->up_rtt_sum += c.rtt_us;
-              p->up_rtt_n++;
-            }
-        }
-      else
-        p->sample.download.receiver_bytes += c.bytes - run->last[i].bytes;
-      run->last[i] = c;
-    }
-  p->local_done = TRUE;
-  run->local_index++;
-  run->interval_start_ns = now;
-}
-
-static void
-merge_server_interval (Run              *run,
-                       const WsInterval *iv)
-{
-  /* The server's clock started a little earlier than ours, so after
-   * TEST_DONE it may report one interval more: fold that into our last. */
-  guint index = run->finishing ? MIN (iv->index, run->local_index - 1) : iv->index;
-  Pending *p;
-
-  if (iv->stream_id >= run->n_streams)
-    return;
-  p = pending_at (run, index);
-  if (iv->role == WS_ROLE_CLIENT_SENDS)
-    p->sample.upload.receiver_bytes += iv->bytes_received;
-  else
-    {
-      p->sample.download.sender_bytes += iv->bytes_sent;
-      p->sample.download.retransmits += iv->retransmits;
-      p->sample.download.snd_cwnd += iv->snd_cwnd;
-      if (iv->rtt_us)
-        {
-          p->down_rtt_sum += iv->rtt_us;
-          p->down_rtt_n++;
-        }
-    }
-  if (!(iv->flags & WS_INTERVAL_FLAG_FINAL) && index == iv->index)
-    p->server_reports++;
+  while (ws_sampler_pop_ready (run->sampler, flush, &sample))
+    post_sample (run->client, &sample);
 }
 
 /* ---- The test clock ---- */
@@ -556,15 +515,15 @@ handle_server_message (Run       *run,
   switch (msg.type)
     {
     case WS_MSG_INTERVAL:
-      merge_server_interval (run, &msg.u.interval);
-      /* While finishing, the server's last reports fold into our last
-       * sample one stream at a time: emit only after RESULTS_END. */
-      if (!run->finishing)
-        emit_ready (run, FALSE);
+      ws_sampler_add_interval (run->sampler, &msg.u.interval);
+      emit_ready (run, FALSE);
+      return TRUE;
+    case WS_MSG_UDP_STATS:
+      ws_sampler_add_udp_stats (run->sampler, &msg.u.udp_stats);
+      emit_ready (run, FALSE);
       return TRUE;
     case WS_MSG_STREAM_RESULT:
-      if (msg.u.stream_result.stream_id < run->n_streams)
-        run->server_results[msg.u.stream_result.stream_id] = msg.u.stream_result;
+      ws_sampler_add_result (run->sampler, &msg.u.stream_result);
       return TRUE;
     case WS_MSG_RESULTS_END:
       *end = TRUE;
@@ -631,7 +590,8 @@ run_clock (Run     *run,
         return TRUE;
       if (now >= next_tick)
         {
-          take_local_sample (run, now);
+          ws_sampler_tick (run->sampler, now);
+          run->interval_start_ns = now;
           emit_ready (run, FALSE);
         }
       if (now >= next_keepalive)
@@ -654,8 +614,7 @@ finish (Run     *run,
 
   run->stop_ns = ws_now_ns ();
   for (guint i = 0; i < run->n_streams; i++)
-    if (ws_stream_is_sending (run->streams[i]))
-      ws_stream_stop_sending (run->streams[i]);
+    ws_stream_stop_sending (run->streams[i]);
 
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_DONE);
   msg.u.done.elapsed_ns = run->stop_ns - run->start_ns;
@@ -672,8 +631,8 @@ finish (Run     *run,
   /* Bytes that drained after the stop belong to the last interval, which
    * therefore ends when the drain did: ending it at the stop would credit
    * a socket buffer's worth of bytes to a sliver of time. */
-  take_local_sample (run, ws_now_ns ());
-  run->finishing = TRUE;
+  ws_sampler_tick (run->sampler, ws_now_ns ());
+  ws_sampler_begin_finish (run->sampler);
   while (!end)
     if (!handle_server_message (run, &end, error))
       return FALSE;
@@ -682,84 +641,6 @@ finish (Run     *run,
 }
 
 /* ---- The result ---- */
-
-static void
-summarise_stream (Run             *run,
-                  guint            id,
-                  WsStreamSummary *out)
-{
-  const WsStreamResult *server = &run->server_results[id];
-  WsStreamCounters c;
-
-  ws_stream_read (run->streams[id], &c);
-  memset (out, 0, sizeof *out);
-  out->id = id;
-  out->duration_s = run->result->elapsed_s;
-  out->flow.measured = TRUE;
-  if (ws_stream_is_sending (run->streams[id]))
-    {
-      out->direction = WS_DIRECTION_UPLOAD;
-      out->flow.sender_bytes = c.bytes;
-      out->flow.receiver_bytes = server->bytes_received;
-      out->flow.retransmits = c.retransmits - run->first_retransmits[id];
-      out->flow.snd_cwnd = c.snd_cwnd;
-      out->flow.rtt_us = c.rtt_us;
-    }
-  else
-    {
-      out->direction = WS_DIRECTION_DOWNLOAD;
-      out->flow.sender_bytes = server->bytes_sent;
-      out->flow.receiver_bytes = c.bytes;
-      out->flow.retransmits = server->retransmits;
-    }
-}
-
-/* Mean of the intervals' RTTs: the summary's smoothed RTT. */
-static guint32
-mean_rtt (GArray *samples,
-          gboolean upload)
-{
-  guint64 sum = 0;
-  guint n = 0;
-
-  for (guint i = 0; i < samples->len; i++)
-    {
-      const WsSample *s = &g_array_index (samples, WsSample, i);
-      guint32 rtt = upload ? s->upload.rtt_us : s->download.rtt_us;
-
-      if (rtt)
-        {
-          sum += rtt;
-          n++;
-        }
-    }
-  return n ? sum / n : 0;
-}
-
-static void
-summarise (Run *run)
-{
-  WsResult *r = run->result;
-
-  r->elapsed_s = (run->stop_ns - run->start_ns) / 1e9;
-  for (guint id = 0; id < run->n_streams; id++)
-    {
-      WsStreamSummary st;
-
-      summarise_stream (run, id, &st);
-      g_array_append_val (r->stream_summaries, st);
-      ws_flow_stats_add (st.direction == WS_DIRECTION_UPLOAD ? &r->upload : &r->download,
-                         &st.flow);
-    }
-  r->upload.rtt_us = mean_rtt (r->samples, TRUE);
-  r->download.rtt_us = mean_rtt (r->samples, FALSE);
-  if (r->samples->len > 0)
-    {
-      const WsSample *last = &g_array_index (r->samples, WsSample, r->samples->len - 1);
-      r->upload.snd_cwnd = last->upload.snd_cwnd;
-      r->download.snd_cwnd = last->download.snd_cwnd;
-    }
-}
 
 static WsResult *
 new_result (Run *run)
@@ -773,7 +654,6 @@ new_result (Run *run)
   r->streams = run->config.streams;
   r->duration_s = run->config.duration_s;
   r->interval_s = run->config.interval_ms / 1000.0;
-  r->length = run->config.length;
   return r;
 }
 
@@ -802,12 +682,13 @@ run_worker (GTask        *task,
       return;
     }
   describe_remote (run);
+  run->result->length = run->request.length;
   if (!run_clock (run, &error) || !finish (run, &error))
     {
       g_task_return_error (task, error);
       return;
     }
-  summarise (run);
+  ws_sampler_summarise (run->sampler, run->stop_ns);
   g_task_return_pointer (task, g_steal_pointer (&run->result), (GDestroyNotify) ws_result_unref);
 }
 
@@ -837,7 +718,6 @@ ws_client_run_async (WsClient            *self,
   run->client = g_object_ref (self);
   ws_test_config_copy (&run->config, config);
   run->stop = cancellable ? g_object_ref (cancellable) : g_cancellable_new ();
-  run->pending = g_array_new (FALSE, TRUE, sizeof (Pending));
 
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, ws_client_run_async);

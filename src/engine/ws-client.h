@@ -14,6 +14,11 @@ G_BEGIN_DECLS
 #define WS_DEFAULT_DURATION_S 30
 #define WS_DEFAULT_INTERVAL_MS 1000
 #define WS_DEFAULT_LENGTH (128 * 1024)
+/* UDP: 1448 bytes of payload fit a 1500-byte MTU over IPv4 and IPv6. */
+#define WS_DEFAULT_UDP_LENGTH 1448
+/* UDP_STREAM's default rate: gentle enough for any shared link; set
+ * --bitrate for more, or 0 for as fast as the host can send. */
+#define WS_DEFAULT_UDP_BITRATE (10 * 1000 * 1000)
 
 /* Everything a test needs; the CLI and the GUI fill it, the engine runs it. */
 typedef struct {
@@ -24,7 +29,11 @@ typedef struct {
   guint streams;
   guint duration_s;
   guint interval_ms;
-  guint32 length;
+  guint32 length;        /* 0: the mode's default */
+  guint64 bitrate;       /* UDP_STREAM, bit/s per stream; G_MAXUINT64: default */
+  guint32 rr_request_size;
+  guint32 rr_response_size;
+  guint rr_timeout_ms;   /* UDP_RR; 0: adaptive */
 } WsTestConfig;
 
 void ws_test_config_init  (WsTestConfig       *config);

@@ -833,6 +833,49 @@ ws_test_mode_is_rr (WsTestMode mode)
   return mode == WS_TEST_TCP_RR || mode == WS_TEST_UDP_RR;
 }
 
+/* How many data streams a request asks for, all directions and the probe
+ * counted: ids run from 0 to this − 1. */
+guint
+ws_test_request_n_streams (const WsTestRequest *request)
+{
+  guint n = request->streams;
+
+  if (!ws_test_mode_is_rr (request->mode) && request->direction == WS_DIRECTION_BIDIR)
+    n *= 2;
+  if (request->flags & WS_REQUEST_FLAG_PROBE)
+    n++;
+  return n;
+}
+
+/* The role of stream @id: in bidir tests the first half are uploads; the
+ * probe, when asked for, is the last id. */
+WsStreamRole
+ws_test_request_stream_role (const WsTestRequest *request,
+                             guint                id)
+{
+  if ((request->flags & WS_REQUEST_FLAG_PROBE) && id == ws_test_request_n_streams (request) - 1)
+    return WS_ROLE_PROBE;
+  if (ws_test_mode_is_rr (request->mode))
+    return WS_ROLE_RR;
+  switch (request->direction)
+    {
+    case WS_DIRECTION_UPLOAD:
+      return WS_ROLE_CLIENT_SENDS;
+    case WS_DIRECTION_DOWNLOAD:
+      return WS_ROLE_SERVER_SENDS;
+    default:
+      return id < request->streams ? WS_ROLE_CLIENT_SENDS : WS_ROLE_SERVER_SENDS;
+    }
+}
+
+/* Probes are UDP whatever the mode; everything else follows the mode. */
+gboolean
+ws_stream_role_is_udp (const WsTestRequest *request,
+                       WsStreamRole         role)
+{
+  return role == WS_ROLE_PROBE || ws_test_mode_is_udp (request->mode);
+}
+
 static const char * const mode_names[] = {
   [WS_TEST_TCP_STREAM] = "TCP_STREAM",
   [WS_TEST_TCP_RR] = "TCP_RR",

@@ -279,6 +279,11 @@ gboolean ws_udp_header_decode    (const guint8        *buf,
                                   gsize                len,
                                   WsUdpHeader         *header);
 gboolean ws_test_mode_is_udp     (WsTestMode           mode);
+guint    ws_test_request_n_streams (const WsTestRequest *request);
+WsStreamRole ws_test_request_stream_role (const WsTestRequest *request,
+                                          guint                id);
+gboolean ws_stream_role_is_udp   (const WsTestRequest *request,
+                                  WsStreamRole         role);
 gboolean ws_test_mode_is_rr      (WsTestMode           mode);
 
 void     ws_message_init         (WsMessage       *msg,

@@ -9,6 +9,9 @@
  */
 #include "config.h"
 
+#include <math.h>
+#include <string.h>
+
 #include "ws-result.h"
 
 G_DEFINE_BOXED_TYPE (WsResult, ws_result, ws_result_ref, ws_result_unref)
@@ -80,6 +83,86 @@ ws_flow_stats_add (WsFlowStats       *sum,
   sum->receiver_bytes += part->receiver_bytes;
   sum->retransmits += part->retransmits;
   sum->snd_cwnd += part->snd_cwnd;
+  sum->udp |= part->udp;
+  sum->sender_packets += part->sender_packets;
+  sum->receiver_packets += part->receiver_packets;
+  sum->lost += part->lost;
+  sum->out_of_order += part->out_of_order;
+  sum->duplicates += part->duplicates;
+  sum->jitter_ms = MAX (sum->jitter_ms, part->jitter_ms);
+}
+
+/* Loss as the receiver saw it: of the datagrams it expected. */
+gdouble
+ws_flow_stats_loss_percent (const WsFlowStats *flow)
+{
+  guint64 expected = flow->receiver_packets + flow->lost;
+
+  return expected ? 100.0 * flow->lost / expected : 0;
+}
+
+void
+ws_latency_from_histogram (WsLatency         *latency,
+                           const WsHistogram *h)
+{
+  memset (latency, 0, sizeof *latency);
+  latency->count = ws_histogram_count (h);
+  if (latency->count == 0)
+    return;
+  latency->min = ws_histogram_min (h) / 1e6;
+  latency->mean = ws_histogram_mean (h) / 1e6;
+  latency->p50 = ws_histogram_percentile (h, 50) / 1e6;
+  latency->p90 = ws_histogram_percentile (h, 90) / 1e6;
+  latency->p99 = ws_histogram_percentile (h, 99) / 1e6;
+  latency->p999 = ws_histogram_percentile (h, 99.9) / 1e6;
+  latency->max = ws_histogram_max (h) / 1e6;
+  /* NaN only after an absurd overflow; JSON has no NaN. */
+  latency->stddev = isnan (ws_histogram_stddev (h)) ? 0 : ws_histogram_stddev (h) / 1e6;
+}
+
+static void
+add_latency (JsonBuilder     *b,
+             const char      *key,
+             const WsLatency *l)
+{
+  json_builder_set_member_name (b, key);
+  if (l->count == 0)
+    {
+      json_builder_add_null_value (b);
+      return;
+    }
+  json_builder_begin_object (b);
+#define MEMBER(name) json_builder_set_member_name (b, #name); json_builder_add_double_value (b, l->name)
+  MEMBER (min);
+  MEMBER (mean);
+  MEMBER (p50);
+  MEMBER (p90);
+  MEMBER (p99);
+  MEMBER (p999);
+  MEMBER (max);
+  MEMBER (stddev);
+#undef MEMBER
+  json_builder_end_object (b);
+}
+
+static void
+add_udp (JsonBuilder       *b,
+         const WsFlowStats *flow)
+{
+  json_builder_set_member_name (b, "packets_sent");
+  json_builder_add_int_value (b, flow->sender_packets);
+  json_builder_set_member_name (b, "packets_received");
+  json_builder_add_int_value (b, flow->receiver_packets);
+  json_builder_set_member_name (b, "packets_lost");
+  json_builder_add_int_value (b, flow->lost);
+  json_builder_set_member_name (b, "loss_percent");
+  json_builder_add_double_value (b, ws_flow_stats_loss_percent (flow));
+  json_builder_set_member_name (b, "out_of_order");
+  json_builder_add_int_value (b, flow->out_of_order);
+  json_builder_set_member_name (b, "duplicates");
+  json_builder_add_int_value (b, flow->duplicates);
+  json_builder_set_member_name (b, "jitter_ms");
+  json_builder_add_double_value (b, flow->jitter_ms);
 }
 
 static void
@@ -120,6 +203,8 @@ add_flow (JsonBuilder       *b,
   json_builder_set_member_name (b, "cwnd_bytes");
   json_builder_add_int_value (b, flow->snd_cwnd);
   add_rtt_ms (b, "rtt_ms", flow->rtt_us);
+  if (flow->udp)
+    add_udp (b, flow);
   json_builder_end_object (b);
 }
 
@@ -157,11 +242,48 @@ headline_rtt (const WsFlowStats *up,
   return up->measured && up->rtt_us ? up->rtt_us : down->rtt_us;
 }
 
+/* UDP totals over both directions, under the contract's top-level keys. */
+static void
+add_udp_totals (JsonBuilder       *b,
+                const WsFlowStats *up,
+                const WsFlowStats *down)
+{
+  WsFlowStats sum = { 0 };
+
+  ws_flow_stats_add (&sum, up);
+  ws_flow_stats_add (&sum, down);
+  if (sum.udp)
+    add_udp (b, &sum);
+}
+
+static void
+add_rr (JsonBuilder     *b,
+        guint64          transactions,
+        guint64          requests,
+        guint64          lost,
+        const WsLatency *latency,
+        gdouble          seconds)
+{
+  json_builder_set_member_name (b, "transactions_per_s");
+  json_builder_add_double_value (b, seconds > 0 ? transactions / seconds : 0);
+  add_latency (b, "latency_ms", latency);
+  json_builder_set_member_name (b, "packets_sent");
+  json_builder_add_int_value (b, requests);
+  json_builder_set_member_name (b, "packets_received");
+  json_builder_add_int_value (b, transactions);
+  json_builder_set_member_name (b, "packets_lost");
+  json_builder_add_int_value (b, lost);
+  json_builder_set_member_name (b, "loss_percent");
+  json_builder_add_double_value (b, transactions + lost ? 100.0 * lost / (transactions + lost) : 0);
+}
+
 static void
 add_sample (JsonBuilder    *b,
+            WsResult       *r,
             const WsSample *s)
 {
   gdouble span = s->end_s - s->start_s;
+  gboolean rr = ws_test_mode_is_rr (r->mode);
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "start_s");
@@ -172,7 +294,20 @@ add_sample (JsonBuilder    *b,
   add_bps (b, "download_bps", &s->download, span);
   json_builder_set_member_name (b, "retransmits");
   json_builder_add_int_value (b, s->upload.retransmits + s->download.retransmits);
-  add_rtt_ms (b, "rtt_ms", headline_rtt (&s->upload, &s->download));
+  if (rr)
+    {
+      json_builder_set_member_name (b, "rtt_ms");
+      if (s->latency.count)
+        json_builder_add_double_value (b, s->latency.p50);
+      else
+        json_builder_add_null_value (b);
+      add_rr (b, s->transactions, s->transactions + s->rr_lost, s->rr_lost, &s->latency, span);
+    }
+  else
+    {
+      add_rtt_ms (b, "rtt_ms", headline_rtt (&s->upload, &s->download));
+      add_udp_totals (b, &s->upload, &s->download);
+    }
   add_flow (b, "upload", &s->upload, span);
   add_flow (b, "download", &s->download, span);
   json_builder_end_object (b);
@@ -205,7 +340,13 @@ add_summary (JsonBuilder *b,
   add_bytes (b, "download_bytes", &r->download);
   json_builder_set_member_name (b, "retransmits");
   json_builder_add_int_value (b, r->upload.retransmits + r->download.retransmits);
-  add_rtt_ms (b, "rtt_ms", headline_rtt (&r->upload, &r->download));
+  if (ws_test_mode_is_rr (r->mode))
+    add_rr (b, r->transactions, r->requests_sent, r->rr_lost, &r->latency, r->elapsed_s);
+  else
+    {
+      add_rtt_ms (b, "rtt_ms", headline_rtt (&r->upload, &r->download));
+      add_udp_totals (b, &r->upload, &r->download);
+    }
   add_flow (b, "upload", &r->upload, r->elapsed_s);
   add_flow (b, "download", &r->download, r->elapsed_s);
   json_builder_end_object (b);
@@ -258,7 +399,7 @@ ws_result_to_json (WsResult *r)
   json_builder_set_member_name (b, "intervals");
   json_builder_begin_array (b);
   for (guint i = 0; i < r->samples->len; i++)
-    add_sample (b, &g_array_index (r->samples, WsSample, i));
+    add_sample (b, r, &g_array_index (r->samples, WsSample, i));
   json_builder_end_array (b);
 
   json_builder_set_member_name (b, "stream_results");

@@ -6,6 +6,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "ws-histogram.h"
 #include "ws-protocol.h"
 
 G_BEGIN_DECLS
@@ -19,7 +20,32 @@ typedef struct {
   guint32 retransmits;     /* sender's TCP retransmits in the span */
   guint64 snd_cwnd;        /* bytes, summed over streams, at the span's end */
   guint32 rtt_us;          /* sender's smoothed RTT, mean over streams */
+
+  /* UDP only: datagrams, and the receiver's accounting */
+  gboolean udp;
+  guint64 sender_packets;
+  guint64 receiver_packets;
+  guint64 lost;
+  guint64 out_of_order;
+  guint64 duplicates;
+  gdouble jitter_ms;       /* RFC 3550, the largest over streams */
 } WsFlowStats;
+
+/* Round-trip times in milliseconds; count 0 means nothing was measured. */
+typedef struct {
+  guint64 count;
+  gdouble min;
+  gdouble mean;
+  gdouble p50;
+  gdouble p90;
+  gdouble p99;
+  gdouble p999;
+  gdouble max;
+  gdouble stddev;
+} WsLatency;
+
+void ws_latency_from_histogram (WsLatency         *latency,
+                                const WsHistogram *histogram);
 
 /* One reporting interval: the live unit the GUI graphs and the CLI prints. */
 typedef struct {
@@ -28,6 +54,10 @@ typedef struct {
   gdouble end_s;
   WsFlowStats upload;
   WsFlowStats download;
+  /* Request/response modes */
+  guint64 transactions;
+  guint64 rr_lost;
+  WsLatency latency;
 } WsSample;
 
 typedef struct {
@@ -63,6 +93,13 @@ typedef struct {
   WsFlowStats upload;
   WsFlowStats download;
 
+  /* Request/response modes */
+  guint64 transactions;
+  guint64 requests_sent;
+  guint64 rr_lost;
+  guint64 rr_late;
+  WsLatency latency;
+
   /*< private >*/
   gint ref_count;
 } WsResult;
@@ -75,6 +112,7 @@ void       ws_result_add_sample         (WsResult       *result,
 JsonNode  *ws_result_to_json            (WsResult       *result);
 char      *ws_result_to_json_string     (WsResult       *result);
 
+gdouble    ws_flow_stats_loss_percent   (const WsFlowStats *flow);
 gdouble    ws_flow_stats_bps            (const WsFlowStats *flow,
                                          gdouble            seconds);
 gdouble    ws_flow_stats_sender_bps     (const WsFlowStats *flow,

@@ -12,7 +12,11 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <errno.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "ws-io.h"
 #include "ws-legacy-session.h"
@@ -35,6 +39,8 @@ struct _WsServer {
 
   GSocket *listener;
   GThread *accept_thread;
+  int udp_fd;             /* datagrams of streams not yet connected */
+  GThread *udp_thread;
   GCancellable *cancellable;
 
   GMutex lock;
@@ -84,6 +90,7 @@ ws_server_init (WsServer *self)
   self->port = WS_DEFAULT_PORT;
   self->max_clients = WS_DEFAULT_MAX_CLIENTS;
   self->idle_timeout_s = WS_DEFAULT_IDLE_TIMEOUT_S;
+  self->udp_fd = -1;
   self->connections = g_ptr_array_new ();
   self->sessions = g_ptr_array_new ();
   g_mutex_init (&self->lock);
@@ -300,22 +307,28 @@ run_v1_session (Connection *conn,
     g_info ("%s: version 1 session aborted: %s", conn->peer, error->message);
 }
 
+/* Returns: (transfer full) (nullable): the session with @cookie. */
+static WsSession *
+find_session (WsServer     *self,
+              const guint8 *cookie)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  for (guint i = 0; i < self->sessions->len; i++)
+    {
+      WsSession *s = g_ptr_array_index (self->sessions, i);
+      if (memcmp (ws_session_get_cookie (s), cookie, WS_COOKIE_SIZE) == 0)
+        return g_object_ref (s);
+    }
+  return NULL;
+}
+
 static void
 attach_stream (Connection          *conn,
                const WsStreamHello *hello)
 {
-  WsServer *self = conn->server;
-  g_autoptr(WsSession) session = NULL;
+  g_autoptr(WsSession) session = find_session (conn->server, hello->cookie);
   g_autoptr(GError) error = NULL;
-
-  g_mutex_lock (&self->lock);
-  for (guint i = 0; i < self->sessions->len; i++)
-    {
-      WsSession *s = g_ptr_array_index (self->sessions, i);
-      if (memcmp (ws_session_get_cookie (s), hello->cookie, WS_COOKIE_SIZE) == 0)
-        session = g_object_ref (s);
-    }
-  g_mutex_unlock (&self->lock);
 
   if (session == NULL)
     {
@@ -441,6 +454,119 @@ accept_thread (gpointer data)
   return NULL;
 }
 
+/* A UDP socket on the listener's address and port. SO_REUSEADDR lets each
+ * UDP stream have a socket of its own on the same port, connected to its
+ * client: the kernel delivers a datagram to the connected socket that
+ * matches its source before the unconnected one (iperf3 does the same). */
+static int
+open_udp (GSocketAddress  *local,
+          const struct sockaddr *peer,
+          socklen_t        peer_len,
+          GError         **error)
+{
+  struct sockaddr_storage ss;
+  int one = 1, zero = 0;
+  int fd;
+
+  if (!g_socket_address_to_native (local, &ss, sizeof ss, error))
+    return -1;
+  fd = socket (ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    goto fail;
+  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (ss.ss_family == AF_INET6)
+    setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+  if (bind (fd, (struct sockaddr *) &ss, g_socket_address_get_native_size (local)) < 0
+      || (peer != NULL && connect (fd, peer, peer_len) < 0))
+    goto fail;
+  return fd;
+
+fail:
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+               "Cannot open the UDP port: %s", g_strerror (errno));
+  if (fd >= 0)
+    close (fd);
+  return -1;
+}
+
+/* A STREAM_HELLO datagram: give the stream a connected socket of its own,
+ * acknowledge from it, and hand it to its session. */
+static void
+accept_udp_stream (WsServer              *self,
+                   const WsStreamHello   *hello,
+                   const struct sockaddr *peer,
+                   socklen_t              peer_len)
+{
+  g_autoptr(WsSession) session = find_session (self, hello->cookie);
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (self->listener, NULL);
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 ack[WS_MESSAGE_MAX_SIZE];
+  WsMessage msg;
+  int fd;
+
+  if (session == NULL || local == NULL)
+    return;
+  fd = open_udp (local, peer, peer_len, &error);
+  if (fd < 0 || (socket = g_socket_new_from_fd (fd, &error)) == NULL)
+    {
+      g_info ("UDP stream %u: %s", hello->stream_id, error->message);
+      if (fd >= 0)
+        close (fd);
+      return;
+    }
+  if (!ws_session_attach_stream (session, socket, hello, &error))
+    {
+      /* A repeated hello that raced its own socket lands here: harmless. */
+      g_info ("UDP stream %u refused: %s", hello->stream_id, error->message);
+      return;
+    }
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_STREAM_ACK);
+  msg.u.stream_hello = *hello;
+  send (fd, ack, ws_message_encode (&msg, ack, sizeof ack), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static gpointer
+udp_thread (gpointer data)
+{
+  WsServer *self = data;
+  guint8 buf[2048];
+
+  while (!g_cancellable_is_cancelled (self->cancellable))
+    {
+      struct pollfd pfd = { self->udp_fd, POLLIN, 0 };
+      struct sockaddr_storage peer;
+      socklen_t peer_len = sizeof peer;
+      WsMessage msg;
+      ssize_t n;
+
+      if (poll (&pfd, 1, 200) <= 0)
+        continue;
+      n = recvfrom (self->udp_fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *) &peer, &peer_len);
+      /* Anything but a well-formed STREAM_HELLO is junk: drop it silently,
+       * answering junk would make us a reflector. */
+      if (n > 0 && ws_message_decode (buf, n, &msg, NULL, NULL)
+          && msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_STREAM_HELLO)
+        accept_udp_stream (self, &msg.u.stream_hello, (struct sockaddr *) &peer, peer_len);
+    }
+  return NULL;
+}
+
+static gboolean
+start_udp (WsServer  *self,
+           GError   **error)
+{
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (self->listener, error);
+
+  if (local == NULL)
+    return FALSE;
+  self->udp_fd = open_udp (local, NULL, 0, error);
+  if (self->udp_fd < 0)
+    return FALSE;
+  self->udp_thread = g_thread_try_new ("ws-udp", udp_thread, self, error);
+  return self->udp_thread != NULL;
+}
+
 gboolean
 ws_server_start (WsServer  *self,
                  GError   **error)
@@ -454,6 +580,14 @@ ws_server_start (WsServer  *self,
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   self->stopping = FALSE;
+  if (!start_udp (self, error))
+    {
+      g_prefix_error (error, "UDP port %u: ", ws_server_get_port (self));
+      if (self->udp_fd >= 0)
+        close (g_steal_fd (&self->udp_fd));
+      g_clear_object (&self->listener);
+      return FALSE;
+    }
   self->accept_thread = g_thread_try_new ("ws-accept", accept_thread, self, error);
   if (self->accept_thread == NULL)
     {
@@ -481,6 +615,8 @@ ws_server_stop (WsServer *self)
 
   g_cancellable_cancel (self->cancellable);
   g_thread_join (g_steal_pointer (&self->accept_thread));
+  g_thread_join (g_steal_pointer (&self->udp_thread));
+  close (g_steal_fd (&self->udp_fd));
   g_socket_close (self->listener, NULL);
   g_clear_object (&self->listener);
 

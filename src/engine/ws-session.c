@@ -42,6 +42,7 @@ struct _WsSession {
 
   /* Per-stream state of the interval reporter (control thread only). */
   WsStreamCounters *last;
+  WsUdpCounts *last_udp;
   guint32 *first_retransmits;
   guint interval_index;
   gint64 start_ns;
@@ -61,6 +62,7 @@ ws_session_finalize (GObject *object)
     g_clear_pointer (&self->streams[i], ws_stream_free);
   g_free (self->streams);
   g_free (self->last);
+  g_free (self->last_udp);
   g_free (self->first_retransmits);
   g_socket_close (self->control, NULL);
   g_clear_object (&self->control);
@@ -149,39 +151,28 @@ ws_session_negotiate (WsSession      *self,
     }
   if (msg.version != WS_PROTOCOL_V2 || msg.type != WS_MSG_TEST_REQUEST)
     return refuse (self, WS_PROTOCOL_ERROR_BAD_MESSAGE, "Expected TEST_REQUEST", error);
-  if (msg.u.request.mode != WS_TEST_TCP_STREAM)
-    {
-      g_autofree char *text = g_strdup_printf ("%s is not implemented by this server (%s)",
-                                               ws_test_mode_to_string (msg.u.request.mode),
-                                               PACKAGE_VERSION);
-      return refuse (self, WS_PROTOCOL_ERROR_UNSUPPORTED_MODE, text, error);
-    }
-
   self->request = msg.u.request;
-  self->n_streams = self->request.streams;
-  if (self->request.direction == WS_DIRECTION_BIDIR)
-    self->n_streams *= 2;
+  self->n_streams = ws_test_request_n_streams (&self->request);
   self->streams = g_new0 (WsStream *, self->n_streams);
   self->last = g_new0 (WsStreamCounters, self->n_streams);
+  self->last_udp = g_new0 (WsUdpCounts, self->n_streams);
   self->first_retransmits = g_new0 (guint32, self->n_streams);
   if (getrandom (self->cookie, sizeof self->cookie, 0) != sizeof self->cookie)
     return refuse (self, WS_PROTOCOL_ERROR_INTERNAL, "No randomness for a cookie", error);
   return TRUE;
 }
 
-static WsStreamRole
-expected_role (WsSession *self,
-               guint      id)
+static WsStreamParams
+stream_params (WsSession *self)
 {
-  switch (self->request.direction)
-    {
-    case WS_DIRECTION_UPLOAD:
-      return WS_ROLE_CLIENT_SENDS;
-    case WS_DIRECTION_DOWNLOAD:
-      return WS_ROLE_SERVER_SENDS;
-    default:
-      return id < self->request.streams ? WS_ROLE_CLIENT_SENDS : WS_ROLE_SERVER_SENDS;
-    }
+  WsStreamParams p = { 0 };
+
+  p.length = self->request.length;
+  p.bitrate = self->request.bitrate;
+  p.rr_request = self->request.rr_request_size;
+  p.rr_response = self->request.rr_response_size;
+  memcpy (p.cookie, self->cookie, WS_COOKIE_SIZE);
+  return p;
 }
 
 gboolean
@@ -191,7 +182,9 @@ ws_session_attach_stream (WsSession            *self,
                           GError              **error)
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  gboolean udp = g_socket_get_socket_type (socket) == G_SOCKET_TYPE_DATAGRAM;
   guint id = hello->stream_id;
+  WsStreamParams params;
 
   if (self->started || self->aborted)
     {
@@ -205,16 +198,18 @@ ws_session_attach_stream (WsSession            *self,
                    "Stream %u is not expected", id);
       return FALSE;
     }
-  if (hello->role != expected_role (self, id))
+  if (hello->role != ws_test_request_stream_role (&self->request, id)
+      || udp != ws_stream_role_is_udp (&self->request, hello->role))
     {
       g_set_error (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_VALUE,
-                   "Stream %u has the wrong role", id);
+                   "Stream %u has the wrong role or transport", id);
       return FALSE;
     }
 
+  params = stream_params (self);
   self->streams[id] = ws_stream_new (socket, id, hello->role,
-                                     hello->role == WS_ROLE_SERVER_SENDS,
-                                     self->request.length);
+                                     ws_stream_kind_for (self->request.mode, hello->role, FALSE),
+                                     &params);
   self->n_attached++;
   g_cond_broadcast (&self->cond);
   return TRUE;
@@ -295,7 +290,60 @@ start_streams (WsSession  *self,
   return TRUE;
 }
 
-/* One INTERVAL per stream: the server's view since the previous report. */
+/* A UDP receiver's accounting, since @since or (NULL) since the start. */
+static gboolean
+send_udp_stats (WsSession          *self,
+                guint               id,
+                const WsUdpCounts  *now,
+                const WsUdpCounts  *since,
+                guint8              flags,
+                GError            **error)
+{
+  static const WsUdpCounts zero;
+  WsMessage msg;
+  WsUdpStatsMessage *u = &msg.u.udp_stats;
+
+  if (since == NULL)
+    since = &zero;
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_UDP_STATS);
+  u->stream_id = id;
+  u->flags = flags;
+  u->index = self->interval_index;
+  u->packets_received = now->received - since->received;
+  /* Late arrivals shrink the loss count: an interval never reports < 0. */
+  u->packets_lost = now->lost > since->lost ? now->lost - since->lost : 0;
+  u->out_of_order = now->out_of_order - since->out_of_order;
+  u->duplicates = now->duplicates - since->duplicates;
+  u->jitter_ns = (guint64) now->jitter_ns;
+  return send_msg (self, &msg, error);
+}
+
+static void
+fill_interval (WsSession              *self,
+               guint                   i,
+               const WsStreamCounters *c,
+               WsInterval             *iv)
+{
+  WsStream *stream = self->streams[i];
+
+  iv->stream_id = i;
+  iv->role = ws_stream_get_role (stream);
+  iv->index = self->interval_index;
+  iv->start_ns = self->interval_start_ns - self->start_ns;
+  if (ws_stream_is_sending (stream))
+    {
+      iv->bytes_sent = c->bytes - self->last[i].bytes;
+      iv->retransmits = c->retransmits - self->last[i].retransmits;
+      iv->snd_cwnd = c->snd_cwnd;
+      iv->rtt_us = c->rtt_us;
+    }
+  else
+    iv->bytes_received = c->bytes - self->last[i].bytes;
+  iv->packets_received = c->packets - self->last[i].packets;
+}
+
+/* One INTERVAL per stream (and a UDP_STATS per UDP receiver): the server's
+ * view since the previous report. */
 static gboolean
 send_intervals (WsSession  *self,
                 gint64      now,
@@ -304,31 +352,24 @@ send_intervals (WsSession  *self,
 {
   for (guint i = 0; i < self->n_streams; i++)
     {
-      WsStream *stream = self->streams[i];
       WsStreamCounters c;
+      WsUdpCounts udp;
       WsMessage msg;
-      WsInterval *iv = &msg.u.interval;
 
-      ws_stream_read (stream, &c);
+      ws_stream_read (self->streams[i], &c);
       ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_INTERVAL);
-      iv->stream_id = i;
-      iv->role = ws_stream_get_role (stream);
-      iv->flags = flags;
-      iv->index = self->interval_index;
-      iv->start_ns = self->interval_start_ns - self->start_ns;
-      iv->end_ns = now - self->start_ns;
-      if (ws_stream_is_sending (stream))
-        {
-          iv->bytes_sent = c.bytes - self->last[i].bytes;
-          iv->retransmits = c.retransmits - self->last[i].retransmits;
-          iv->snd_cwnd = c.snd_cwnd;
-          iv->rtt_us = c.rtt_us;
-        }
-      else
-        iv->bytes_received = c.bytes - self->last[i].bytes;
+      fill_interval (self, i, &c, &msg.u.interval);
+      msg.u.interval.flags = flags;
+      msg.u.interval.end_ns = now - self->start_ns;
       self->last[i] = c;
       if (!send_msg (self, &msg, error))
         return FALSE;
+      if (ws_stream_read_udp (self->streams[i], &udp))
+        {
+          if (!send_udp_stats (self, i, &udp, &self->last_udp[i], flags, error))
+            return FALSE;
+          self->last_udp[i] = udp;
+        }
     }
   self->interval_index++;
   self->interval_start_ns = now;
@@ -441,8 +482,7 @@ drain_streams (WsSession *self)
   gint64 deadline = ws_now_ns () + DRAIN_TIMEOUT_NS;
 
   for (guint i = 0; i < self->n_streams; i++)
-    if (ws_stream_is_sending (self->streams[i]))
-      ws_stream_stop_sending (self->streams[i]);
+    ws_stream_stop_sending (self->streams[i]);
   for (guint i = 0; i < self->n_streams; i++)
     if (!ws_stream_wait (self->streams[i], deadline))
       ws_stream_abort (self->streams[i]);
@@ -464,6 +504,7 @@ send_results (WsSession  *self,
     {
       WsStreamResult *r = &msg.u.stream_result;
       WsStreamCounters c;
+      WsUdpCounts udp;
 
       ws_stream_read (self->streams[i], &c);
       ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_STREAM_RESULT);
@@ -481,7 +522,11 @@ send_results (WsSession  *self,
           r->bytes_received = c.bytes;
           self->totals.bytes_received += c.bytes;
         }
+      r->packets_received = c.packets;
       if (!send_msg (self, &msg, error))
+        return FALSE;
+      if (ws_stream_read_udp (self->streams[i], &udp)
+          && !send_udp_stats (self, i, &udp, NULL, WS_UDP_STATS_FLAG_TOTAL, error))
         return FALSE;
     }
 

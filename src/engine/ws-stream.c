@@ -1,10 +1,12 @@
-/* ws-stream.c — one data connection of a test, on either side
+/* ws-stream.c — one data stream of a test, on either side
  *
  * Each stream runs its own thread with blocking I/O on the raw fd: GSocket is
  * non-blocking underneath, and on this path a recv→EAGAIN→poll→recv cycle
- * per call costs throughput we can measure. The byte counter has a single
- * writer (the stream thread) and is read by the sampler, so relaxed atomics
- * are enough and cost nothing on x86.
+ * per call costs throughput we can measure. Counters have a single writer
+ * (the stream thread) and are read by the sampler, so relaxed atomics are
+ * enough; the latency histogram and UDP accounting, which the sampler reads
+ * as a whole, sit under the stream's mutex. The loops for each kind of
+ * stream live in ws-tcp-stream.c, ws-rr.c and ws-udp-stream.c.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -14,52 +16,67 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "ws-stream.h"
+#include "ws-stream-private.h"
 #include "ws-time.h"
 
-/* How often a blocked send or recv comes back to look at the stop flags. */
-#define POLL_TIMEOUT_MS 200
+/* Large socket buffers for UDP: a burst must not overflow them while the
+ * receiving thread is descheduled. The kernel caps them at rmem_max. */
+#define UDP_SOCKET_BUFFER (8 * 1024 * 1024)
 
-struct _WsStream {
-  GSocket *socket;
-  int fd;
-  guint16 id;
-  WsStreamRole role;
-  gboolean sending;
-  guint32 length;
-  guint8 *buf;
-
-  GThread *thread;
-  _Atomic guint64 bytes;
-  atomic_bool stop_sending;
-  atomic_bool aborted;
-
-  GMutex lock;
-  GCond cond;
-  gboolean finished;
-};
+static gboolean
+is_udp (WsStreamKind kind)
+{
+  return kind >= WS_STREAM_UDP_SEND;
+}
 
 static void
-set_timeouts (int fd)
+prepare_fd (WsStream *stream)
 {
-  struct timeval tv = { 0, POLL_TIMEOUT_MS * 1000 };
-  int flags = fcntl (fd, F_GETFL);
+  int timeout_ms = is_udp (stream->kind) ? 100 : WS_STREAM_POLL_MS;
+  struct timeval tv = { 0, timeout_ms * 1000 };
+  int flags = fcntl (stream->fd, F_GETFL);
 
-  fcntl (fd, F_SETFL, flags & ~O_NONBLOCK);
-  setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  fcntl (stream->fd, F_SETFL, flags & ~O_NONBLOCK);
+  setsockopt (stream->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  setsockopt (stream->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (is_udp (stream->kind))
+    {
+      int size = UDP_SOCKET_BUFFER;
+
+      setsockopt (stream->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+      setsockopt (stream->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    }
+  else
+    {
+      int one = 1;
+
+      /* Request/response wants every small write on the wire at once. */
+      if (stream->kind == WS_STREAM_TCP_RR_CLIENT || stream->kind == WS_STREAM_TCP_RR_SERVER)
+        setsockopt (stream->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+}
+
+static gsize
+buffer_size (WsStreamKind          kind,
+             const WsStreamParams *p)
+{
+  gsize size = MAX (p->length, MAX (p->rr_request, p->rr_response));
+
+  /* UDP loops batch up to 64 datagrams (see ws-udp-stream.c). */
+  if (kind == WS_STREAM_UDP_SEND || kind == WS_STREAM_UDP_RECEIVE)
+    return 64 * MAX (size, 65536);
+  return MAX (size, WS_UDP_HEADER_SIZE) + (is_udp (kind) ? 65536 : 0);
 }
 
 WsStream *
-ws_stream_new (GSocket      *socket,
-               guint16       id,
-               WsStreamRole  role,
-               gboolean      sending,
-               guint32       length)
+ws_stream_new (GSocket              *socket,
+               guint16               id,
+               WsStreamRole          role,
+               WsStreamKind          kind,
+               const WsStreamParams *params)
 {
   WsStream *stream = g_new0 (WsStream, 1);
 
@@ -67,15 +84,20 @@ ws_stream_new (GSocket      *socket,
   stream->fd = g_socket_get_fd (socket);
   stream->id = id;
   stream->role = role;
-  stream->sending = sending;
-  stream->length = length;
+  stream->kind = kind;
+  stream->params = *params;
+  stream->buf_size = buffer_size (kind, params);
   /* Test payload is not zeroes so that no link compression flatters us. */
-  stream->buf = g_malloc (length);
-  for (guint32 i = 0; i < length; i++)
+  stream->buf = g_malloc (stream->buf_size);
+  for (gsize i = 0; i < stream->buf_size; i++)
     stream->buf[i] = (guint8) (i * 131 + 7);
   g_mutex_init (&stream->lock);
   g_cond_init (&stream->cond);
-  set_timeouts (stream->fd);
+  if (kind == WS_STREAM_TCP_RR_CLIENT || kind == WS_STREAM_UDP_RR_CLIENT)
+    stream->latency = ws_histogram_new ();
+  if (kind == WS_STREAM_UDP_RECEIVE)
+    stream->udp = ws_udp_stats_new ();
+  prepare_fd (stream);
   return stream;
 }
 
@@ -91,59 +113,36 @@ ws_stream_free (WsStream *stream)
     }
   g_socket_close (stream->socket, NULL);
   g_object_unref (stream->socket);
+  g_clear_pointer (&stream->latency, ws_histogram_free);
+  g_clear_pointer (&stream->udp, ws_udp_stats_free);
   g_free (stream->buf);
   g_mutex_clear (&stream->lock);
   g_cond_clear (&stream->cond);
   g_free (stream);
 }
 
-static gboolean
-transient (int err)
+gboolean
+ws_errno_is_transient (int err)
 {
   return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
-}
-
-static void
-send_loop (WsStream *stream)
-{
-  while (!atomic_load_explicit (&stream->stop_sending, memory_order_relaxed)
-         && !atomic_load_explicit (&stream->aborted, memory_order_relaxed))
-    {
-      ssize_t n = send (stream->fd, stream->buf, stream->length, MSG_NOSIGNAL);
-
-      if (n > 0)
-        atomic_fetch_add_explicit (&stream->bytes, n, memory_order_relaxed);
-      else if (n < 0 && !transient (errno))
-        return;
-    }
-  /* The peer's receiver reads to end-of-file, so every byte we wrote is
-   * counted there before it reports. */
-  shutdown (stream->fd, SHUT_WR);
-}
-
-static void
-receive_loop (WsStream *stream)
-{
-  while (!atomic_load_explicit (&stream->aborted, memory_order_relaxed))
-    {
-      ssize_t n = recv (stream->fd, stream->buf, stream->length, 0);
-
-      if (n > 0)
-        atomic_fetch_add_explicit (&stream->bytes, n, memory_order_relaxed);
-      else if (n == 0 || !transient (errno))
-        return;
-    }
 }
 
 static gpointer
 stream_thread (gpointer data)
 {
+  static void (* const loops[]) (WsStream *) = {
+    [WS_STREAM_TCP_SEND] = ws_tcp_send_loop,
+    [WS_STREAM_TCP_RECEIVE] = ws_tcp_receive_loop,
+    [WS_STREAM_TCP_RR_CLIENT] = ws_tcp_rr_client_loop,
+    [WS_STREAM_TCP_RR_SERVER] = ws_tcp_rr_server_loop,
+    [WS_STREAM_UDP_SEND] = ws_udp_send_loop,
+    [WS_STREAM_UDP_RECEIVE] = ws_udp_receive_loop,
+    [WS_STREAM_UDP_RR_CLIENT] = ws_udp_rr_client_loop,
+    [WS_STREAM_UDP_RR_SERVER] = ws_udp_rr_server_loop,
+  };
   WsStream *stream = data;
 
-  if (stream->sending)
-    send_loop (stream);
-  else
-    receive_loop (stream);
+  loops[stream->kind] (stream);
 
   g_mutex_lock (&stream->lock);
   stream->finished = TRUE;
@@ -163,6 +162,13 @@ ws_stream_start (WsStream  *stream,
   return stream->thread != NULL;
 }
 
+/**
+ * ws_stream_stop_sending:
+ *
+ * Ends the test for this stream the orderly way: senders stop writing and
+ * half-close, request/response clients stop asking, UDP receivers drain
+ * until the link is quiet. TCP receivers end at the peer's end-of-file.
+ */
 void
 ws_stream_stop_sending (WsStream *stream)
 {
@@ -206,6 +212,12 @@ ws_stream_join (WsStream *stream)
     g_thread_join (g_steal_pointer (&stream->thread));
 }
 
+static gboolean
+reads_tcp_info (WsStream *stream)
+{
+  return stream->kind == WS_STREAM_TCP_SEND || stream->kind == WS_STREAM_TCP_RR_CLIENT;
+}
+
 void
 ws_stream_read (WsStream         *stream,
                 WsStreamCounters *counters)
@@ -215,7 +227,10 @@ ws_stream_read (WsStream         *stream,
 
   memset (counters, 0, sizeof *counters);
   counters->bytes = atomic_load_explicit (&stream->bytes, memory_order_relaxed);
-  if (!stream->sending)
+  counters->packets = atomic_load_explicit (&stream->packets, memory_order_relaxed);
+  counters->lost = atomic_load_explicit (&stream->lost, memory_order_relaxed);
+  counters->late = atomic_load_explicit (&stream->late, memory_order_relaxed);
+  if (!reads_tcp_info (stream))
     return;
   memset (&info, 0, sizeof info);
   if (getsockopt (stream->fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0)
@@ -224,6 +239,32 @@ ws_stream_read (WsStream         *stream,
       counters->snd_cwnd = info.tcpi_snd_cwnd * info.tcpi_snd_mss;
       counters->rtt_us = info.tcpi_rtt;
     }
+}
+
+/* Moves the RTTs recorded since the last call into @into. */
+void
+ws_stream_take_latency (WsStream    *stream,
+                        WsHistogram *into)
+{
+  if (stream->latency == NULL)
+    return;
+  g_mutex_lock (&stream->lock);
+  ws_histogram_merge (into, stream->latency);
+  ws_histogram_reset (stream->latency);
+  g_mutex_unlock (&stream->lock);
+}
+
+/* Returns: FALSE for streams that are not UDP receivers. */
+gboolean
+ws_stream_read_udp (WsStream    *stream,
+                    WsUdpCounts *counts)
+{
+  if (stream->udp == NULL)
+    return FALSE;
+  g_mutex_lock (&stream->lock);
+  ws_udp_stats_get (stream->udp, counts);
+  g_mutex_unlock (&stream->lock);
+  return TRUE;
 }
 
 guint16
@@ -238,10 +279,17 @@ ws_stream_get_role (WsStream *stream)
   return stream->role;
 }
 
+WsStreamKind
+ws_stream_get_kind (WsStream *stream)
+{
+  return stream->kind;
+}
+
+/* Whether this side's thread writes the stream's traffic. */
 gboolean
 ws_stream_is_sending (WsStream *stream)
 {
-  return stream->sending;
+  return stream->kind == WS_STREAM_TCP_SEND || stream->kind == WS_STREAM_UDP_SEND;
 }
 
 gboolean
@@ -253,4 +301,37 @@ ws_stream_is_finished (WsStream *stream)
   finished = stream->finished;
   g_mutex_unlock (&stream->lock);
   return finished;
+}
+
+/**
+ * ws_stream_kind_for:
+ *
+ * What a stream of @role does in a @mode test, seen from the client or the
+ * server. Probes are UDP request/response whatever the mode.
+ */
+WsStreamKind
+ws_stream_kind_for (WsTestMode   mode,
+                    WsStreamRole role,
+                    gboolean     client_side)
+{
+  gboolean udp = ws_test_mode_is_udp (mode);
+
+  switch (role)
+    {
+    case WS_ROLE_PROBE:
+      return client_side ? WS_STREAM_UDP_RR_CLIENT : WS_STREAM_UDP_RR_SERVER;
+    case WS_ROLE_RR:
+      if (udp)
+        return client_side ? WS_STREAM_UDP_RR_CLIENT : WS_STREAM_UDP_RR_SERVER;
+      return client_side ? WS_STREAM_TCP_RR_CLIENT : WS_STREAM_TCP_RR_SERVER;
+    case WS_ROLE_CLIENT_SENDS:
+      if (udp)
+        return client_side ? WS_STREAM_UDP_SEND : WS_STREAM_UDP_RECEIVE;
+      return client_side ? WS_STREAM_TCP_SEND : WS_STREAM_TCP_RECEIVE;
+    case WS_ROLE_SERVER_SENDS:
+    default:
+      if (udp)
+        return client_side ? WS_STREAM_UDP_RECEIVE : WS_STREAM_UDP_SEND;
+      return client_side ? WS_STREAM_TCP_RECEIVE : WS_STREAM_TCP_SEND;
+    }
 }

@@ -1,0 +1,221 @@
+/* ws-rr.c — request/response: one transaction in flight (netperf's RR)
+ *
+ * The client times every transaction with CLOCK_MONOTONIC into the stream's
+ * histogram: the full round trip, never halved. Over UDP a request can be
+ * lost, so each one has a timeout after which it counts as lost and the
+ * loop goes on; a reply that arrives later is recognised by its sequence
+ * number and never taken for the current one.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "ws-stream-private.h"
+#include "ws-time.h"
+
+/* UDP RR: before any reply has been seen, and the bounds of the adaptive
+ * timeout (4 × the largest RTT seen). */
+#define FIRST_TIMEOUT_NS (1 * WS_NSEC_PER_SEC)
+#define MIN_TIMEOUT_NS (50 * WS_NSEC_PER_MSEC)
+#define MAX_TIMEOUT_NS (3 * WS_NSEC_PER_SEC)
+
+/* Sends or receives exactly @n bytes; FALSE on error, end-of-file or abort. */
+static gboolean
+io_exact (WsStream *stream,
+          gboolean  sending,
+          gsize     n)
+{
+  gsize done = 0;
+
+  while (done < n)
+    {
+      ssize_t r = sending
+                  ? send (stream->fd, stream->buf + done, n - done, MSG_NOSIGNAL)
+                  : recv (stream->fd, stream->buf + done, n - done, 0);
+
+      if (r > 0)
+        done += r;
+      else if (r == 0 || !ws_errno_is_transient (errno) || ws_stream_aborted (stream))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+record_rtt (WsStream *stream,
+            guint64   rtt_ns,
+            gsize     bytes)
+{
+  g_mutex_lock (&stream->lock);
+  ws_histogram_record (stream->latency, rtt_ns);
+  g_mutex_unlock (&stream->lock);
+  ws_stream_count (stream, bytes, 1);
+}
+
+static void
+pace (WsStream *stream,
+      gint64   *next_ns)
+{
+  struct timespec ts;
+
+  if (stream->params.pace_ns == 0)
+    return;
+  if (*next_ns > ws_now_ns ())
+    {
+      ts.tv_sec = *next_ns / WS_NSEC_PER_SEC;
+      ts.tv_nsec = *next_ns % WS_NSEC_PER_SEC;
+      clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+    }
+  *next_ns = MAX (*next_ns + (gint64) stream->params.pace_ns, ws_now_ns ());
+}
+
+void
+ws_tcp_rr_client_loop (WsStream *stream)
+{
+  gsize req = stream->params.rr_request, resp = stream->params.rr_response;
+  gint64 next = ws_now_ns ();
+
+  while (!ws_stream_should_stop (stream))
+    {
+      gint64 start;
+
+      pace (stream, &next);
+      start = ws_now_ns ();
+      if (!io_exact (stream, TRUE, req) || !io_exact (stream, FALSE, resp))
+        return;
+      record_rtt (stream, ws_now_ns () - start, req + resp);
+    }
+  shutdown (stream->fd, SHUT_WR);
+}
+
+void
+ws_tcp_rr_server_loop (WsStream *stream)
+{
+  gsize req = stream->params.rr_request, resp = stream->params.rr_response;
+
+  /* Ends at the client's end-of-file after its last request. */
+  while (io_exact (stream, FALSE, req) && io_exact (stream, TRUE, resp))
+    ws_stream_count (stream, req + resp, 1);
+}
+
+/* Writes the header at the start of the buffer and sends @size bytes. */
+static gboolean
+send_datagram (WsStream          *stream,
+               const WsUdpHeader *header,
+               gsize              size)
+{
+  ws_udp_header_encode (header, stream->buf, stream->buf_size);
+  for (;;)
+    {
+      ssize_t n = send (stream->fd, stream->buf, MAX (size, WS_UDP_HEADER_SIZE), MSG_NOSIGNAL);
+
+      if (n >= 0)
+        return TRUE;
+      /* ECONNREFUSED: an ICMP error from an earlier datagram; UDP goes on. */
+      if (errno != ECONNREFUSED && !ws_errno_is_transient (errno))
+        return FALSE;
+      if (ws_stream_aborted (stream))
+        return FALSE;
+    }
+}
+
+static guint64
+rr_timeout (WsStream *stream,
+            guint64   max_rtt)
+{
+  if (stream->params.rr_timeout_ns)
+    return stream->params.rr_timeout_ns;
+  if (max_rtt == 0)
+    return FIRST_TIMEOUT_NS;
+  return CLAMP (4 * max_rtt, (guint64) MIN_TIMEOUT_NS, (guint64) MAX_TIMEOUT_NS);
+}
+
+/* Waits for the reply to @seq until @deadline. Returns its arrival time,
+ * or 0 when the request is lost (or the stream must end). */
+static gint64
+await_reply (WsStream *stream,
+             guint64   seq,
+             gint64    deadline)
+{
+  for (;;)
+    {
+      gint64 left = deadline - ws_now_ns ();
+      struct pollfd pfd = { stream->fd, POLLIN, 0 };
+      WsUdpHeader h;
+      ssize_t n;
+
+      if (left <= 0 || ws_stream_should_stop (stream))
+        return 0;
+      if (poll (&pfd, 1, MIN (left / WS_NSEC_PER_MSEC + 1, WS_STREAM_POLL_MS)) <= 0)
+        continue;
+      n = recv (stream->fd, stream->buf, stream->buf_size, MSG_DONTWAIT);
+      if (n < 0 || !ws_udp_header_decode (stream->buf, n, &h)
+          || !(h.flags & WS_UDP_FLAG_RESPONSE))
+        continue;
+      if (h.seq == seq)
+        return ws_now_ns ();
+      if (h.seq < seq)
+        atomic_fetch_add_explicit (&stream->late, 1, memory_order_relaxed);
+    }
+}
+
+void
+ws_udp_rr_client_loop (WsStream *stream)
+{
+  gsize req = stream->params.rr_request, resp = stream->params.rr_response;
+  WsUdpHeader h = { WS_UDP_FLAG_REQUEST, stream->id, 0, 0, 0 };
+  gint64 next = ws_now_ns ();
+  guint64 max_rtt = 0;
+
+  while (!ws_stream_should_stop (stream))
+    {
+      gint64 sent, arrived;
+
+      pace (stream, &next);
+      sent = ws_now_ns ();
+      h.send_ns = sent;
+      if (!send_datagram (stream, &h, req))
+        return;
+      arrived = await_reply (stream, h.seq, sent + rr_timeout (stream, max_rtt));
+      if (arrived != 0)
+        {
+          max_rtt = MAX (max_rtt, (guint64) (arrived - sent));
+          record_rtt (stream, arrived - sent, MAX (req, WS_UDP_HEADER_SIZE) + resp);
+        }
+      else if (!ws_stream_should_stop (stream))
+        atomic_fetch_add_explicit (&stream->lost, 1, memory_order_relaxed);
+      h.seq++;
+    }
+}
+
+void
+ws_udp_rr_server_loop (WsStream *stream)
+{
+  gsize resp = stream->params.rr_response;
+
+  while (!ws_stream_should_stop (stream))
+    {
+      ssize_t n = recv (stream->fd, stream->buf, stream->buf_size, 0);
+      WsUdpHeader h;
+
+      if (n < 0)
+        {
+          if (!ws_errno_is_transient (errno) && errno != ECONNREFUSED)
+            return;
+          continue;
+        }
+      if (ws_udp_answer_hello (stream, stream->buf, n))
+        continue;
+      if (!ws_udp_header_decode (stream->buf, n, &h) || !(h.flags & WS_UDP_FLAG_REQUEST))
+        continue;
+      h.flags = WS_UDP_FLAG_RESPONSE;
+      if (!send_datagram (stream, &h, resp))
+        return;
+      ws_stream_count (stream, n + MAX (resp, WS_UDP_HEADER_SIZE), 1);
+    }
+}

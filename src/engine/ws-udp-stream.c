@@ -1,0 +1,179 @@
+/* ws-udp-stream.c — UDP_STREAM: paced datagrams, counted at the receiver
+ *
+ * The sender paces to the requested bit rate packet by packet: it sends
+ * what is due (at most a batch) and sleeps until the next packet is due, so
+ * a 100 Mbit/s stream is a steady trickle, not a burst every 100 ms. Both
+ * sides batch with sendmmsg/recvmmsg. The receiver keeps the accounting
+ * (loss, reordering, duplicates, jitter) in ws-udp-stats.c.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "ws-io.h"
+#include "ws-stream-private.h"
+#include "ws-time.h"
+
+#define BATCH 64
+/* Sleeping shorter than this costs more in wake-up latency than it saves. */
+#define MIN_SLEEP_NS (50 * 1000)
+
+/* Answers a repeated STREAM_HELLO (our first STREAM_ACK was lost) from the
+ * stream's own socket. Returns: whether @buf was a control message. */
+gboolean
+ws_udp_answer_hello (WsStream     *stream,
+                     const guint8 *buf,
+                     gsize         len)
+{
+  guint8 out[WS_MESSAGE_MAX_SIZE];
+  WsMessage msg;
+  gsize n;
+
+  if (len == 0 || buf[0] != WS_PROTOCOL_V2)
+    return FALSE;
+  if (ws_message_decode (buf, len, &msg, NULL, NULL) && msg.type == WS_MSG_STREAM_HELLO
+      && memcmp (msg.u.stream_hello.cookie, stream->params.cookie, WS_COOKIE_SIZE) == 0)
+    {
+      msg.type = WS_MSG_STREAM_ACK;
+      n = ws_message_encode (&msg, out, sizeof out);
+      send (stream->fd, out, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+  return TRUE;
+}
+
+static void
+sleep_until (gint64 when_ns)
+{
+  struct timespec ts = { when_ns / WS_NSEC_PER_SEC, when_ns % WS_NSEC_PER_SEC };
+
+  clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+/* How many datagrams are due now at the paced rate; sleeps if none is. */
+static guint
+due_now (WsStream *stream,
+         gint64    start_ns,
+         guint64   sent)
+{
+  gdouble ns_per_packet = stream->params.length * 8.0 * 1e9 / stream->params.bitrate;
+  gint64 now = ws_now_ns ();
+  guint64 due = (guint64) ((now - start_ns) / ns_per_packet) + 1;
+
+  if (due > sent)
+    return MIN (due - sent, BATCH);
+  if (start_ns + (gint64) (sent * ns_per_packet) - now > MIN_SLEEP_NS)
+    sleep_until (start_ns + (gint64) (sent * ns_per_packet));
+  return 0;
+}
+
+void
+ws_udp_send_loop (WsStream *stream)
+{
+  gsize len = MAX (stream->params.length, WS_UDP_HEADER_SIZE);
+  struct mmsghdr msgs[BATCH];
+  struct iovec iov[BATCH];
+  WsUdpHeader h = { 0, stream->id, 0, 0, 0 };
+  gint64 start = ws_now_ns ();
+  guint64 sent = 0;
+
+  memset (msgs, 0, sizeof msgs);
+  for (guint i = 0; i < BATCH; i++)
+    {
+      iov[i].iov_base = stream->buf + i * len;
+      iov[i].iov_len = len;
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+
+  while (!ws_stream_should_stop (stream))
+    {
+      guint n = stream->params.bitrate ? due_now (stream, start, sent) : BATCH;
+      gint64 now = ws_now_ns ();
+      int r;
+
+      for (guint i = 0; i < n; i++)
+        {
+          h.seq = sent + i;
+          h.send_ns = now;
+          ws_udp_header_encode (&h, iov[i].iov_base, WS_UDP_HEADER_SIZE);
+        }
+      if (n == 0)
+        continue;
+      r = sendmmsg (stream->fd, msgs, n, 0);
+      if (r > 0)
+        {
+          sent += r;
+          ws_stream_count (stream, (guint64) r * len, r);
+        }
+      else if (r < 0 && errno != ECONNREFUSED && errno != ENOBUFS
+               && !ws_errno_is_transient (errno))
+        return;
+    }
+}
+
+static void
+account_batch (WsStream       *stream,
+               struct mmsghdr *msgs,
+               int             n)
+{
+  gint64 now = ws_now_ns ();
+  guint64 bytes = 0, packets = 0;
+
+  g_mutex_lock (&stream->lock);
+  for (int i = 0; i < n; i++)
+    {
+      const guint8 *data = msgs[i].msg_hdr.msg_iov->iov_base;
+      WsUdpHeader h;
+
+      if (!ws_udp_header_decode (data, msgs[i].msg_len, &h))
+        continue;
+      ws_udp_stats_record (stream->udp, h.seq, h.send_ns, now);
+      bytes += msgs[i].msg_len;
+      packets++;
+    }
+  g_mutex_unlock (&stream->lock);
+  ws_stream_count (stream, bytes, packets);
+}
+
+void
+ws_udp_receive_loop (WsStream *stream)
+{
+  gsize slot = stream->buf_size / BATCH;
+  struct mmsghdr msgs[BATCH];
+  struct iovec iov[BATCH];
+
+  memset (msgs, 0, sizeof msgs);
+  for (guint i = 0; i < BATCH; i++)
+    {
+      iov[i].iov_base = stream->buf + i * slot;
+      iov[i].iov_len = slot;
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+
+  while (!ws_stream_aborted (stream))
+    {
+      int n = recvmmsg (stream->fd, msgs, BATCH, MSG_WAITFORONE, NULL);
+
+      if (n > 0)
+        {
+          /* A repeated STREAM_HELLO comes alone, ahead of any data. */
+          if (n == 1 && ws_udp_answer_hello (stream, iov[0].iov_base, msgs[0].msg_len))
+            continue;
+          account_batch (stream, msgs, n);
+        }
+      else if (n < 0 && ws_errno_is_transient (errno))
+        {
+          /* Quiet for a receive timeout after the stop: drained. */
+          if (atomic_load (&stream->stop_sending))
+            return;
+        }
+      else if (n < 0 && errno != ECONNREFUSED)
+        return;
+    }
+}
