@@ -311,16 +311,28 @@ test_usage_json_without_mode_says_choose (gconstpointer data)
 /* ------------------------------------------------------------------ */
 /* Test modes                                                          */
 
+/* The speed test: idle latency, download, upload, as a person reads it. */
 static void
-test_mode_not_implemented (gconstpointer data)
+test_mode_speed (void)
 {
-  const char *mode = data;
-  g_autoptr(Outcome) o = run_wirespeed (EXIT_TIMEOUT_MS, "--client", "--target", "127.0.0.1",
-                                        "--time", "1", "--test", mode, NULL);
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, NULL);
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  g_autoptr(Outcome) o = run_wirespeed (EXIT_TIMEOUT_MS + 10000, "--client", "--target", "127.0.0.1",
+                                        "--port", port_text, "--time", "2", "--test", "speed",
+                                        "--streams", "2", NULL);
+  g_autoptr(Outcome) s = NULL;
 
-  g_assert_cmpint (o->status, ==, 1);
-  assert_error_line (o, "not implemented yet");
-  assert_contains (o->err, mode);
+  g_assert_cmpint (o->status, ==, 0);
+  assert_contains (o->out, "speed test against 127.0.0.1");
+  assert_contains (o->out, "Download ");
+  assert_contains (o->out, "Upload ");
+  assert_contains (o->out, "Idle latency ");
+  assert_contains (o->out, "loaded, download");
+  assert_contains (o->out, "loaded, upload");
+  assert_contains (o->out, "responsiveness");
+  g_assert_cmpstr (o->err, ==, "");
+  s = stop_server (server, SIGINT);
 }
 
 static void
@@ -842,7 +854,7 @@ main (int    argc,
     }
   add_test ("/cli/usage/json-without-mode-says-choose",
             test_usage_json_without_mode_says_choose, NULL);
-  add_test ("/cli/mode/speed", test_mode_not_implemented, "SPEED");
+  g_test_add_func ("/cli/mode/speed", test_mode_speed);
   add_test ("/cli/mode/lower-case", test_mode_lower_case, NULL);
   add_test ("/cli/error/refused", test_error_refused, NULL);
   add_test ("/cli/error/host-not-found", test_error_host_not_found, NULL);

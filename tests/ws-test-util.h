@@ -45,6 +45,8 @@ ws_test_config_for (WsTestConfig *config,
   config->port = ws_server_get_port (server);
   config->duration_s = seconds;
   config->interval_ms = 500;
+  /* Tests that want the idle and loaded latency probes ask for them. */
+  config->latency_probe = FALSE;
 }
 
 static void

@@ -28,6 +28,7 @@ typedef struct {
   gboolean verbose;
   gboolean reverse;
   gboolean bidir;
+  gboolean no_latency;
   char *test;
   char *target;
   char *length;
@@ -71,11 +72,11 @@ build_context (Raw *raw)
     { "target", 't', 0, G_OPTION_ARG_STRING, &raw->target,
       N_("Server to test against, name or address (default: localhost)"), N_("HOST") },
     { "time", 0, 0, G_OPTION_ARG_INT, &raw->time,
-      N_("Test duration in seconds (default: 30)"), N_("SECONDS") },
+      N_("Test duration in seconds (default: 30; SPEED: 10 per phase)"), N_("SECONDS") },
     { "port", 'p', 0, G_OPTION_ARG_INT, &raw->port,
       N_("TCP port to connect to or listen on (default: 5201)"), N_("PORT") },
     { "streams", 'P', 0, G_OPTION_ARG_INT, &raw->streams,
-      N_("Parallel data streams, 1–128 (default: 1)"), N_("N") },
+      N_("Parallel data streams, 1–128 (default: 1; SPEED: 4)"), N_("N") },
     { "reverse", 'R', 0, G_OPTION_ARG_NONE, &raw->reverse,
       N_("Download: the server sends, the client receives"), NULL },
     { "bidir", 0, 0, G_OPTION_ARG_NONE, &raw->bidir,
@@ -92,6 +93,8 @@ build_context (Raw *raw)
       N_("MS") },
     { "interval", 'i', 0, G_OPTION_ARG_DOUBLE, &raw->interval,
       N_("Seconds between interval reports, 0.1–3600 (default: 1)"), N_("SECONDS") },
+    { "no-latency", 0, 0, G_OPTION_ARG_NONE, &raw->no_latency,
+      N_("Throughput tests: skip the idle and loaded latency probes"), NULL },
     { "json", 'J', 0, G_OPTION_ARG_NONE, &raw->json,
       N_("Print the result as JSON when the test ends"), NULL },
     { "bind", 'B', 0, G_OPTION_ARG_STRING, &raw->bind,
@@ -258,10 +261,17 @@ fill_client (WsCliOptions  *options,
   if (!check_range ("--time", raw->time, 1, MAX_TIME_S, error)
       || !check_range ("--streams", raw->streams, 1, WS_MAX_STREAMS, error))
     return FALSE;
+  /* The speed test's defaults: 10 s per phase, 4 streams. */
+  if (t->mode == WS_TEST_SPEED)
+    {
+      t->duration_s = 10;
+      t->streams = 4;
+    }
   if (raw->time != UNSET)
     t->duration_s = raw->time;
   if (raw->streams != UNSET)
     t->streams = raw->streams;
+  t->latency_probe = !raw->no_latency;
   if (raw->length != NULL)
     {
       if (!ws_parse_size (raw->length, &length) || length > WS_MAX_LENGTH)

@@ -211,13 +211,6 @@ ws_cli_main (int    argc,
       status = run_server (&options);
       break;
     case WS_CLI_MODE_CLIENT:
-      if (options.test.mode == WS_TEST_SPEED)
-        {
-          fprintf (stderr, _("wirespeed: %s is not implemented yet in %s\n"),
-                   ws_test_mode_to_string (options.test.mode), PACKAGE_VERSION);
-          status = 1;
-          break;
-        }
       status = run_client (&options);
       break;
     default:

@@ -19,7 +19,12 @@ void
 ws_text_print_header (FILE               *out,
                       const WsTestConfig *config)
 {
-  if (ws_test_mode_is_rr (config->mode))
+  if (config->mode == WS_TEST_SPEED)
+    fprintf (out, _("Wirespeed %s: speed test against %s port %u: idle latency, then %u s "
+                    "download and %u s upload with %u streams\n"),
+             PACKAGE_VERSION, config->target, config->port, config->duration_s,
+             config->duration_s, config->streams);
+  else if (ws_test_mode_is_rr (config->mode))
     fprintf (out, _("Wirespeed %s: %s to %s port %u, %u stream%s, %u s\n"),
              PACKAGE_VERSION, ws_test_mode_to_string (config->mode), config->target,
              config->port, config->streams, config->streams == 1 ? "" : "s", config->duration_s);
@@ -124,8 +129,10 @@ print_flow_columns (FILE           *out,
   else
     {
       third = g_strdup_printf ("%u", s->upload.retransmits + s->download.retransmits);
-      fourth = ms_text ((s->upload.measured && s->upload.rtt_us
-                         ? s->upload.rtt_us : s->download.rtt_us) / 1000.0);
+      /* The probe's RTT is what a person feels; TCP's own is the fallback. */
+      fourth = s->probe.count ? ms_text (s->probe.p50)
+               : ms_text ((s->upload.measured && s->upload.rtt_us
+                           ? s->upload.rtt_us : s->download.rtt_us) / 1000.0);
     }
   put_column (out, 7, third);
   put_column (out, 10, fourth);
@@ -203,10 +210,61 @@ print_rr_summary (FILE           *out,
            r->requests_sent, r->transactions, r->rr_lost, r->rr_late);
 }
 
+static void
+print_latency_line (FILE            *out,
+                    const char      *name,
+                    const WsLatency *l)
+{
+  if (l->count == 0)
+    return;
+  fprintf (out, _("  %-22s p50 %7.2f   p90 %7.2f   p99 %7.2f ms\n"), name, l->p50, l->p90, l->p99);
+}
+
+static void
+print_under_load (FILE           *out,
+                  const WsResult *r)
+{
+  gdouble rpm = ws_result_rpm (r);
+
+  if (r->loaded_latency.count == 0 && r->idle_latency.count == 0)
+    return;
+  fprintf (out, _("Latency (UDP probe every 15 ms):\n"));
+  print_latency_line (out, _("idle"), &r->idle_latency);
+  if (r->mode == WS_TEST_SPEED)
+    {
+      print_latency_line (out, _("loaded, download"), &r->loaded_latency_download);
+      print_latency_line (out, _("loaded, upload"), &r->loaded_latency_upload);
+    }
+  else
+    print_latency_line (out, _("loaded"), &r->loaded_latency);
+  if (r->idle_latency.count && r->loaded_latency.count)
+    fprintf (out, _("  %-22s %+.2f ms at p50\n"), _("increase under load"),
+             r->loaded_latency.p50 - r->idle_latency.p50);
+  fprintf (out, _("  %-22s %.3f ms, probe loss %.2f%%\n"), _("jitter"), r->rtt_jitter_ms,
+           r->probe_sent ? 100.0 * r->probe_lost / r->probe_sent : 0);
+  if (rpm > 0)
+    fprintf (out, _("  %-22s %.0f RPM (%s)\n"), _("responsiveness"), rpm, ws_rpm_band (rpm));
+}
+
+static void
+print_speed_headline (FILE           *out,
+                      const WsResult *r)
+{
+  g_autofree char *down = ws_format_bitrate (ws_flow_stats_bps (&r->download, r->download_s));
+  g_autofree char *up = ws_format_bitrate (ws_flow_stats_bps (&r->upload, r->upload_s));
+
+  fprintf (out, _("Download %s   Upload %s   Idle latency %.1f ms   "
+                  "Loaded latency %.1f / %.1f ms (down / up)\n"),
+           r->download.measured ? down : "—", r->upload.measured ? up : "—",
+           r->idle_latency.p50, r->loaded_latency_download.p50, r->loaded_latency_upload.p50);
+}
+
 void
 ws_text_print_summary (FILE           *out,
                        const WsResult *r)
 {
+  if (r->mode == WS_TEST_SPEED)
+    print_speed_headline (out, r);
   fprintf (out, _("Summary over %.2f s%s:\n"), r->elapsed_s,
            r->interrupted ? _(" (stopped early)") : "");
   if (ws_test_mode_is_rr (r->mode))
@@ -215,8 +273,8 @@ ws_text_print_summary (FILE           *out,
       fflush (out);
       return;
     }
-  print_flow (out, _("Upload"), &r->upload, r->elapsed_s);
-  print_flow (out, _("Download"), &r->download, r->elapsed_s);
+  print_flow (out, _("Upload"), &r->upload, r->upload_s);
+  print_flow (out, _("Download"), &r->download, r->download_s);
 
   if (r->stream_summaries->len > 1)
     for (guint i = 0; i < r->stream_summaries->len; i++)
@@ -228,5 +286,6 @@ ws_text_print_summary (FILE           *out,
         fprintf (out, _("  stream %-3u %-9s %10s %14s received\n"), st->id,
                  ws_direction_to_string (st->direction), bytes, rate);
       }
+  print_under_load (out, r);
   fflush (out);
 }

@@ -54,7 +54,11 @@ typedef struct {
   WsClient *client;
   WsTestConfig config;
   WsTestRequest request;
+  guint32 flags;        /* TEST_REQUEST flags, e.g. the latency probe */
   GCancellable *stop;
+  gboolean post;        /* hand samples to the caller as they come */
+  guint index_offset;   /* where this session's samples go in a longer test */
+  gdouble time_offset;
 
   GSocketConnection *connection;
   GSocket *control;
@@ -87,6 +91,7 @@ ws_test_config_init (WsTestConfig *config)
   config->bitrate = G_MAXUINT64;
   config->rr_request_size = 1;
   config->rr_response_size = 1;
+  config->latency_probe = TRUE;
 }
 
 void
@@ -322,6 +327,10 @@ build_request (const WsTestConfig *config,
   q->rr_response_size = config->rr_response_size;
 }
 
+/* The latency probe: a light UDP request/response every few ms. */
+#define PROBE_INTERVAL_NS (15 * WS_NSEC_PER_MSEC)
+#define IDLE_PROBE_S 2
+
 static gboolean
 handshake (Run     *run,
            GError **error)
@@ -335,6 +344,7 @@ handshake (Run     *run,
 
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_REQUEST);
   build_request (&run->config, &msg.u.request);
+  msg.u.request.flags = run->flags;
   if (!ws_test_request_validate (&msg.u.request, error))
     return FALSE;
   run->request = msg.u.request;
@@ -460,6 +470,8 @@ open_streams (Run     *run,
 
       if (socket == NULL)
         return FALSE;
+      params.pace_ns = role == WS_ROLE_PROBE ? PROBE_INTERVAL_NS
+                       : (guint64) run->config.rr_pace_us * 1000;
       run->streams[id] = ws_stream_new (socket, id, role,
                                         ws_stream_kind_for (run->request.mode, role, TRUE),
                                         &params);
@@ -492,7 +504,14 @@ emit_ready (Run      *run,
   WsSample sample;
 
   while (ws_sampler_pop_ready (run->sampler, flush, &sample))
-    post_sample (run->client, &sample);
+    {
+      if (!run->post)
+        continue;
+      sample.index += run->index_offset;
+      sample.start_s += run->time_offset;
+      sample.end_s += run->time_offset;
+      post_sample (run->client, &sample);
+    }
 }
 
 /* ---- The test clock ---- */
@@ -665,31 +684,217 @@ describe_remote (Run *run)
   run->result->remote_address = g_inet_address_to_string (address);
 }
 
+/* One session with the server, from connect to RESULTS_END. */
+static WsResult *
+run_session (Run     *run,
+             GError **error)
+{
+  run->result = new_result (run);
+  if (!connect_control (run, error) || !handshake (run, error)
+      || !open_streams (run, error) || !start_streams (run, error))
+    return NULL;
+  describe_remote (run);
+  run->result->length = run->request.length;
+  if (!run_clock (run, error) || !finish (run, error))
+    return NULL;
+  ws_sampler_summarise (run->sampler, run->stop_ns);
+  return g_steal_pointer (&run->result);
+}
+
+typedef struct {
+  WsClient *client;
+  WsTestConfig config;
+  GCancellable *stop;
+} Job;
+
+static void
+job_free (Job *job)
+{
+  ws_test_config_clear (&job->config);
+  g_clear_object (&job->stop);
+  g_object_unref (job->client);
+  g_free (job);
+}
+
+static WsResult *
+run_one (Job                *job,
+         const WsTestConfig *config,
+         guint32             flags,
+         gboolean            post,
+         const WsResult     *before,
+         GError            **error)
+{
+  g_autoptr(Run) run = g_new0 (Run, 1);
+
+  run->client = g_object_ref (job->client);
+  ws_test_config_copy (&run->config, config);
+  run->flags = flags;
+  run->stop = g_object_ref (job->stop);
+  run->post = post;
+  if (before != NULL)
+    {
+      run->index_offset = before->samples->len;
+      run->time_offset = before->elapsed_s;
+    }
+  return run_session (run, error);
+}
+
+/* A few seconds of probing on a quiet link: the baseline that latency
+ * under load is compared with. */
+static WsResult *
+run_idle_probe (Job     *job,
+                GError **error)
+{
+  WsTestConfig idle;
+  WsResult *result;
+
+  ws_test_config_copy (&idle, &job->config);
+  idle.mode = WS_TEST_UDP_RR;
+  idle.streams = 1;
+  idle.duration_s = IDLE_PROBE_S;
+  idle.rr_pace_us = PROBE_INTERVAL_NS / 1000;
+  result = run_one (job, &idle, 0, FALSE, NULL, error);
+  ws_test_config_clear (&idle);
+  return result;
+}
+
+/* Stopped during the idle probe: what there is, which is idle latency. */
+static WsResult *
+idle_only (Job      *job,
+           WsResult *idle)
+{
+  WsResult *r = ws_result_new ();
+
+  r->target = g_strdup (idle->target);
+  r->remote_address = g_strdup (idle->remote_address);
+  r->port = idle->port;
+  r->mode = job->config.mode;
+  r->direction = job->config.direction;
+  r->streams = job->config.streams;
+  r->duration_s = job->config.duration_s;
+  r->interval_s = job->config.interval_ms / 1000.0;
+  r->start_time = g_date_time_ref (idle->start_time);
+  r->interrupted = TRUE;
+  r->idle_latency = idle->latency;
+  return r;
+}
+
+static WsResult *
+run_under_load (Job     *job,
+                GError **error)
+{
+  g_autoptr(WsResult) idle = run_idle_probe (job, error);
+  WsResult *load;
+
+  if (idle == NULL)
+    return NULL;
+  if (idle->interrupted)
+    return idle_only (job, idle);
+  load = run_one (job, &job->config, WS_REQUEST_FLAG_PROBE, TRUE, NULL, error);
+  if (load != NULL)
+    load->idle_latency = idle->latency;
+  return load;
+}
+
+static void
+append_phase (WsResult       *into,
+              const WsResult *phase)
+{
+  for (guint i = 0; i < phase->samples->len; i++)
+    {
+      WsSample s = g_array_index (phase->samples, WsSample, i);
+
+      s.index = into->samples->len;
+      s.start_s += into->elapsed_s;
+      s.end_s += into->elapsed_s;
+      ws_result_add_sample (into, &s);
+    }
+  g_array_append_vals (into->stream_summaries, phase->stream_summaries->data,
+                       phase->stream_summaries->len);
+  into->elapsed_s += phase->elapsed_s;
+  into->interrupted |= phase->interrupted;
+  into->probe_sent += phase->probe_sent;
+  into->probe_lost += phase->probe_lost;
+  into->rtt_jitter_ms = MAX (into->rtt_jitter_ms, phase->rtt_jitter_ms);
+  ws_result_merge_loaded_latency (into, phase);
+}
+
+/* The speed test: idle latency, then download, then upload, each load
+ * phase with its own loaded latency. */
+static WsResult *
+run_speed (Job     *job,
+           GError **error)
+{
+  g_autoptr(WsResult) idle = run_idle_probe (job, error);
+  g_autoptr(WsResult) down = NULL;
+  g_autoptr(WsResult) up = NULL;
+  WsTestConfig phase;
+  WsResult *r;
+
+  if (idle == NULL)
+    return NULL;
+  if (idle->interrupted)
+    return idle_only (job, idle);
+  ws_test_config_copy (&phase, &job->config);
+  phase.mode = WS_TEST_TCP_STREAM;
+  phase.direction = WS_DIRECTION_DOWNLOAD;
+  down = run_one (job, &phase, WS_REQUEST_FLAG_PROBE, TRUE, NULL, error);
+  if (down != NULL && !down->interrupted)
+    {
+      phase.direction = WS_DIRECTION_UPLOAD;
+      up = run_one (job, &phase, WS_REQUEST_FLAG_PROBE, TRUE, down, error);
+    }
+  ws_test_config_clear (&phase);
+  if (down == NULL || (up == NULL && !down->interrupted))
+    return NULL;
+
+  r = ws_result_new ();
+  r->target = g_strdup (down->target);
+  r->remote_address = g_strdup (down->remote_address);
+  r->port = down->port;
+  r->mode = WS_TEST_SPEED;
+  r->direction = WS_DIRECTION_BIDIR;
+  r->streams = down->streams;
+  r->duration_s = down->duration_s;
+  r->interval_s = down->interval_s;
+  r->length = down->length;
+  r->start_time = g_date_time_ref (down->start_time);
+  r->idle_latency = idle->latency;
+  r->download = down->download;
+  r->download_s = down->elapsed_s;
+  r->loaded_latency_download = down->loaded_latency;
+  append_phase (r, down);
+  if (up != NULL)
+    {
+      r->upload = up->upload;
+      r->upload_s = up->elapsed_s;
+      r->loaded_latency_upload = up->loaded_latency;
+      append_phase (r, up);
+    }
+  return r;
+}
+
 static void
 run_worker (GTask        *task,
             gpointer      source_object,
             gpointer      task_data,
             GCancellable *cancellable)
 {
-  Run *run = task_data;
+  Job *job = task_data;
   GError *error = NULL;
+  WsResult *result;
 
-  run->result = new_result (run);
-  if (!connect_control (run, &error) || !handshake (run, &error)
-      || !open_streams (run, &error) || !start_streams (run, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  describe_remote (run);
-  run->result->length = run->request.length;
-  if (!run_clock (run, &error) || !finish (run, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  ws_sampler_summarise (run->sampler, run->stop_ns);
-  g_task_return_pointer (task, g_steal_pointer (&run->result), (GDestroyNotify) ws_result_unref);
+  if (job->config.mode == WS_TEST_SPEED)
+    result = run_speed (job, &error);
+  else if (!ws_test_mode_is_rr (job->config.mode) && job->config.latency_probe)
+    result = run_under_load (job, &error);
+  else
+    result = run_one (job, &job->config, 0, TRUE, NULL, &error);
+
+  if (result == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, result, (GDestroyNotify) ws_result_unref);
 }
 
 /**
@@ -706,7 +911,7 @@ ws_client_run_async (WsClient            *self,
                      gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  Run *run;
+  Job *job;
 
   g_return_if_fail (WS_IS_CLIENT (self));
   g_return_if_fail (config != NULL && config->target != NULL);
@@ -714,16 +919,16 @@ ws_client_run_async (WsClient            *self,
   g_clear_pointer (&self->context, g_main_context_unref);
   self->context = g_main_context_ref_thread_default ();
 
-  run = g_new0 (Run, 1);
-  run->client = g_object_ref (self);
-  ws_test_config_copy (&run->config, config);
-  run->stop = cancellable ? g_object_ref (cancellable) : g_cancellable_new ();
+  job = g_new0 (Job, 1);
+  job->client = g_object_ref (self);
+  ws_test_config_copy (&job->config, config);
+  job->stop = cancellable ? g_object_ref (cancellable) : g_cancellable_new ();
 
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, ws_client_run_async);
   /* Cancelling means "stop early", not "throw the result away". */
   g_task_set_check_cancellable (task, FALSE);
-  g_task_set_task_data (task, run, (GDestroyNotify) run_free);
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
   g_task_run_in_thread (task, run_worker);
 }
 

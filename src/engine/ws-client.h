@@ -34,6 +34,8 @@ typedef struct {
   guint32 rr_request_size;
   guint32 rr_response_size;
   guint rr_timeout_ms;   /* UDP_RR; 0: adaptive */
+  guint rr_pace_us;      /* RR: at least this between requests; 0: back to back */
+  gboolean latency_probe; /* throughput tests: measure idle and loaded latency */
 } WsTestConfig;
 
 void ws_test_config_init  (WsTestConfig       *config);

@@ -47,6 +47,7 @@ ws_result_unref (WsResult *result)
   g_clear_pointer (&result->start_time, g_date_time_unref);
   g_array_unref (result->samples);
   g_array_unref (result->stream_summaries);
+  g_clear_pointer (&result->loaded_histogram, ws_histogram_free);
   g_free (result);
 }
 
@@ -143,6 +144,77 @@ add_latency (JsonBuilder     *b,
   MEMBER (stddev);
 #undef MEMBER
   json_builder_end_object (b);
+}
+
+/* Loaded latency over several phases is the distribution of them all, not
+ * an average of their percentiles. */
+void
+ws_result_merge_loaded_latency (WsResult       *into,
+                                const WsResult *from)
+{
+  if (from->loaded_histogram == NULL)
+    return;
+  if (into->loaded_histogram == NULL)
+    into->loaded_histogram = ws_histogram_new ();
+  ws_histogram_merge (into->loaded_histogram, from->loaded_histogram);
+  ws_latency_from_histogram (&into->loaded_latency, into->loaded_histogram);
+}
+
+/* Responsiveness: round trips per minute under load (networkQuality's RPM). */
+gdouble
+ws_result_rpm (const WsResult *r)
+{
+  return r->loaded_latency.count && r->loaded_latency.p50 > 0
+         ? 60000.0 / r->loaded_latency.p50 : 0;
+}
+
+/* Apple's networkQuality bands: below 200 RPM is low, above 800 high. */
+const char *
+ws_rpm_band (gdouble rpm)
+{
+  if (rpm <= 0)
+    return NULL;
+  if (rpm < 200)
+    return "low";
+  if (rpm <= 800)
+    return "medium";
+  return "high";
+}
+
+static void
+add_under_load (JsonBuilder *b,
+                WsResult    *r)
+{
+  gdouble rpm = ws_result_rpm (r);
+  guint64 probes = r->probe_sent;
+
+  add_latency (b, "idle_latency_ms", &r->idle_latency);
+  add_latency (b, "loaded_latency_ms", &r->loaded_latency);
+  if (r->mode == WS_TEST_SPEED)
+    {
+      add_latency (b, "loaded_latency_download_ms", &r->loaded_latency_download);
+      add_latency (b, "loaded_latency_upload_ms", &r->loaded_latency_upload);
+    }
+  json_builder_set_member_name (b, "latency_increase_ms");
+  if (r->idle_latency.count && r->loaded_latency.count)
+    json_builder_add_double_value (b, r->loaded_latency.p50 - r->idle_latency.p50);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "probe_loss_percent");
+  if (probes)
+    json_builder_add_double_value (b, 100.0 * r->probe_lost / probes);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "rpm");
+  if (rpm > 0)
+    json_builder_add_double_value (b, rpm);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "rpm_band");
+  if (rpm > 0)
+    json_builder_add_string_value (b, ws_rpm_band (rpm));
+  else
+    json_builder_add_null_value (b);
 }
 
 static void
@@ -302,11 +374,18 @@ add_sample (JsonBuilder    *b,
       else
         json_builder_add_null_value (b);
       add_rr (b, s->transactions, s->transactions + s->rr_lost, s->rr_lost, &s->latency, span);
+      json_builder_set_member_name (b, "jitter_ms");
+      json_builder_add_double_value (b, s->rtt_jitter_ms);
     }
   else
     {
       add_rtt_ms (b, "rtt_ms", headline_rtt (&s->upload, &s->download));
       add_udp_totals (b, &s->upload, &s->download);
+      json_builder_set_member_name (b, "probe_rtt_ms");
+      if (s->probe.count)
+        json_builder_add_double_value (b, s->probe.p50);
+      else
+        json_builder_add_null_value (b);
     }
   add_flow (b, "upload", &s->upload, span);
   add_flow (b, "download", &s->download, span);
@@ -334,21 +413,32 @@ add_summary (JsonBuilder *b,
 {
   json_builder_set_member_name (b, "summary");
   json_builder_begin_object (b);
-  add_bps (b, "upload_bps", &r->upload, r->elapsed_s);
-  add_bps (b, "download_bps", &r->download, r->elapsed_s);
+  add_bps (b, "upload_bps", &r->upload, r->upload_s);
+  add_bps (b, "download_bps", &r->download, r->download_s);
   add_bytes (b, "upload_bytes", &r->upload);
   add_bytes (b, "download_bytes", &r->download);
   json_builder_set_member_name (b, "retransmits");
   json_builder_add_int_value (b, r->upload.retransmits + r->download.retransmits);
   if (ws_test_mode_is_rr (r->mode))
-    add_rr (b, r->transactions, r->requests_sent, r->rr_lost, &r->latency, r->elapsed_s);
+    {
+      add_rr (b, r->transactions, r->requests_sent, r->rr_lost, &r->latency, r->elapsed_s);
+      json_builder_set_member_name (b, "jitter_ms");
+      json_builder_add_double_value (b, r->rtt_jitter_ms);
+    }
   else
     {
       add_rtt_ms (b, "rtt_ms", headline_rtt (&r->upload, &r->download));
       add_udp_totals (b, &r->upload, &r->download);
+      add_under_load (b, r);
+      /* TCP has no datagram jitter: the speed test reports the probe's. */
+      if (!r->upload.udp && !r->download.udp && r->loaded_latency.count)
+        {
+          json_builder_set_member_name (b, "jitter_ms");
+          json_builder_add_double_value (b, r->rtt_jitter_ms);
+        }
     }
-  add_flow (b, "upload", &r->upload, r->elapsed_s);
-  add_flow (b, "download", &r->download, r->elapsed_s);
+  add_flow (b, "upload", &r->upload, r->upload_s);
+  add_flow (b, "download", &r->download, r->download_s);
   json_builder_end_object (b);
 }
 

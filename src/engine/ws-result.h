@@ -47,6 +47,7 @@ typedef struct {
 void ws_latency_from_histogram (WsLatency         *latency,
                                 const WsHistogram *histogram);
 
+
 /* One reporting interval: the live unit the GUI graphs and the CLI prints. */
 typedef struct {
   guint index;
@@ -58,6 +59,10 @@ typedef struct {
   guint64 transactions;
   guint64 rr_lost;
   WsLatency latency;
+  gdouble rtt_jitter_ms;
+  /* The latency probe, in throughput tests */
+  WsLatency probe;
+  guint64 probe_lost;
 } WsSample;
 
 typedef struct {
@@ -87,6 +92,8 @@ typedef struct {
 
   /* What was measured */
   gdouble elapsed_s;         /* START to DONE as the client saw it */
+  gdouble upload_s;          /* how long each direction was measured: the */
+  gdouble download_s;        /* elapsed time, or its phase in a speed test */
   gboolean interrupted;      /* stopped before the full duration */
   GArray *samples;           /* WsSample */
   GArray *stream_summaries;  /* WsStreamSummary */
@@ -99,8 +106,18 @@ typedef struct {
   guint64 rr_lost;
   guint64 rr_late;
   WsLatency latency;
+  gdouble rtt_jitter_ms;     /* RR and probes: RFC 3550 smoothing of RTT changes */
+
+  /* Latency under load (throughput tests and the speed test) */
+  WsLatency idle_latency;
+  WsLatency loaded_latency;
+  WsLatency loaded_latency_download; /* speed test only */
+  WsLatency loaded_latency_upload;   /* speed test only */
+  guint64 probe_sent;
+  guint64 probe_lost;
 
   /*< private >*/
+  WsHistogram *loaded_histogram; /* merges the speed test's phases */
   gint ref_count;
 } WsResult;
 
@@ -111,6 +128,10 @@ void       ws_result_add_sample         (WsResult       *result,
                                          const WsSample *sample);
 JsonNode  *ws_result_to_json            (WsResult       *result);
 char      *ws_result_to_json_string     (WsResult       *result);
+gdouble    ws_result_rpm                (const WsResult *result);
+void       ws_result_merge_loaded_latency (WsResult       *into,
+                                           const WsResult *from);
+const char *ws_rpm_band                 (gdouble         rpm);
 
 gdouble    ws_flow_stats_loss_percent   (const WsFlowStats *flow);
 gdouble    ws_flow_stats_bps            (const WsFlowStats *flow,

@@ -53,6 +53,14 @@ record_rtt (WsStream *stream,
 {
   g_mutex_lock (&stream->lock);
   ws_histogram_record (stream->latency, rtt_ns);
+  /* Jitter of the round trip, smoothed as RFC 3550 smooths transit-time
+   * changes: how much consecutive RTTs differ. */
+  if (stream->last_rtt_ns != 0)
+    {
+      gdouble d = (gdouble) rtt_ns - (gdouble) stream->last_rtt_ns;
+      stream->rtt_jitter_ns += (ABS (d) - stream->rtt_jitter_ns) / 16;
+    }
+  stream->last_rtt_ns = rtt_ns;
   g_mutex_unlock (&stream->lock);
   ws_stream_count (stream, bytes, 1);
 }

@@ -47,6 +47,9 @@ struct _WsSampler {
 
   WsHistogram *interval_latency;
   WsHistogram *total_latency;
+  WsHistogram *interval_probe;
+  WsHistogram *total_probe;
+  gdouble rtt_jitter_ns;
 };
 
 static WsStreamRole
@@ -83,6 +86,8 @@ ws_sampler_new (const WsTestRequest  *request,
   self->pending = g_array_new (FALSE, TRUE, sizeof (Pending));
   self->interval_latency = ws_histogram_new ();
   self->total_latency = ws_histogram_new ();
+  self->interval_probe = ws_histogram_new ();
+  self->total_probe = ws_histogram_new ();
   self->expected_reports = n;
   for (guint id = 0; id < n; id++)
     if (server_receives_udp (self, id))
@@ -101,6 +106,8 @@ ws_sampler_free (WsSampler *self)
   g_array_unref (self->pending);
   ws_histogram_free (self->interval_latency);
   ws_histogram_free (self->total_latency);
+  ws_histogram_free (self->interval_probe);
+  ws_histogram_free (self->total_probe);
   g_free (self);
 }
 
@@ -191,9 +198,16 @@ tick_stream (WsSampler *self,
       break;
     case WS_STREAM_TCP_RR_CLIENT:
     case WS_STREAM_UDP_RR_CLIENT:
+      if (ws_stream_get_role (stream) == WS_ROLE_PROBE)
+        {
+          p->sample.probe_lost += c.lost - last->lost;
+          self->rtt_jitter_ns = ws_stream_take_latency (stream, self->interval_probe);
+          break;
+        }
       p->sample.transactions += c.packets - last->packets;
       p->sample.rr_lost += c.lost - last->lost;
-      ws_stream_take_latency (stream, self->interval_latency);
+      self->rtt_jitter_ns = MAX (self->rtt_jitter_ns,
+                                 ws_stream_take_latency (stream, self->interval_latency));
       break;
     default:
       g_assert_not_reached ();
@@ -216,6 +230,10 @@ ws_sampler_tick (WsSampler *self,
   ws_latency_from_histogram (&p->sample.latency, self->interval_latency);
   ws_histogram_merge (self->total_latency, self->interval_latency);
   ws_histogram_reset (self->interval_latency);
+  ws_latency_from_histogram (&p->sample.probe, self->interval_probe);
+  ws_histogram_merge (self->total_probe, self->interval_probe);
+  ws_histogram_reset (self->interval_probe);
+  p->sample.rtt_jitter_ms = self->rtt_jitter_ns / 1e6;
 
   p->local_done = TRUE;
   self->local_index++;
@@ -424,6 +442,31 @@ summarise_rr (WsSampler *self)
     }
   r->requests_sent = r->transactions + r->rr_lost;
   ws_latency_from_histogram (&r->latency, self->total_latency);
+  r->rtt_jitter_ms = self->rtt_jitter_ns / 1e6;
+}
+
+static void
+summarise_probe (WsSampler *self)
+{
+  WsResult *r = self->result;
+
+  for (guint id = 0; id < self->n_streams; id++)
+    {
+      WsStreamCounters c;
+
+      if (role_of (self, id) != WS_ROLE_PROBE)
+        continue;
+      ws_stream_read (self->streams[id], &c);
+      r->probe_sent += c.packets + c.lost;
+      r->probe_lost += c.lost;
+    }
+  ws_latency_from_histogram (&r->loaded_latency, self->total_probe);
+  if (r->loaded_latency.count)
+    {
+      r->loaded_histogram = ws_histogram_new ();
+      ws_histogram_merge (r->loaded_histogram, self->total_probe);
+    }
+  r->rtt_jitter_ms = self->rtt_jitter_ns / 1e6;
 }
 
 void
@@ -432,7 +475,7 @@ ws_sampler_summarise (WsSampler *self,
 {
   WsResult *r = self->result;
 
-  r->elapsed_s = (stop_ns - self->start_ns) / 1e9;
+  r->elapsed_s = r->upload_s = r->download_s = (stop_ns - self->start_ns) / 1e9;
   if (ws_test_mode_is_rr (self->request.mode))
     {
       summarise_rr (self);
@@ -449,6 +492,7 @@ ws_sampler_summarise (WsSampler *self,
       ws_flow_stats_add (st.direction == WS_DIRECTION_UPLOAD ? &r->upload : &r->download,
                          &st.flow);
     }
+  summarise_probe (self);
   r->upload.rtt_us = mean_rtt (r->samples, TRUE);
   r->download.rtt_us = mean_rtt (r->samples, FALSE);
   if (r->samples->len > 0)

@@ -33,6 +33,8 @@ struct _WsStream {
   GCond cond;
   gboolean finished;
   WsHistogram *latency; /* RR clients: this interval's RTTs, under lock */
+  gdouble rtt_jitter_ns; /* RR clients: RFC 3550 smoothing of RTT changes, under lock */
+  guint64 last_rtt_ns;
   WsUdpStats *udp;      /* UDP receivers, under lock */
 };
 

@@ -241,17 +241,22 @@ ws_stream_read (WsStream         *stream,
     }
 }
 
-/* Moves the RTTs recorded since the last call into @into. */
-void
+/* Moves the RTTs recorded since the last call into @into.
+ * Returns: the RTT jitter so far, in ns. */
+gdouble
 ws_stream_take_latency (WsStream    *stream,
                         WsHistogram *into)
 {
+  gdouble jitter;
+
   if (stream->latency == NULL)
-    return;
+    return 0;
   g_mutex_lock (&stream->lock);
   ws_histogram_merge (into, stream->latency);
   ws_histogram_reset (stream->latency);
+  jitter = stream->rtt_jitter_ns;
   g_mutex_unlock (&stream->lock);
+  return jitter;
 }
 
 /* Returns: FALSE for streams that are not UDP receivers. */

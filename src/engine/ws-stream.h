@@ -62,7 +62,7 @@ gboolean     ws_stream_wait           (WsStream             *stream,
 void         ws_stream_join           (WsStream             *stream);
 void         ws_stream_read           (WsStream             *stream,
                                        WsStreamCounters     *counters);
-void         ws_stream_take_latency   (WsStream             *stream,
+gdouble      ws_stream_take_latency   (WsStream             *stream,
                                        WsHistogram          *into);
 gboolean     ws_stream_read_udp       (WsStream             *stream,
                                        WsUdpCounts          *counts);

@@ -1,0 +1,349 @@
+/* test-modes.c — TCP_RR, UDP_RR, UDP_STREAM, latency under load and the
+ * speed test, over real sockets on loopback
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ws-stream.h"
+#include "ws-test-util.h"
+#include "ws-time.h"
+
+static void
+check_latency (const WsLatency *l)
+{
+  g_assert_cmpuint (l->count, >, 0);
+  g_assert_cmpfloat (l->min, >, 0);
+  g_assert_cmpfloat (l->min, <=, l->p50);
+  g_assert_cmpfloat (l->p50, <=, l->p90);
+  g_assert_cmpfloat (l->p90, <=, l->p99);
+  g_assert_cmpfloat (l->p99, <=, l->p999);
+  g_assert_cmpfloat (l->p999, <=, l->max);
+  g_assert_cmpfloat (l->mean, >=, l->min);
+  g_assert_cmpfloat (l->mean, <=, l->max);
+  g_assert_cmpfloat (l->stddev, >=, 0);
+}
+
+static WsResult *
+run_mode (WsServer   *server,
+          WsTestMode  mode,
+          WsDirection direction,
+          guint       streams,
+          guint64     bitrate)
+{
+  WsTestConfig config;
+  WsTestRun run = { 0 };
+  WsResult *result;
+
+  ws_test_config_for (&config, server, "127.0.0.1", 2);
+  config.mode = mode;
+  config.direction = direction;
+  config.streams = streams;
+  config.bitrate = bitrate;
+  ws_test_run (&run, &config);
+  g_assert_no_error (run.error);
+  g_assert_cmpuint (run.samples, ==, run.result->samples->len);
+  result = g_steal_pointer (&run.result);
+  ws_test_run_clear (&run);
+  ws_test_config_clear (&config);
+  return result;
+}
+
+static void
+check_rr (WsResult *r)
+{
+  guint64 sum = 0;
+
+  g_assert_cmpuint (r->transactions, >, 100);
+  g_assert_cmpuint (r->rr_lost, ==, 0);
+  g_assert_cmpuint (r->requests_sent, ==, r->transactions + r->rr_lost);
+  g_assert_cmpuint (r->latency.count, ==, r->transactions);
+  check_latency (&r->latency);
+  g_assert_false (r->upload.measured);
+  g_assert_false (r->download.measured);
+  for (guint i = 0; i < r->samples->len; i++)
+    {
+      const WsSample *s = &g_array_index (r->samples, WsSample, i);
+
+      sum += s->transactions;
+      if (s->transactions > 0)
+        check_latency (&s->latency);
+    }
+  g_assert_cmpuint (sum, ==, r->transactions);
+}
+
+static void
+test_tcp_rr (void)
+{
+  g_autoptr(WsServer) server = ws_test_server_new (4, 5);
+  g_autoptr(WsResult) r = run_mode (server, WS_TEST_TCP_RR, WS_DIRECTION_UPLOAD, 1, 0);
+
+  check_rr (r);
+}
+
+static void
+test_udp_rr (void)
+{
+  g_autoptr(WsServer) server = ws_test_server_new (4, 5);
+  g_autoptr(WsResult) r = run_mode (server, WS_TEST_UDP_RR, WS_DIRECTION_UPLOAD, 2, 0);
+
+  check_rr (r);
+}
+
+/* Datagram accounting must add up exactly on a loss-free link, and the
+ * paced rate must be what was asked for. */
+static void
+check_udp_flow (const WsFlowStats *f,
+                gdouble            seconds,
+                guint64            bitrate)
+{
+  g_assert_true (f->measured);
+  g_assert_true (f->udp);
+  g_assert_cmpuint (f->sender_packets, >, 0);
+  g_assert_cmpuint (f->receiver_packets, ==, f->sender_packets);
+  g_assert_cmpuint (f->lost, ==, 0);
+  g_assert_cmpuint (f->out_of_order, ==, 0);
+  g_assert_cmpuint (f->duplicates, ==, 0);
+  g_assert_cmpuint (f->receiver_bytes, ==, f->sender_bytes);
+  g_assert_cmpuint (f->sender_bytes, ==, f->sender_packets * WS_DEFAULT_UDP_LENGTH);
+  g_assert_cmpfloat_with_epsilon (ws_flow_stats_sender_bps (f, seconds), bitrate, bitrate * 0.05);
+  g_assert_cmpfloat (f->jitter_ms, >=, 0);
+}
+
+static void
+test_udp_stream (gconstpointer data)
+{
+  WsDirection direction = GPOINTER_TO_UINT (data);
+  g_autoptr(WsServer) server = ws_test_server_new (4, 5);
+  guint64 bitrate = 50 * 1000 * 1000;
+  g_autoptr(WsResult) r = run_mode (server, WS_TEST_UDP_STREAM, direction, 1, bitrate);
+
+  if (direction != WS_DIRECTION_DOWNLOAD)
+    check_udp_flow (&r->upload, r->elapsed_s, bitrate);
+  if (direction != WS_DIRECTION_UPLOAD)
+    check_udp_flow (&r->download, r->elapsed_s, bitrate);
+
+  /* Paced, not bursty: every full interval carries its share. */
+  for (guint i = 0; i + 1 < r->samples->len; i++)
+    {
+      const WsSample *s = &g_array_index (r->samples, WsSample, i);
+      const WsFlowStats *f = direction == WS_DIRECTION_DOWNLOAD ? &s->download : &s->upload;
+
+      g_assert_cmpfloat_with_epsilon (ws_flow_stats_sender_bps (f, s->end_s - s->start_s),
+                                      bitrate, bitrate * 0.15);
+    }
+}
+
+static void
+test_under_load (void)
+{
+  g_autoptr(WsServer) server = ws_test_server_new (4, 5);
+  WsServerStats stats;
+  WsTestConfig config;
+  WsTestRun run = { 0 };
+  WsResult *r;
+
+  ws_test_config_for (&config, server, "127.0.0.1", 2);
+  config.latency_probe = TRUE;
+  ws_test_run (&run, &config);
+  g_assert_no_error (run.error);
+  r = run.result;
+  check_latency (&r->idle_latency);
+  check_latency (&r->loaded_latency);
+  /* A probe every 15 ms: about 130 in 2 s, and never a flood. */
+  g_assert_cmpuint (r->idle_latency.count, >=, 50);
+  g_assert_cmpuint (r->idle_latency.count, <=, 2000 / 15 + 5);
+  g_assert_cmpuint (r->probe_sent, >=, 50);
+  g_assert_cmpuint (r->probe_sent, <=, 2000 / 15 + 5);
+  g_assert_cmpuint (r->probe_lost, ==, 0);
+  g_assert_cmpfloat (ws_result_rpm (r), >, 0);
+  g_assert_nonnull (ws_rpm_band (ws_result_rpm (r)));
+  /* The load itself is measured as without the probe. */
+  g_assert_cmpuint (r->upload.receiver_bytes, ==, r->upload.sender_bytes);
+  g_assert_cmpuint (r->stream_summaries->len, ==, 1);
+
+  ws_test_wait_idle (server, 5);
+  ws_server_get_stats (server, &stats);
+  g_assert_cmpuint (stats.sessions_completed, ==, 2); /* idle probe, then load */
+  ws_test_run_clear (&run);
+  ws_test_config_clear (&config);
+}
+
+static void
+test_speed (void)
+{
+  g_autoptr(WsServer) server = ws_test_server_new (4, 5);
+  WsTestConfig config;
+  WsTestRun run = { 0 };
+  WsResult *r;
+  gdouble last_end = 0;
+
+  ws_test_config_for (&config, server, "127.0.0.1", 2);
+  config.mode = WS_TEST_SPEED;
+  config.streams = 2;
+  ws_test_run (&run, &config);
+  g_assert_no_error (run.error);
+  r = run.result;
+  g_assert_cmpint (r->mode, ==, WS_TEST_SPEED);
+  g_assert_true (r->download.measured);
+  g_assert_true (r->upload.measured);
+  g_assert_cmpuint (r->download.receiver_bytes, ==, r->download.sender_bytes);
+  g_assert_cmpuint (r->upload.receiver_bytes, ==, r->upload.sender_bytes);
+  g_assert_cmpfloat_with_epsilon (r->download_s, 2, 0.5);
+  g_assert_cmpfloat_with_epsilon (r->upload_s, 2, 0.5);
+  check_latency (&r->idle_latency);
+  check_latency (&r->loaded_latency_download);
+  check_latency (&r->loaded_latency_upload);
+  check_latency (&r->loaded_latency);
+  g_assert_cmpuint (r->loaded_latency.count, ==,
+                    r->loaded_latency_download.count + r->loaded_latency_upload.count);
+  /* One timeline: download's intervals, then upload's. */
+  g_assert_cmpuint (run.samples, ==, r->samples->len);
+  for (guint i = 0; i < r->samples->len; i++)
+    {
+      const WsSample *s = &g_array_index (r->samples, WsSample, i);
+
+      g_assert_cmpuint (s->index, ==, i);
+      g_assert_cmpfloat (s->start_s, >=, last_end - 0.2);
+      last_end = s->end_s;
+    }
+  g_assert_cmpuint (r->stream_summaries->len, ==, 4);
+  ws_test_run_clear (&run);
+  ws_test_config_clear (&config);
+}
+
+/* A responder that drops every third request and answers every fifth
+ * one too late: lost requests are counted and the loop goes on, and a
+ * late reply is never taken for the current request's. */
+typedef struct {
+  int fd;
+  gboolean stop;
+  guint dropped;
+  guint delayed;
+} Responder;
+
+static void
+reply (Responder *r, WsUdpHeader *h)
+{
+  guint8 buf[WS_UDP_HEADER_SIZE];
+
+  h->flags = WS_UDP_FLAG_RESPONSE;
+  ws_udp_header_encode (h, buf, sizeof buf);
+  send (r->fd, buf, sizeof buf, 0);
+}
+
+static gpointer
+respond (gpointer data)
+{
+  Responder *r = data;
+  WsUdpHeader late = { 0 };
+  gint64 late_due = 0;
+  guint8 buf[2048];
+  guint n = 0;
+
+  while (!g_atomic_int_get (&r->stop))
+    {
+      ssize_t got = recv (r->fd, buf, sizeof buf, MSG_DONTWAIT);
+      WsUdpHeader h;
+
+      /* The late reply goes out 30 ms on, while the client is already
+       * waiting for a newer request's. */
+      if (late_due && ws_now_ns () >= late_due)
+        {
+          reply (r, &late);
+          late_due = 0;
+        }
+      if (got <= 0 || !ws_udp_header_decode (buf, got, &h))
+        {
+          g_usleep (100);
+          continue;
+        }
+      n++;
+      if (n % 3 == 0)
+        r->dropped++;
+      else if (n % 5 == 0 && late_due == 0)
+        {
+          r->delayed++;
+          late = h;
+          late_due = ws_now_ns () + 30 * WS_NSEC_PER_MSEC;
+        }
+      else
+        reply (r, &h);
+    }
+  return NULL;
+}
+
+static GSocket *
+udp_socket_pair_end (GSocket **other)
+{
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  GSocket *a = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  GSocket *b = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr(GSocketAddress) addr_a = NULL;
+  g_autoptr(GSocketAddress) addr_b = NULL;
+
+  g_assert_true (g_socket_bind (a, any, FALSE, NULL));
+  g_assert_true (g_socket_bind (b, any, FALSE, NULL));
+  addr_a = g_socket_get_local_address (a, NULL);
+  addr_b = g_socket_get_local_address (b, NULL);
+  g_assert_true (g_socket_connect (a, addr_b, NULL, NULL));
+  g_assert_true (g_socket_connect (b, addr_a, NULL, NULL));
+  *other = b;
+  return a;
+}
+
+static void
+test_udp_rr_loss (void)
+{
+  GSocket *theirs = NULL;
+  g_autoptr(GSocket) ours = udp_socket_pair_end (&theirs);
+  WsStreamParams params = { .length = 64, .rr_request = 24, .rr_response = 24,
+                            .rr_timeout_ns = 10 * WS_NSEC_PER_MSEC };
+  g_autoptr(WsStream) stream = ws_stream_new (ours, 0, WS_ROLE_RR, WS_STREAM_UDP_RR_CLIENT, &params);
+  g_autoptr(WsHistogram) h = ws_histogram_new ();
+  Responder responder = { g_socket_get_fd (theirs) };
+  GThread *thread = g_thread_new ("responder", respond, &responder);
+  WsStreamCounters c;
+
+  g_assert_true (ws_stream_start (stream, NULL));
+  g_usleep (G_USEC_PER_SEC);
+  ws_stream_stop_sending (stream);
+  ws_stream_join (stream);
+  g_atomic_int_set (&responder.stop, TRUE);
+  g_thread_join (thread);
+
+  ws_stream_read (stream, &c);
+  ws_stream_take_latency (stream, h);
+  g_assert_cmpuint (responder.dropped, >, 5);
+  g_assert_cmpuint (responder.delayed, >, 2);
+  /* Every dropped or late request counts lost, within the one in flight
+   * when the loop stopped. */
+  g_assert_cmpuint (c.lost + 1, >=, responder.dropped + responder.delayed);
+  g_assert_cmpuint (c.lost, <=, responder.dropped + responder.delayed);
+  g_assert_cmpuint (c.late, >=, responder.delayed - 1);
+  g_assert_cmpuint (ws_histogram_count (h), ==, c.packets);
+  /* No RTT was taken from a late reply: all are well under the delay. */
+  g_assert_cmpuint (ws_histogram_max (h), <, 10 * WS_NSEC_PER_MSEC);
+  g_object_unref (theirs);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/modes/tcp-rr", test_tcp_rr);
+  g_test_add_func ("/modes/udp-rr", test_udp_rr);
+  g_test_add_func ("/modes/udp-rr-loss", test_udp_rr_loss);
+  g_test_add_data_func ("/modes/udp-stream/upload", GUINT_TO_POINTER (WS_DIRECTION_UPLOAD), test_udp_stream);
+  g_test_add_data_func ("/modes/udp-stream/download", GUINT_TO_POINTER (WS_DIRECTION_DOWNLOAD), test_udp_stream);
+  g_test_add_data_func ("/modes/udp-stream/bidir", GUINT_TO_POINTER (WS_DIRECTION_BIDIR), test_udp_stream);
+  g_test_add_func ("/modes/under-load", test_under_load);
+  g_test_add_func ("/modes/speed", test_speed);
+  return g_test_run ();
+}
