@@ -332,6 +332,90 @@ test_udp_rr_loss (void)
   g_object_unref (theirs);
 }
 
+static void
+assert_keys (JsonObject         *o,
+             const char * const *keys)
+{
+  for (guint i = 0; keys[i] != NULL; i++)
+    if (!json_object_has_member (o, keys[i]))
+      g_error ("JSON lacks “%s”", keys[i]);
+}
+
+static const char * const latency_keys[] = {
+  "min", "mean", "p50", "p90", "p99", "p999", "max", "stddev", NULL
+};
+
+/* The keys the issues name are a contract scripts depend on. */
+static void
+test_json_contract (void)
+{
+  static const char * const rr_summary[] = {
+    "transactions_per_s", "latency_ms", "packets_sent", "packets_received", "packets_lost",
+    "loss_percent", "jitter_ms", NULL
+  };
+  static const char * const rr_interval[] = {
+    "transactions_per_s", "rtt_ms", "jitter_ms", "loss_percent", NULL
+  };
+  static const char * const udp_summary[] = {
+    "packets_sent", "packets_received", "packets_lost", "loss_percent", "out_of_order",
+    "duplicates", "jitter_ms", NULL
+  };
+  static const char * const udp_interval[] = { "jitter_ms", "loss_percent", NULL };
+  g_autoptr(WsServer) server = ws_test_server_new (4, 5);
+  g_autoptr(WsResult) rr = run_mode (server, WS_TEST_UDP_RR, WS_DIRECTION_UPLOAD, 1, 0);
+  g_autoptr(WsResult) udp = run_mode (server, WS_TEST_UDP_STREAM, WS_DIRECTION_UPLOAD, 1, 10000000);
+  g_autoptr(JsonNode) rr_json = ws_result_to_json (rr);
+  g_autoptr(JsonNode) udp_json = ws_result_to_json (udp);
+  JsonObject *o, *summary;
+
+  o = json_node_get_object (rr_json);
+  summary = json_object_get_object_member (o, "summary");
+  assert_keys (summary, rr_summary);
+  assert_keys (json_object_get_object_member (summary, "latency_ms"), latency_keys);
+  g_assert_cmpfloat (json_object_get_double_member (summary, "transactions_per_s"), >, 0);
+  assert_keys (json_array_get_object_element (json_object_get_array_member (o, "intervals"), 0),
+               rr_interval);
+
+  o = json_node_get_object (udp_json);
+  summary = json_object_get_object_member (o, "summary");
+  assert_keys (summary, udp_summary);
+  g_assert_cmpint (json_object_get_int_member (summary, "packets_sent"), ==,
+                   json_object_get_int_member (summary, "packets_received"));
+  g_assert_cmpfloat (json_object_get_double_member (summary, "loss_percent"), ==, 0);
+  assert_keys (json_array_get_object_element (json_object_get_array_member (o, "intervals"), 0),
+               udp_interval);
+}
+
+static void
+test_json_speed_contract (void)
+{
+  static const char * const speed_summary[] = {
+    "idle_latency_ms", "loaded_latency_ms", "loaded_latency_download_ms",
+    "loaded_latency_upload_ms", "rpm", "rpm_band", "jitter_ms", "latency_increase_ms",
+    "probe_loss_percent", "upload_bps", "download_bps", NULL
+  };
+  g_autoptr(WsServer) server = ws_test_server_new (4, 5);
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *summary;
+  WsTestConfig config;
+  WsTestRun run = { 0 };
+
+  ws_test_config_for (&config, server, "127.0.0.1", 1);
+  config.mode = WS_TEST_SPEED;
+  ws_test_run (&run, &config);
+  g_assert_no_error (run.error);
+  root = ws_result_to_json (run.result);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "test"), ==, "SPEED");
+  summary = json_object_get_object_member (json_node_get_object (root), "summary");
+  assert_keys (summary, speed_summary);
+  assert_keys (json_object_get_object_member (summary, "idle_latency_ms"), latency_keys);
+  assert_keys (json_object_get_object_member (summary, "loaded_latency_upload_ms"), latency_keys);
+  g_assert_cmpfloat (json_object_get_double_member (summary, "download_bps"), >, 0);
+  g_assert_cmpfloat (json_object_get_double_member (summary, "rpm"), >, 0);
+  ws_test_run_clear (&run);
+  ws_test_config_clear (&config);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -345,5 +429,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/modes/udp-stream/bidir", GUINT_TO_POINTER (WS_DIRECTION_BIDIR), test_udp_stream);
   g_test_add_func ("/modes/under-load", test_under_load);
   g_test_add_func ("/modes/speed", test_speed);
+  g_test_add_func ("/modes/json-contract", test_json_contract);
+  g_test_add_func ("/modes/json-speed-contract", test_json_speed_contract);
   return g_test_run ();
 }
