@@ -119,7 +119,7 @@ test_udp_stream (gconstpointer data)
 {
   WsDirection direction = GPOINTER_TO_UINT (data);
   g_autoptr(WsServer) server = ws_test_server_new (4, 5);
-  guint64 bitrate = 50 * 1000 * 1000;
+  guint64 bitrate = 20 * 1000 * 1000;
   g_autoptr(WsResult) r = run_mode (server, WS_TEST_UDP_STREAM, direction, 1, bitrate);
 
   if (direction != WS_DIRECTION_DOWNLOAD)

@@ -46,8 +46,12 @@ prepare_fd (WsStream *stream)
     {
       int size = UDP_SOCKET_BUFFER;
 
-      setsockopt (stream->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-      setsockopt (stream->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+      /* The FORCE variants pass net.core.rmem_max (often 208 KiB, 150
+       * datagrams) where we may; otherwise the kernel caps the plain ones. */
+      if (setsockopt (stream->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+        setsockopt (stream->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+      if (setsockopt (stream->fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0)
+        setsockopt (stream->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
     }
   else
     {
