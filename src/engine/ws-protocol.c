@@ -372,8 +372,8 @@ decode_udp_stats (Reader *r, WsMessage *msg, GError **error)
   u->out_of_order = get_u64 (r);
   u->duplicates = get_u64 (r);
   u->jitter_ns = get_u64 (r);
-  if (u->stream_id >= WS_MAX_STREAM_IDS + 1)
-    return invalid (error, "Stream id %u is outside 0–%u", u->stream_id, WS_MAX_STREAM_IDS);
+  if (u->stream_id >= WS_MAX_STREAM_IDS)
+    return invalid (error, "Stream id %u is outside 0–%u", u->stream_id, WS_MAX_STREAM_IDS - 1);
   return TRUE;
 }
 

@@ -28,8 +28,9 @@ G_BEGIN_DECLS
 
 /* Limits that every implementation enforces on TEST_REQUEST. */
 #define WS_MAX_STREAMS 128
-/* A bidirectional test numbers its streams 0 … 2 × streams − 1. */
-#define WS_MAX_STREAM_IDS (2 * WS_MAX_STREAMS)
+/* A bidirectional test numbers its streams 0 … 2 × streams − 1, and a
+ * latency probe takes the next id. */
+#define WS_MAX_STREAM_IDS (2 * WS_MAX_STREAMS + 1)
 #define WS_MIN_DURATION_MS 100
 #define WS_MAX_DURATION_MS (24u * 3600u * 1000u)
 #define WS_MIN_INTERVAL_MS 100
