@@ -104,11 +104,15 @@ check_udp_flow (const WsFlowStats *f,
   g_assert_true (f->measured);
   g_assert_true (f->udp);
   g_assert_cmpuint (f->sender_packets, >, 0);
-  g_assert_cmpuint (f->receiver_packets, ==, f->sender_packets);
-  g_assert_cmpuint (f->lost, ==, 0);
+  /* Loopback drops only when the machine is starved (sanitizer builds,
+   * parallel suites): allow a trace of loss, but never a datagram counted
+   * lost that was not sent, nor one counted twice. */
+  g_assert_cmpuint (f->receiver_packets + f->lost, <=, f->sender_packets);
+  g_assert_cmpuint (f->lost * 200, <=, f->sender_packets);
+  g_assert_cmpuint (f->receiver_packets * 200, >=, f->sender_packets * 199);
   g_assert_cmpuint (f->out_of_order, ==, 0);
   g_assert_cmpuint (f->duplicates, ==, 0);
-  g_assert_cmpuint (f->receiver_bytes, ==, f->sender_bytes);
+  g_assert_cmpuint (f->receiver_bytes, ==, f->receiver_packets * WS_DEFAULT_UDP_LENGTH);
   g_assert_cmpuint (f->sender_bytes, ==, f->sender_packets * WS_DEFAULT_UDP_LENGTH);
   g_assert_cmpfloat_with_epsilon (ws_flow_stats_sender_bps (f, seconds), bitrate, bitrate * 0.05);
   g_assert_cmpfloat (f->jitter_ms, >=, 0);
