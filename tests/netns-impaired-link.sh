@@ -53,7 +53,7 @@ readonly MTU=1500
 readonly TEST_TIME=8           # seconds per client run
 readonly UDP_RATE=20M          # well below the shaped rate
 readonly DROP_PERCENT=5
-readonly RATE_TOLERANCE=5      # ± % of the expected goodput
+readonly RATE_TOLERANCE=3      # ± % of the goodput the kernel saw
 readonly LATENCY_RISE_MS=10    # loaded p50 must exceed idle p50 by this
 readonly LATENCY_SLACK_MS=25   # and stay below queue depth + idle + this
 readonly N_CHECKS=6
@@ -70,6 +70,7 @@ ADDR_B=""
 IP_HEADER=0                    # bytes: 40 for IPv6, 20 for IPv4
 TMP=""
 SERVER_PID=""
+SAMPLER_PID=""
 NAMESPACES=()
 HAVE_TBF=""
 HAVE_NFT=""
@@ -177,9 +178,11 @@ in_ns () {
 
 # ---------------------------------------------------------------- setup
 
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup () {
   local ns pid
   set +e
+  stop_sampler
   if [ -n "$SERVER_PID" ]; then
     kill "$SERVER_PID" 2>/dev/null
     wait "$SERVER_PID" 2>/dev/null
@@ -381,53 +384,109 @@ udp_rcvbuf_errors () {
 
 # ---------------------------------------------------------------- checks
 
-# The goodput one TCP flow gets through the tbf.  tbf charges every frame
-# its whole length on the veth: Ethernet header (14) + IP header (40 IPv6,
-# 20 IPv4) + TCP header (20) + timestamp option (12) + payload, while
-# Wirespeed counts payload only, at most MSS = MTU − IP − 32 bytes a frame:
+# The goodput one TCP flow gets through the tbf when the link never idles.
+# tbf charges every frame its whole length on the veth: Ethernet header (14)
+# + IP header (40 IPv6, 20 IPv4) + TCP header (20) + timestamp option (12) +
+# payload, while Wirespeed counts payload only, at most MSS = MTU − IP − 32
+# bytes a frame (bulk TCP sends full-size segments):
 #   goodput = rate × (MTU − IP − 32) / (MTU + 14)
 # IPv6: 50 Mbit/s × 1428/1514 = 47.16 Mbit/s; IPv4: × 1448/1514 = 47.82.
-# Bulk TCP sends full-size segments only, and with the lossless queue the
-# link never idles, so what is left is far below the tolerance: the tbf
-# burst (4 KB, 0.01 % of a run), the ramp-up (a few round trips) and the
-# latency probe (~100 bytes every 15 ms, 0.1 % of the link).
+# The tbf burst (4 KB, 0.01 % of a run), the ramp-up (a few round trips)
+# and the latency probe (~100 bytes every 15 ms, 0.1 % of the link) are far
+# below the tolerance.
 expected_goodput () {
   calc "$RATE_MBIT * 1e6 * ($MTU - $IP_HEADER - 32) / ($MTU + 14)"
 }
 
+# start_sampler DEV FILE: records "monotonic-seconds tx_bytes" of R's DEV
+# every 10 ms until stop_sampler.
+start_sampler () {
+  in_ns "$NS_R" python3 - "$1" "$2" <<'EOF' &
+import sys, time
+path = "/sys/class/net/%s/statistics/tx_bytes" % sys.argv[1]
+with open(sys.argv[2], "w", buffering=1) as out:
+    while True:
+        with open(path) as f:
+            out.write("%.6f %s\n" % (time.monotonic(), f.read().strip()))
+        time.sleep(0.01)
+EOF
+  SAMPLER_PID=$!
+}
+
+stop_sampler () {
+  if [ -n "$SAMPLER_PID" ]; then
+    kill "$SAMPLER_PID" 2>/dev/null || true
+    wait "$SAMPLER_PID" 2>/dev/null || true
+    SAMPLER_PID=""
+  fi
+}
+
+# link_busy FILE: "SECONDS BYTES" — how long R's egress carried the bulk
+# data (from the first to the last 10 ms sample above a quarter of the
+# rate; stalls in between count, the probe traffic before does not) and how
+# many bytes of frames it sent meanwhile.  Empty when it never did.
+link_busy () {
+  python3 - "$1" "$RATE_MBIT" <<'EOF'
+import sys
+samples = [tuple(map(float, line.split())) for line in open(sys.argv[1]) if len(line.split()) == 2]
+threshold = float(sys.argv[2]) * 1e6 / 8 / 4
+busy = [i for i in range(1, len(samples))
+        if samples[i][0] > samples[i - 1][0]
+        and (samples[i][1] - samples[i - 1][1]) / (samples[i][0] - samples[i - 1][0]) > threshold]
+if busy:
+    first, last = samples[busy[0] - 1], samples[busy[-1]]
+    print("%.6f %d" % (last[0] - first[0], last[1] - first[1]))
+EOF
+}
+
 # check_tcp NAME DIRECTION(upload|download) TBF_DEV ARGS...
+#
+# Wirespeed's rate is compared with the rate the kernel saw: its bytes over
+# the time R's egress was busy carrying them.  On a quiet machine that is
+# the formula above; on a busy one (a CI runner with other tests) the tbf
+# itself may fall behind, which is not Wirespeed's fault.  The kernel's
+# time is good to a few 10 ms samples in ~9 s, so ±RATE_TOLERANCE % is
+# generous, while counting the end-of-test drain without its time (up to
+# 4 MiB of socket buffer, ~0.6 s at this rate) is well outside it.
 check_tcp () {
-  local name=$1 dir=$2 dev=$3 json bps sent recv sum last_end expected lo hi
-  local bytes0 drops0 l2 drops problems=()
+  local name=$1 dir=$2 dev=$3 json bps sent recv sum last_end expected
+  local busy busy_s busy_bytes reference lo hi drops0 drops problems=()
   shift 3
   json="$TMP/$name.json"
-  bytes0=$(tbf_stat "$dev" bytes)
   drops0=$(tbf_stat "$dev" dropped)
+  start_sampler "$dev" "$TMP/$name.samples"
   if ! run_client "$name" --time "$TEST_TIME" "$@"; then
+    stop_sampler
     not_ok "TCP $dir through ${RATE_MBIT} Mbit/s tbf: client failed"
     return 0
   fi
-  l2=$(($(tbf_stat "$dev" bytes) - bytes0))
+  stop_sampler
   drops=$(($(tbf_stat "$dev" dropped) - drops0))
+  busy=$(link_busy "$TMP/$name.samples")
   bps=$(summary "$json" "${dir}_bps")
   sent=$(jget "$json" "d['summary']['$dir']['sender_bytes']")
   recv=$(jget "$json" "d['summary']['$dir']['receiver_bytes']")
   sum=$(jget "$json" "sum(i['$dir']['receiver_bytes'] for i in d['intervals'])")
   last_end=$(jget "$json" "d['intervals'][-1]['end_s']")
   expected=$(expected_goodput)
-  lo=$(calc "$expected * (1 - $RATE_TOLERANCE / 100)")
-  hi=$(calc "$expected * (1 + $RATE_TOLERANCE / 100)")
 
-  diag "$dir: ${dir}_bps=$bps, expected $expected = ${RATE_MBIT}e6 × ($MTU − $IP_HEADER − 32)/($MTU + 14), bounds [$lo, $hi]"
+  diag "$dir: ${dir}_bps=$bps sender_bytes=$sent receiver_bytes=$recv Σ intervals=$sum elapsed_s=$(jget "$json" "d['elapsed_s']") last interval ends at $last_end s retransmits=$(summary "$json" retransmits)"
+  diag "$dir: nominal goodput $expected = ${RATE_MBIT}e6 × ($MTU − $IP_HEADER − 32)/($MTU + 14)"
+  if [ -n "$busy" ] && is_number "$recv"; then
+    busy_s=${busy% *}
+    busy_bytes=${busy#* }
+    reference=$(calc "$recv * 8 / $busy_s")
+    diag "$dir: kernel: $dev busy for $busy_s s, $busy_bytes bytes of frames ($(calc "$busy_bytes * 8 / $busy_s / 1e6") Mbit/s of ${RATE_MBIT}), tbf drops $drops"
+    diag "$dir: kernel-observed goodput receiver_bytes / busy time = $reference ($(calc "100 * ($reference - $expected) / $expected") % from nominal)"
+  else
+    reference=$expected
+    diag "$dir: no samples of $dev: comparing with the nominal goodput"
+  fi
+  lo=$(calc "$reference * (1 - $RATE_TOLERANCE / 100)")
+  hi=$(calc "$reference * (1 + $RATE_TOLERANCE / 100)")
   if is_number "$bps"; then
-    diag "$dir: deviation $(calc "100 * ($bps - $expected) / $expected") %"
+    diag "$dir: ${dir}_bps deviates $(calc "100 * ($bps - $reference) / $reference") % from $reference, bounds [$lo, $hi]"
   fi
-  diag "$dir: sender_bytes=$sent receiver_bytes=$recv Σ intervals=$sum elapsed_s=$(jget "$json" "d['elapsed_s']") last interval ends at ${last_end} s"
-  if is_number "$recv" && is_number "$last_end"; then
-    diag "$dir: receiver_bytes / last interval end = $(calc "$recv * 8 / $last_end") bit/s"
-  fi
-  diag "$dir: tbf on $dev passed $l2 bytes (frames incl. headers) and dropped $drops; retransmits=$(summary "$json" retransmits)"
-  [ "$drops" -eq 0 ] || diag "$dir: the queue was meant to be lossless: the rate may be below the bound through no fault of Wirespeed's"
 
   if ! is_number "$bps" || ! awk_true "$bps >= $lo && $bps <= $hi"; then
     problems+=("${dir}_bps $bps outside [$lo, $hi]")
@@ -438,7 +497,7 @@ check_tcp () {
   if [ "$sum" != "$recv" ]; then
     problems+=("intervals add up to $sum receiver bytes, the summary says $recv")
   fi
-  verdict "TCP $dir through ${RATE_MBIT} Mbit/s tbf: ${dir}_bps within ±${RATE_TOLERANCE} % of $expected, sender_bytes == receiver_bytes == Σ intervals" \
+  verdict "TCP $dir through ${RATE_MBIT} Mbit/s tbf: ${dir}_bps within ±${RATE_TOLERANCE} % of bytes / time the link carried them, sender_bytes == receiver_bytes == Σ intervals" \
     "${problems[@]}"
 }
 
@@ -631,7 +690,10 @@ main () {
     diag "planned $N_CHECKS checks, ran $CHECK"
     exit 1
   fi
-  [ "$FAILED" -eq 0 ]
+  if [ "$FAILED" -ne 0 ]; then
+    exit 1
+  fi
+  exit 0
 }
 
 main "$@"

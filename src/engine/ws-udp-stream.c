@@ -71,6 +71,24 @@ due_now (WsStream *stream,
   return 0;
 }
 
+/* One datagram per slot of the stream's buffer, for sendmmsg/recvmmsg. */
+static void
+setup_batch (WsStream       *stream,
+             struct mmsghdr *msgs,
+             struct iovec   *iov,
+             gsize           slot,
+             gsize           len)
+{
+  memset (msgs, 0, BATCH * sizeof *msgs);
+  for (guint i = 0; i < BATCH; i++)
+    {
+      iov[i].iov_base = stream->buf + i * slot;
+      iov[i].iov_len = len;
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+}
+
 void
 ws_udp_send_loop (WsStream *stream)
 {
@@ -81,14 +99,7 @@ ws_udp_send_loop (WsStream *stream)
   gint64 start = ws_now_ns ();
   guint64 sent = 0;
 
-  memset (msgs, 0, sizeof msgs);
-  for (guint i = 0; i < BATCH; i++)
-    {
-      iov[i].iov_base = stream->buf + i * len;
-      iov[i].iov_len = len;
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-    }
+  setup_batch (stream, msgs, iov, len, len);
 
   while (!ws_stream_should_stop (stream))
     {
@@ -147,14 +158,7 @@ ws_udp_receive_loop (WsStream *stream)
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
 
-  memset (msgs, 0, sizeof msgs);
-  for (guint i = 0; i < BATCH; i++)
-    {
-      iov[i].iov_base = stream->buf + i * slot;
-      iov[i].iov_len = slot;
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-    }
+  setup_batch (stream, msgs, iov, slot, slot);
 
   while (!ws_stream_aborted (stream))
     {
