@@ -15,6 +15,10 @@ libgtk-4-dev
 libadwaita-1-dev
 libjson-glib-dev
 desktop-file-utils
+appstream
+libgtk-4-bin
+nftables
+iproute2
 "
 
 ws_missing_packages () {
