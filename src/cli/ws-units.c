@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <math.h>
+
 #include "ws-units.h"
 
 static char *
@@ -43,6 +45,34 @@ ws_format_bytes (guint64 bytes)
   static const char *const units[] = { "B", "kB", "MB", "GB", "TB", NULL };
 
   return format_scaled (bytes, units);
+}
+
+/* MB/s for people who think in file sizes. */
+char *
+ws_format_byterate (gdouble bits_per_second)
+{
+  static const char *const units[] = { "B/s", "kB/s", "MB/s", "GB/s", "TB/s", NULL };
+
+  return format_scaled (bits_per_second / 8, units);
+}
+
+/* The smallest 1, 2 or 5 × 10ⁿ at or above @value: an axis maximum that
+ * gives round gridlines. */
+gdouble
+ws_nice_ceiling (gdouble value)
+{
+  gdouble base;
+
+  if (!(value > 0))
+    return 1;
+  base = pow (10, floor (log10 (value)));
+  if (value <= base)
+    return base;
+  if (value <= 2 * base)
+    return 2 * base;
+  if (value <= 5 * base)
+    return 5 * base;
+  return 10 * base;
 }
 
 /* "128K", "1M", "1500" → bytes. FALSE for anything else, or zero. */
