@@ -695,6 +695,8 @@ run_session (Run     *run,
     return NULL;
   describe_remote (run);
   run->result->length = run->request.length;
+  run->result->rr_request_size = run->request.rr_request_size;
+  run->result->rr_response_size = run->request.rr_response_size;
   if (!run_clock (run, error) || !finish (run, error))
     return NULL;
   ws_sampler_summarise (run->sampler, run->stop_ns);

@@ -470,6 +470,13 @@ add_header (JsonBuilder *b,
   json_builder_add_double_value (b, r->interval_s);
   json_builder_set_member_name (b, "length");
   json_builder_add_int_value (b, r->length);
+  if (ws_test_mode_is_rr (r->mode))
+    {
+      json_builder_set_member_name (b, "rr_request_size");
+      json_builder_add_int_value (b, r->rr_request_size);
+      json_builder_set_member_name (b, "rr_response_size");
+      json_builder_add_int_value (b, r->rr_response_size);
+    }
   json_builder_set_member_name (b, "start_time");
   json_builder_add_string_value (b, start);
   json_builder_set_member_name (b, "elapsed_s");

@@ -87,6 +87,8 @@ typedef struct {
   guint duration_s;
   gdouble interval_s;
   guint32 length;
+  guint32 rr_request_size;
+  guint32 rr_response_size;
   GDateTime *start_time;
   guint protocol_version;
 

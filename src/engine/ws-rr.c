@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -144,7 +143,9 @@ rr_timeout (WsStream *stream,
 }
 
 /* Waits for the reply to @seq until @deadline. Returns its arrival time,
- * or 0 when the request is lost (or the stream must end). */
+ * or 0 when the request is lost (or the stream must end). A blocking recv
+ * with the socket's short receive timeout costs one system call per reply,
+ * where poll + recv cost two. */
 static gint64
 await_reply (WsStream *stream,
              guint64   seq,
@@ -152,23 +153,19 @@ await_reply (WsStream *stream,
 {
   for (;;)
     {
-      gint64 left = deadline - ws_now_ns ();
-      struct pollfd pfd = { stream->fd, POLLIN, 0 };
+      ssize_t n = recv (stream->fd, stream->buf, stream->buf_size, 0);
+      gint64 now = ws_now_ns ();
       WsUdpHeader h;
-      ssize_t n;
 
-      if (left <= 0 || ws_stream_should_stop (stream))
+      if (n >= 0 && ws_udp_header_decode (stream->buf, n, &h) && (h.flags & WS_UDP_FLAG_RESPONSE))
+        {
+          if (h.seq == seq && now <= deadline)
+            return now;
+          if (h.seq <= seq)
+            atomic_fetch_add_explicit (&stream->late, 1, memory_order_relaxed);
+        }
+      if (now >= deadline || ws_stream_should_stop (stream))
         return 0;
-      if (poll (&pfd, 1, MIN (left / WS_NSEC_PER_MSEC + 1, WS_STREAM_POLL_MS)) <= 0)
-        continue;
-      n = recv (stream->fd, stream->buf, stream->buf_size, MSG_DONTWAIT);
-      if (n < 0 || !ws_udp_header_decode (stream->buf, n, &h)
-          || !(h.flags & WS_UDP_FLAG_RESPONSE))
-        continue;
-      if (h.seq == seq)
-        return ws_now_ns ();
-      if (h.seq < seq)
-        atomic_fetch_add_explicit (&stream->late, 1, memory_order_relaxed);
     }
 }
 

@@ -35,7 +35,10 @@ is_udp (WsStreamKind kind)
 static void
 prepare_fd (WsStream *stream)
 {
-  int timeout_ms = is_udp (stream->kind) ? 100 : WS_STREAM_POLL_MS;
+  /* A UDP request/response client waits in recv for its reply: its
+   * timeout is the granularity of noticing a lost request. */
+  int timeout_ms = stream->kind == WS_STREAM_UDP_RR_CLIENT ? 5
+                   : is_udp (stream->kind) ? 100 : WS_STREAM_POLL_MS;
   struct timeval tv = { 0, timeout_ms * 1000 };
   int flags = fcntl (stream->fd, F_GETFL);
 

@@ -20,8 +20,10 @@
 #include "ws-time.h"
 
 #define BATCH 64
-/* Sleeping shorter than this costs more in wake-up latency than it saves. */
-#define MIN_SLEEP_NS (50 * 1000)
+/* Packets due within this much of now go out now: a sleep overshoots by the
+ * timer slack (~50 µs), so waking for every packet would mean spinning on
+ * the clock at high rates. 200 µs of lookahead is still a smooth stream. */
+#define LOOKAHEAD_NS (200 * 1000)
 
 /* Answers a repeated STREAM_HELLO (our first STREAM_ACK was lost) from the
  * stream's own socket. Returns: whether @buf was a control message. */
@@ -54,7 +56,8 @@ sleep_until (gint64 when_ns)
   clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
-/* How many datagrams are due now at the paced rate; sleeps if none is. */
+/* How many datagrams are due now at the paced rate (looking a little
+ * ahead); sleeps until the next one is due if none is. */
 static guint
 due_now (WsStream *stream,
          gint64    start_ns,
@@ -62,12 +65,11 @@ due_now (WsStream *stream,
 {
   gdouble ns_per_packet = stream->params.length * 8.0 * 1e9 / stream->params.bitrate;
   gint64 now = ws_now_ns ();
-  guint64 due = (guint64) ((now - start_ns) / ns_per_packet) + 1;
+  guint64 due = (guint64) ((now + LOOKAHEAD_NS - start_ns) / ns_per_packet) + 1;
 
   if (due > sent)
     return MIN (due - sent, BATCH);
-  if (start_ns + (gint64) (sent * ns_per_packet) - now > MIN_SLEEP_NS)
-    sleep_until (start_ns + (gint64) (sent * ns_per_packet));
+  sleep_until (start_ns + (gint64) (sent * ns_per_packet) - LOOKAHEAD_NS);
   return 0;
 }
 
