@@ -10,8 +10,10 @@
 # way a real bottleneck does.  A's nftables input chain drops a known share of
 # UDP data.  Each check compares Wirespeed's JSON with what the kernel did:
 #
-#   1. TCP upload goodput equals the shaped rate (minus header overhead),
-#      every byte written was received, the intervals add up to the total.
+#   1. TCP upload goodput equals the bytes over the time the kernel saw the
+#      shaped link carry them (on a quiet machine: the shaped rate minus
+#      header overhead), every byte written was received, and the intervals
+#      add up to the total.
 #   2. The same for a download (--reverse).
 #   3. UDP upload with a 5 % random drop: loss_percent within binomial
 #      bounds of 5 %, lost == sent − received, no reordering, no duplicates.
@@ -28,7 +30,8 @@
 #
 # Needs root (CAP_NET_ADMIN + CAP_SYS_ADMIN) and the Debian packages iproute2
 # (ip, tc, ss), nftables (nft) and python3 (reads the JSON; meson pulls it
-# in); the kernel needs veth, sch_tbf and nf_tables with numgen and raw
+# in), besides taskset and timeout from the essential util-linux and
+# coreutils; the kernel needs veth, sch_tbf and nf_tables with numgen and raw
 # payload matching.  Without permission to create namespaces the whole test
 # is skipped; without tc/tbf or nft only the checks that need them are.
 # Nothing is installed here.
@@ -41,7 +44,10 @@ set -Eeuo pipefail
 
 readonly PORT=5201
 readonly RATE_MBIT=50          # tbf rate; tc's mbit is 10^6 bit/s
-readonly BURST=32kbit          # 4096 bytes (tc's k is 1024): > one 1514-byte frame
+# 64 KiB of tokens: the watchdog that releases the next frame may wake up
+# ~10 ms late (a busy VM) without the link losing rate; with a burst of a
+# few frames the tbf falls well below its rate on a loaded machine.
+readonly BURST=64kb
 # Checks 1-5: a queue deeper than anything TCP can have outstanding (tcp_wmem
 # max 4 MiB below; 1000 ms at 50 Mbit/s is 6.25 MB), so TCP never loses a
 # segment, the link is busy from the first round trip to the end of the
@@ -55,7 +61,7 @@ readonly UDP_RATE=20M          # well below the shaped rate
 readonly DROP_PERCENT=5
 readonly RATE_TOLERANCE=3      # ± % of the goodput the kernel saw
 readonly LATENCY_RISE_MS=10    # loaded p50 must exceed idle p50 by this
-readonly LATENCY_SLACK_MS=25   # and stay below queue depth + idle + this
+readonly LATENCY_SLACK_MS=50   # and stay below idle + queue depth + this
 readonly N_CHECKS=6
 
 NS_A="ws-a-$$"                 # server
@@ -70,6 +76,7 @@ ADDR_B=""
 IP_HEADER=0                    # bytes: 40 for IPv6, 20 for IPv4
 TMP=""
 SERVER_PID=""
+CLIENT_PID=""
 SAMPLER_PID=""
 NAMESPACES=()
 HAVE_TBF=""
@@ -78,6 +85,7 @@ TBF_REASON=""
 NFT_REASON=""
 CHECK=0
 FAILED=0
+NOTES=()                       # setup remarks, printed after the plan
 
 # ---------------------------------------------------------------- helpers
 
@@ -176,17 +184,26 @@ in_ns () {
   ip netns exec "$ns" "$@"
 }
 
+# set_sysctl NS KEY VALUE: writes /proc/sys inside NS (no procps needed).
+set_sysctl () {
+  # shellcheck disable=SC2016 # $1 and $2 are the inner shell's
+  in_ns "$1" sh -c 'printf "%s\n" "$2" > "/proc/sys/$1"' sh "${2//.//}" "$3"
+}
+
 # ---------------------------------------------------------------- setup
 
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup () {
   local ns pid
+  trap - ERR
   set +e
   stop_sampler
-  if [ -n "$SERVER_PID" ]; then
-    kill "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-  fi
+  for pid in "$CLIENT_PID" "$SERVER_PID"; do
+    if [ -n "$pid" ]; then
+      kill "$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null
+    fi
+  done
   for ns in "${NAMESPACES[@]}"; do
     # Anything still running inside our own namespaces is ours.
     for pid in $(ip netns pids "$ns" 2>/dev/null); do
@@ -206,18 +223,29 @@ add_namespace () {
   fi
   NAMESPACES+=("$1")
   ip -n "$1" link set lo up
+  # No duplicate address detection: while the link-local addresses wait for
+  # it, the first SYN of the first test is lost and costs a second or two.
+  set_sysctl "$1" net.ipv6.conf.default.accept_dad 0 2>/dev/null || true
+  set_sysctl "$1" net.ipv6.conf.all.accept_dad 0 2>/dev/null || true
 }
 
 # tcp_sysctls NS: make TCP behave the same on every machine.  Reno is
 # always allowed in a namespace (cubic may not be, and BBR keeps queues
-# short on purpose); timestamps are in the goodput formula; buffer limits
-# are Debian's defaults, pinned because the queue depth relies on them.
+# short on purpose); timestamps are in the goodput formula; the buffer
+# limits are Debian's, pinned because the queue depth relies on them, except
+# that the send buffer starts at its 4 MiB maximum instead of growing there:
+# every TCP run then ends with the same ~0.5 s of buffered data to drain.
 tcp_sysctls () {
-  in_ns "$1" sysctl -qw net.ipv4.tcp_congestion_control=reno \
-    net.ipv4.tcp_timestamps=1 \
-    net.ipv4.tcp_no_metrics_save=1 \
-    net.ipv4.tcp_wmem="4096 16384 4194304" \
-    net.ipv4.tcp_rmem="4096 131072 6291456"
+  local setting err
+  for setting in net.ipv4.tcp_congestion_control=reno \
+                 net.ipv4.tcp_timestamps=1 \
+                 net.ipv4.tcp_no_metrics_save=1 \
+                 "net.ipv4.tcp_wmem=4096 4194304 4194304" \
+                 "net.ipv4.tcp_rmem=4096 131072 6291456"; do
+    if ! err=$(set_sysctl "$1" "${setting%%=*}" "${setting#*=}" 2>&1); then
+      NOTES+=("cannot set $setting in $1, results may differ: ${err//$'\n'/ }")
+    fi
+  done
 }
 
 setup_namespaces () {
@@ -242,7 +270,7 @@ setup_namespaces () {
   tcp_sysctls "$NS_A"
   tcp_sysctls "$NS_B"
 
-  if in_ns "$NS_R" sysctl -qw net.ipv6.conf.all.forwarding=1 2>/dev/null \
+  if set_sysctl "$NS_R" net.ipv6.conf.all.forwarding 1 2>/dev/null \
      && ip -n "$NS_A" -6 addr add fd00:5753:1::1/64 dev "$DEV_A" nodad 2>/dev/null; then
     ip -n "$NS_R" -6 addr add fd00:5753:1::2/64 dev "$DEV_RA" nodad
     ip -n "$NS_R" -6 addr add fd00:5753:2::2/64 dev "$DEV_RB" nodad
@@ -253,7 +281,7 @@ setup_namespaces () {
     ADDR_B=fd00:5753:2::1
     IP_HEADER=40
   else
-    in_ns "$NS_R" sysctl -qw net.ipv4.ip_forward=1
+    set_sysctl "$NS_R" net.ipv4.ip_forward 1
     ip -n "$NS_A" addr add 10.200.1.1/30 dev "$DEV_A"
     ip -n "$NS_R" addr add 10.200.1.2/30 dev "$DEV_RA"
     ip -n "$NS_R" addr add 10.200.2.2/30 dev "$DEV_RB"
@@ -338,11 +366,21 @@ start_server () {
 }
 
 # run_client NAME ARGS...: one client run from B to A, JSON in $TMP/NAME.json.
+# With PIN=1 in the environment the client runs on one CPU only.
 run_client () {
-  local name=$1 rc=0
+  local name=$1 rc=0 pin=() started=$SECONDS
   shift
-  in_ns "$NS_B" timeout 60 "$WIRESPEED" --client --target "$ADDR_A" --port "$PORT" --json "$@" \
-    >"$TMP/$name.json" 2>"$TMP/$name.err" || rc=$?
+  if [ "${PIN:-}" = 1 ] && command -v taskset >/dev/null 2>&1; then
+    pin=(taskset -c "$(python3 -c 'import os; print(min(os.sched_getaffinity(0)))')")
+  fi
+  # In the background: a signal then interrupts `wait` and the cleanup runs
+  # at once instead of after the client.
+  in_ns "$NS_B" "${pin[@]}" timeout 60 "$WIRESPEED" --client --target "$ADDR_A" --port "$PORT" --json "$@" \
+    >"$TMP/$name.json" 2>"$TMP/$name.err" &
+  CLIENT_PID=$!
+  wait "$CLIENT_PID" || rc=$?
+  CLIENT_PID=""
+  diag "$name: client ran $((SECONDS - started)) s"
   if [ "$rc" -ne 0 ] || ! python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$TMP/$name.json" 2>/dev/null; then
     diag "wirespeed --client --target $ADDR_A --port $PORT --json $* exited $rc:"
     diag_file "$TMP/$name.err"
@@ -370,16 +408,16 @@ tbf_stat () {
     }'
 }
 
-# udp_rcvbuf_errors: datagrams A's kernel dropped for a full socket buffer.
+# udp_rcvbuf_errors: datagrams A's kernel dropped for a full socket buffer
+# (UDP over IPv4 and IPv6; snmp6 is missing when IPv6 is off).
 udp_rcvbuf_errors () {
-  # shellcheck disable=SC2016 # $i etc. are awk's, not the shell's
-  in_ns "$NS_A" awk '
-    FILENAME ~ /snmp6$/ && $1 == "Udp6RcvbufErrors" { n += $2 }
-    FILENAME ~ /snmp$/ && $1 == "Udp:" {
+  { in_ns "$NS_A" cat /proc/net/snmp /proc/net/snmp6 2>/dev/null || true; } | awk '
+    $1 == "Udp6RcvbufErrors" { n += $2 }
+    $1 == "Udp:" {
       if (!hdr) { for (i = 2; i <= NF; i++) col[$i] = i; hdr = 1 }
       else if ("RcvbufErrors" in col) n += $(col["RcvbufErrors"])
     }
-    END { print n + 0 }' /proc/net/snmp /proc/net/snmp6
+    END { print n + 0 }'
 }
 
 # ---------------------------------------------------------------- checks
@@ -391,7 +429,7 @@ udp_rcvbuf_errors () {
 # bytes a frame (bulk TCP sends full-size segments):
 #   goodput = rate × (MTU − IP − 32) / (MTU + 14)
 # IPv6: 50 Mbit/s × 1428/1514 = 47.16 Mbit/s; IPv4: × 1448/1514 = 47.82.
-# The tbf burst (4 KB, 0.01 % of a run), the ramp-up (a few round trips)
+# The tbf burst (64 KiB once, 0.1 % of a run), the ramp-up (a few round trips)
 # and the latency probe (~100 bytes every 15 ms, 0.1 % of the link) are far
 # below the tolerance.
 expected_goodput () {
@@ -424,7 +462,8 @@ stop_sampler () {
 # link_busy FILE: "SECONDS BYTES" — how long R's egress carried the bulk
 # data (from the first to the last 10 ms sample above a quarter of the
 # rate; stalls in between count, the probe traffic before does not) and how
-# many bytes of frames it sent meanwhile.  Empty when it never did.
+# many bytes its tx_bytes counted meanwhile (a GSO packet's headers once, so
+# a little under what tbf charges).  Empty when it never did.
 link_busy () {
   python3 - "$1" "$RATE_MBIT" <<'EOF'
 import sys
@@ -476,7 +515,7 @@ check_tcp () {
     busy_s=${busy% *}
     busy_bytes=${busy#* }
     reference=$(calc "$recv * 8 / $busy_s")
-    diag "$dir: kernel: $dev busy for $busy_s s, $busy_bytes bytes of frames ($(calc "$busy_bytes * 8 / $busy_s / 1e6") Mbit/s of ${RATE_MBIT}), tbf drops $drops"
+    diag "$dir: kernel: $dev busy for $busy_s s, tx_bytes +$busy_bytes ($(calc "$busy_bytes * 8 / $busy_s / 1e6") Mbit/s), tbf drops $drops"
     diag "$dir: kernel-observed goodput receiver_bytes / busy time = $reference ($(calc "100 * ($reference - $expected) / $expected") % from nominal)"
   else
     reference=$expected
@@ -519,6 +558,12 @@ read_udp () {
   done
 }
 
+# The UDP client runs pinned to one CPU (PIN=1): veth hands each packet
+# to the backlog of the CPU that sent it, so a sender that moves between
+# CPUs while one of them defers its softirq work (a busy CI machine) gets
+# its datagrams reordered by the kernel.  On one CPU every datagram takes
+# the same FIFO path, and any reordering or duplicate is Wirespeed's.
+
 # UDP upload with the nftables drop rule: checks 3 (statistics) and 4
 # (exact counts).
 check_udp_loss () {
@@ -534,7 +579,7 @@ check_udp_loss () {
   nft_loss_table wsloss | in_ns "$NS_A" nft -f -
   tbf0=$(tbf_stat "$DEV_RA" dropped)
   rcv0=$(udp_rcvbuf_errors)
-  if ! run_client "$name" --test UDP_STREAM --bitrate "$UDP_RATE" --time "$TEST_TIME"; then
+  if ! PIN=1 run_client "$name" --test UDP_STREAM --bitrate "$UDP_RATE" --time "$TEST_TIME"; then
     in_ns "$NS_A" nft delete table inet wsloss
     not_ok "UDP loss with ${DROP_PERCENT} % random drop: client failed"
     not_ok "UDP loss counts equal nftables' counts: client failed"
@@ -591,7 +636,7 @@ check_udp_loss () {
 check_udp_clean () {
   local json name=udp-clean sent recv lost pct ooo dup v problems=()
   json="$TMP/$name.json"
-  if ! run_client "$name" --test UDP_STREAM --bitrate "$UDP_RATE" --time "$TEST_TIME"; then
+  if ! PIN=1 run_client "$name" --test UDP_STREAM --bitrate "$UDP_RATE" --time "$TEST_TIME"; then
     not_ok "UDP upload at $UDP_RATE without drop: client failed"
     return 0
   fi
@@ -671,6 +716,7 @@ main () {
   check_nft
   echo "1..$N_CHECKS"
   diag "server $ADDR_A in $NS_A, router $NS_R, client $ADDR_B in $NS_B, MTU $MTU"
+  diag "${NOTES[@]}"
   start_server
 
   if [ -n "$HAVE_TBF" ]; then

@@ -58,10 +58,15 @@ ws_result_add_sample (WsResult       *result,
   g_array_append_val (result->samples, *sample);
 }
 
+/* The receiver's rate: its bytes over the time it took to receive them,
+ * which after a stop includes draining a bottleneck's queue. Dividing by
+ * the sender's time instead would credit the queue to the link. */
 gdouble
 ws_flow_stats_bps (const WsFlowStats *flow,
                    gdouble            seconds)
 {
+  if (flow->receiver_s > 0)
+    seconds = flow->receiver_s;
   return seconds > 0 ? flow->receiver_bytes * 8.0 / seconds : 0;
 }
 
@@ -91,6 +96,7 @@ ws_flow_stats_add (WsFlowStats       *sum,
   sum->out_of_order += part->out_of_order;
   sum->duplicates += part->duplicates;
   sum->jitter_ms = MAX (sum->jitter_ms, part->jitter_ms);
+  sum->receiver_s = MAX (sum->receiver_s, part->receiver_s);
 }
 
 /* Loss as the receiver saw it: of the datagrams it expected. */

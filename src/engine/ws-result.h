@@ -20,6 +20,9 @@ typedef struct {
   guint32 retransmits;     /* sender's TCP retransmits in the span */
   guint64 snd_cwnd;        /* bytes, summed over streams, at the span's end */
   guint32 rtt_us;          /* sender's smoothed RTT, mean over streams */
+  gdouble receiver_s;      /* how long the receiver counted, when it differs
+                            * from the span: it drains what was queued after
+                            * the sender stopped; 0 = the span */
 
   /* UDP only: datagrams, and the receiver's accounting */
   gboolean udp;

@@ -43,6 +43,7 @@ struct _WsSampler {
   guint local_index;
   gint64 start_ns;
   gint64 interval_start_ns;
+  gint64 last_tick_ns;
   gboolean finishing;
 
   WsHistogram *interval_latency;
@@ -237,7 +238,7 @@ ws_sampler_tick (WsSampler *self,
 
   p->local_done = TRUE;
   self->local_index++;
-  self->interval_start_ns = now_ns;
+  self->interval_start_ns = self->last_tick_ns = now_ns;
 }
 
 void
@@ -275,6 +276,9 @@ ws_sampler_add_interval (WsSampler        *self,
     {
     case WS_ROLE_CLIENT_SENDS:
       p->sample.upload.receiver_bytes += iv->bytes_received;
+      /* The server went on receiving what was queued after our stop. */
+      if (iv->flags & WS_INTERVAL_FLAG_FINAL)
+        p->sample.end_s = MAX (p->sample.end_s, iv->end_ns / 1e9);
       break;
     case WS_ROLE_SERVER_SENDS:
       p->sample.download.sender_bytes += iv->bytes_sent;
@@ -379,6 +383,7 @@ summarise_stream (WsSampler       *self,
       static const WsUdpCounts zero;
 
       out->direction = WS_DIRECTION_UPLOAD;
+      out->flow.receiver_s = server->duration_ns / 1e9;
       out->flow.sender_bytes = c.bytes;
       out->flow.sender_packets = udp ? c.packets : 0;
       out->flow.receiver_bytes = server->bytes_received;
@@ -393,6 +398,7 @@ summarise_stream (WsSampler       *self,
       static const WsUdpCounts zero;
 
       out->direction = WS_DIRECTION_DOWNLOAD;
+      out->flow.receiver_s = (self->last_tick_ns - self->start_ns) / 1e9;
       out->flow.sender_bytes = server->bytes_sent;
       out->flow.sender_packets = udp ? server->packets_received : 0;
       out->flow.receiver_bytes = c.bytes;
