@@ -189,36 +189,12 @@ pick_mode (WsCliOptions  *options,
   return TRUE;
 }
 
-/* "100M" → 100 000 000 bit/s: rates use decimal prefixes, as links are sold. */
-static gboolean
-parse_rate (const char *text,
-            guint64    *bps)
-{
-  char *end = NULL;
-  gdouble value = g_ascii_strtod (text, &end);
-  gdouble scale = 1;
-
-  if (end == text || !(value >= 0))
-    return FALSE;
-  switch (g_ascii_toupper (*end))
-    {
-    case 'K': scale = 1e3; end++; break;
-    case 'M': scale = 1e6; end++; break;
-    case 'G': scale = 1e9; end++; break;
-    default: break;
-    }
-  if (*end != '\0' || value * scale > 1e12)
-    return FALSE;
-  *bps = (guint64) (value * scale + 0.5);
-  return TRUE;
-}
-
 static gboolean
 fill_rates (WsTestConfig  *t,
             const Raw     *raw,
             GError       **error)
 {
-  if (raw->bitrate != NULL && !parse_rate (raw->bitrate, &t->bitrate))
+  if (raw->bitrate != NULL && !ws_parse_rate (raw->bitrate, &t->bitrate))
     return usage (error, _("--bitrate must be a rate like 500K, 100M or 1G (0 = unlimited), not “%s”"),
                   raw->bitrate);
   if (raw->rr_size != NULL)

@@ -75,6 +75,30 @@ ws_nice_ceiling (gdouble value)
   return 10 * base;
 }
 
+/* "100M" → 100 000 000 bit/s: rates use decimal prefixes, as links are sold. */
+gboolean
+ws_parse_rate (const char *text,
+               guint64    *bps)
+{
+  char *end = NULL;
+  gdouble value = g_ascii_strtod (text, &end);
+  gdouble scale = 1;
+
+  if (end == text || !(value >= 0))
+    return FALSE;
+  switch (g_ascii_toupper (*end))
+    {
+    case 'K': scale = 1e3; end++; break;
+    case 'M': scale = 1e6; end++; break;
+    case 'G': scale = 1e9; end++; break;
+    default: break;
+    }
+  if (*end != '\0' || value * scale > 1e12)
+    return FALSE;
+  *bps = (guint64) (value * scale + 0.5);
+  return TRUE;
+}
+
 /* "128K", "1M", "1500" → bytes. FALSE for anything else, or zero. */
 gboolean
 ws_parse_size (const char *text,

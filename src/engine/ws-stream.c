@@ -304,17 +304,6 @@ ws_stream_is_sending (WsStream *stream)
   return stream->kind == WS_STREAM_TCP_SEND || stream->kind == WS_STREAM_UDP_SEND;
 }
 
-gboolean
-ws_stream_is_finished (WsStream *stream)
-{
-  gboolean finished;
-
-  g_mutex_lock (&stream->lock);
-  finished = stream->finished;
-  g_mutex_unlock (&stream->lock);
-  return finished;
-}
-
 /**
  * ws_stream_kind_for:
  *

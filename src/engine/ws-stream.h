@@ -70,7 +70,6 @@ guint16      ws_stream_get_id         (WsStream             *stream);
 WsStreamRole ws_stream_get_role       (WsStream             *stream);
 WsStreamKind ws_stream_get_kind       (WsStream             *stream);
 gboolean     ws_stream_is_sending     (WsStream             *stream);
-gboolean     ws_stream_is_finished    (WsStream             *stream);
 
 WsStreamKind ws_stream_kind_for       (WsTestMode            mode,
                                        WsStreamRole          role,

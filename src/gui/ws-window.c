@@ -229,14 +229,13 @@ static gboolean
 read_form (WsWindow      *self,
            WsTestConfig  *config)
 {
-  const char *target = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->target_row))));
+  g_autofree char *target = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->target_row))));
   const char *bitrate = gtk_editable_get_text (GTK_EDITABLE (self->bitrate_row));
   const char *length = gtk_editable_get_text (GTK_EDITABLE (self->length_row));
   guint64 size;
 
   ws_test_config_init (config);
   parse_target (*target ? target : "localhost", config);
-  g_free ((char *) target);
   config->mode = modes[adw_combo_row_get_selected (self->mode_row)];
   config->duration_s = gtk_spin_button_get_value_as_int (self->duration_spin);
   config->streams = gtk_spin_button_get_value_as_int (self->streams_spin);
@@ -251,13 +250,10 @@ read_form (WsWindow      *self,
         }
       config->length = size;
     }
-  if (*bitrate)
+  if (*bitrate && !ws_parse_rate (bitrate, &config->bitrate))
     {
-      gdouble value = g_ascii_strtod (bitrate, NULL);
-      gdouble scale = strchr ("kK", bitrate[strlen (bitrate) - 1]) ? 1e3
-                      : strchr ("mM", bitrate[strlen (bitrate) - 1]) ? 1e6
-                      : strchr ("gG", bitrate[strlen (bitrate) - 1]) ? 1e9 : 1;
-      config->bitrate = (guint64) (value * scale);
+      toast (self, _("UDP bitrate must be a rate such as 500K, 100M or 1G"));
+      return FALSE;
     }
   return TRUE;
 }
@@ -270,8 +266,13 @@ start_action (GtkWidget  *widget,
   WsWindow *self = WS_WINDOW (widget);
   WsTestConfig config;
 
-  if (self->cancellable != NULL || !read_form (self, &config))
+  if (self->cancellable != NULL)
     return;
+  if (!read_form (self, &config))
+    {
+      ws_test_config_clear (&config);
+      return;
+    }
   reset_figures (self);
   self->cancellable = g_cancellable_new ();
   set_running (self, TRUE);
