@@ -14,11 +14,15 @@ libglib2.0-bin
 libgtk-4-dev
 libadwaita-1-dev
 libjson-glib-dev
+libsqlite3-dev
 desktop-file-utils
 appstream
 libgtk-4-bin
 nftables
 iproute2
+xvfb
+xauth
+dbus-daemon
 "
 
 ws_missing_packages () {

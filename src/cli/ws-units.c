@@ -8,15 +8,30 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
 
 #include "ws-units.h"
+
+/* @value as printed with @decimals places, read back: what a person sees.
+ * The C locale's "%.2f" rounds exactly as the user's locale's does; only
+ * the decimal separator differs. */
+static gdouble
+shown (gdouble value,
+       int     decimals)
+{
+  static const char *const formats[] = { "%.0f", "%.1f", "%.2f" };
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  return g_ascii_strtod (g_ascii_formatd (buf, sizeof buf, formats[decimals], value), NULL);
+}
 
 static char *
 format_scaled (gdouble      value,
                const char  *const *units)
 {
   guint i = 0;
+  int decimals;
 
   while (value >= 1000.0 && units[i + 1] != NULL)
     {
@@ -25,10 +40,28 @@ format_scaled (gdouble      value,
     }
   /* Three significant figures: 9.41, 94.1, 941. */
   if (i == 0 || value >= 100)
-    return g_strdup_printf ("%.0f %s", value, units[i]);
-  if (value >= 10)
-    return g_strdup_printf ("%.1f %s", value, units[i]);
-  return g_strdup_printf ("%.2f %s", value, units[i]);
+    decimals = 0;
+  else if (value >= 10)
+    decimals = 1;
+  else
+    decimals = 2;
+  /* Rounding can carry into a fourth figure: 9.996 would print "10.00",
+   * 99.96 "100.0", 999.6 k "1000 k". Print what a person would write
+   * instead: "10.0", "100", "1.00 M". The largest unit has nowhere to
+   * go and keeps counting: "1000 Tbit/s". */
+  if (decimals == 2 && shown (value, 2) >= 10)
+    decimals = 1;
+  if (decimals == 1 && shown (value, 1) >= 100)
+    decimals = 0;
+  if (decimals == 0 && shown (value, 0) >= 1000 && units[i + 1] != NULL)
+    {
+      value /= 1000.0;
+      i++;
+      decimals = 2;
+    }
+  /* The user's locale's decimal separator, as in "9,41 Mbit/s" in German:
+   * these strings are shown, never parsed. */
+  return g_strdup_printf ("%.*f %s", decimals, value, units[i]);
 }
 
 char *
@@ -56,35 +89,83 @@ ws_format_byterate (gdouble bits_per_second)
   return format_scaled (bits_per_second / 8, units);
 }
 
+/* m × 10^exponent as the literal "me<exponent>" reads: one correctly
+ * rounded operation on exact operands (10^k is exact for k ≤ 22), where
+ * 5 * pow (10, -6) comes out one ulp below 5e-6 (so 5e-6 went to 1e-5). */
+static gdouble
+decimal (gdouble mantissa,
+         int     exponent)
+{
+  return exponent >= 0 ? mantissa * pow (10, exponent) : mantissa / pow (10, -exponent);
+}
+
 /* The smallest 1, 2 or 5 × 10ⁿ at or above @value: an axis maximum that
- * gives round gridlines. */
+ * gives round gridlines. 1 for zero, negative or NaN. */
 gdouble
 ws_nice_ceiling (gdouble value)
 {
-  gdouble base;
+  static const gdouble mantissas[] = { 1, 2, 5 };
+  int exponent;
 
   if (!(value > 0))
     return 1;
-  base = pow (10, floor (log10 (value)));
-  if (value <= base)
-    return base;
-  if (value <= 2 * base)
-    return 2 * base;
-  if (value <= 5 * base)
-    return 5 * base;
-  return 10 * base;
+  if (isinf (value))
+    return value;
+  exponent = (int) floor (log10 (value));
+  /* log10 may land a hair to either side of a power of ten */
+  if (decimal (1, exponent) > value)
+    exponent--;
+  for (;; exponent++)
+    for (guint i = 0; i < G_N_ELEMENTS (mantissas); i++)
+      {
+        gdouble candidate = decimal (mantissas[i], exponent);
+
+        if (value <= candidate)
+          return candidate;
+      }
 }
 
-/* "100M" → 100 000 000 bit/s: rates use decimal prefixes, as links are sold. */
+/* The top of a throughput axis, in bit/s, at or above @max_bps, such that
+ * its quarters are round in the unit shown: 1, 2 or 5 × 10ⁿ bit/s, or with
+ * @bytes (labels in B/s, kB/s, MB/s) 1, 2 or 5 × 10ⁿ bytes per second:
+ * 100 Mbit/s gets an axis of 20 MB/s (gridlines every 5 MB/s), not one of
+ * 12.5 MB/s with gridlines at "3.13 MB/s". 1 Mbit/s, or 1 MB/s, when there
+ * is nothing (or nothing finite) to show. */
+gdouble
+ws_axis_ceiling_bps (gdouble  max_bps,
+                     gboolean bytes)
+{
+  if (!(max_bps > 0) || isinf (max_bps))
+    return bytes ? 8e6 : 1e6;
+  if (bytes)
+    return 8 * ws_nice_ceiling (max_bps / 8);
+  return ws_nice_ceiling (max_bps);
+}
+
+/* "100M" → 100 000 000 bit/s: rates use decimal prefixes, as links are sold.
+ * Plain decimals only ("1.5G", "0" = unlimited), up to 1 Tbit/s inclusive:
+ * no spaces, signs, exponents, hex, "inf" or "nan", which strtod alone would
+ * take; and nothing that rounds to 0 bit/s without being 0, which would
+ * silently mean unlimited. */
 gboolean
 ws_parse_rate (const char *text,
                guint64    *bps)
 {
+  const char *p = text;
   char *end = NULL;
-  gdouble value = g_ascii_strtod (text, &end);
-  gdouble scale = 1;
+  gdouble value, scale = 1;
 
-  if (end == text || !(value >= 0))
+  if (text == NULL)
+    return FALSE;
+  while (g_ascii_isdigit (*p))
+    p++;
+  if (*p == '.')
+    for (p++; g_ascii_isdigit (*p); p++)
+      ;
+  if (p == text || (p == text + 1 && *text == '.'))
+    return FALSE;
+  value = g_ascii_strtod (text, &end);
+  if (end != p)
     return FALSE;
   switch (g_ascii_toupper (*end))
     {
@@ -93,13 +174,15 @@ ws_parse_rate (const char *text,
     case 'G': scale = 1e9; end++; break;
     default: break;
     }
-  if (*end != '\0' || value * scale > 1e12)
+  value *= scale;
+  if (*end != '\0' || value > 1e12 || (value > 0 && value < 0.5))
     return FALSE;
-  *bps = (guint64) (value * scale + 0.5);
+  *bps = (guint64) (value + 0.5);
   return TRUE;
 }
 
-/* "128K", "1M", "1500" → bytes. FALSE for anything else, or zero. */
+/* "128K", "1M", "1500" → bytes, binary prefixes. FALSE for anything else,
+ * for zero, or for more than 2⁶⁴ − 1. */
 gboolean
 ws_parse_size (const char *text,
                guint64    *bytes)
@@ -110,7 +193,10 @@ ws_parse_size (const char *text,
 
   if (text == NULL || !g_ascii_isdigit (*text))
     return FALSE;
+  errno = 0;
   value = g_ascii_strtoull (text, &end, 10);
+  if (errno == ERANGE)
+    return FALSE;
   switch (g_ascii_toupper (*end))
     {
     case 'K': shift = 10; end++; break;

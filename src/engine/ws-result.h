@@ -133,6 +133,12 @@ void       ws_result_add_sample         (WsResult       *result,
                                          const WsSample *sample);
 JsonNode  *ws_result_to_json            (WsResult       *result);
 char      *ws_result_to_json_string     (WsResult       *result);
+WsResult  *ws_result_new_from_json      (JsonNode       *node,
+                                         GError        **error);
+WsResult  *ws_result_new_from_json_string (const char   *json,
+                                           GError      **error);
+JsonNode  *ws_result_json_parse         (const char     *json,
+                                         GError        **error);
 gdouble    ws_result_rpm                (const WsResult *result);
 void       ws_result_merge_loaded_latency (WsResult       *into,
                                            const WsResult *from);

@@ -11,6 +11,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <cairo-pdf.h>
+#include <cairo-svg.h>
 #include <math.h>
 
 #include "ws-graph.h"
@@ -75,6 +77,17 @@ ws_graph_add_sample (WsGraph        *self,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* Draw a finished result again, from the history. */
+void
+ws_graph_set_result (WsGraph        *self,
+                     const WsResult *result)
+{
+  g_array_set_size (self->points, 0);
+  for (guint i = 0; result != NULL && i < result->samples->len; i++)
+    ws_graph_add_sample (self, &g_array_index (result->samples, WsSample, i));
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 void
 ws_graph_set_units (WsGraph      *self,
                     WsGraphUnits  units)
@@ -111,7 +124,7 @@ ws_graph_get_ranges (WsGraph *self,
         ms = MAX (ms, p->latency_ms);
     }
   *max_s = ceil (t);
-  *max_bps = ws_nice_ceiling (bps > 0 ? bps : 1e6);
+  *max_bps = ws_axis_ceiling_bps (bps, self->units == WS_GRAPH_UNITS_BYTES);
   *max_ms = ws_nice_ceiling (ms > 0 ? ms : 1);
 }
 
@@ -309,6 +322,30 @@ draw_hover (WsGraph       *self,
   g_object_unref (layout);
 }
 
+/* Everything but the hover box, on any cairo surface: the widget's
+ * snapshot and the exported files share it. */
+static void
+render (WsGraph       *self,
+        cairo_t       *cr,
+        int            width,
+        int            height,
+        const GdkRGBA *fg,
+        Frame         *f)
+{
+  f->x0 = MARGIN_LEFT;
+  f->y0 = MARGIN_TOP;
+  f->w = width - MARGIN_LEFT - MARGIN_RIGHT;
+  f->h = height - MARGIN_TOP - MARGIN_BOTTOM;
+  ws_graph_get_ranges (self, &f->max_s, &f->max_bps, &f->max_ms);
+
+  draw_grid (self, cr, f, fg);
+  draw_series (self, cr, f, 2, &latency_color);
+  draw_series (self, cr, f, 0, &upload_color);
+  draw_series (self, cr, f, 1, &download_color);
+  set_color (cr, fg, 1);
+  draw_legend (self, cr, f);
+}
+
 static void
 ws_graph_snapshot (GtkWidget   *widget,
                    GtkSnapshot *snapshot)
@@ -322,23 +359,108 @@ ws_graph_snapshot (GtkWidget   *widget,
 
   if (width <= MARGIN_LEFT + MARGIN_RIGHT || height <= MARGIN_TOP + MARGIN_BOTTOM)
     return;
+  /* The theme's foreground: the grid and labels follow dark and light. */
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
-  f.x0 = MARGIN_LEFT;
-  f.y0 = MARGIN_TOP;
-  f.w = width - MARGIN_LEFT - MARGIN_RIGHT;
-  f.h = height - MARGIN_TOP - MARGIN_BOTTOM;
-  ws_graph_get_ranges (self, &f.max_s, &f.max_bps, &f.max_ms);
-
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  draw_grid (self, cr, &f, &fg);
-  draw_series (self, cr, &f, 2, &latency_color);
-  draw_series (self, cr, &f, 0, &upload_color);
-  draw_series (self, cr, &f, 1, &download_color);
-  set_color (cr, &fg, 1);
-  draw_legend (self, cr, &f);
+  render (self, cr, width, height, &fg, &f);
   if (self->hover_x >= f.x0 && self->hover_x <= f.x0 + f.w)
     draw_hover (self, cr, &f, &fg);
   cairo_destroy (cr);
+}
+
+typedef struct {
+  GOutputStream *out;
+  GError *error;
+} Sink;
+
+static cairo_status_t
+write_to_sink (void                *closure,
+               const unsigned char *data,
+               unsigned int         length)
+{
+  Sink *sink = closure;
+
+  if (sink->error != NULL)
+    return CAIRO_STATUS_WRITE_ERROR;
+  if (!g_output_stream_write_all (sink->out, data, length, NULL, NULL, &sink->error))
+    return CAIRO_STATUS_WRITE_ERROR;
+  return CAIRO_STATUS_SUCCESS;
+}
+
+static cairo_surface_t *
+create_surface (WsGraphFormat  format,
+                Sink          *sink,
+                int            width,
+                int            height)
+{
+  switch (format)
+    {
+    case WS_GRAPH_FORMAT_SVG:
+      return cairo_svg_surface_create_for_stream (write_to_sink, sink, width, height);
+    case WS_GRAPH_FORMAT_PDF:
+      return cairo_pdf_surface_create_for_stream (write_to_sink, sink, width, height);
+    case WS_GRAPH_FORMAT_PNG:
+    default:
+      return cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+    }
+}
+
+/* The graph as a file to share: dark ink on white whatever the theme, as it
+ * will be pasted into documents and tickets. */
+gboolean
+ws_graph_export (WsGraph        *self,
+                 GOutputStream  *out,
+                 WsGraphFormat   format,
+                 int             width,
+                 int             height,
+                 GError        **error)
+{
+  static const GdkRGBA ink = { 0.14, 0.14, 0.16, 1 };
+  Sink sink = { out, NULL };
+  cairo_surface_t *surface;
+  cairo_status_t status;
+  cairo_t *cr;
+  Frame f;
+
+  g_return_val_if_fail (width > MARGIN_LEFT + MARGIN_RIGHT && height > MARGIN_TOP + MARGIN_BOTTOM, FALSE);
+  surface = create_surface (format, &sink, width, height);
+  cr = cairo_create (surface);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  render (self, cr, width, height, &ink, &f);
+  cairo_destroy (cr);
+  if (format == WS_GRAPH_FORMAT_PNG)
+    cairo_surface_write_to_png_stream (surface, write_to_sink, &sink);
+  cairo_surface_finish (surface);
+  status = cairo_surface_status (surface);
+  cairo_surface_destroy (surface);
+  if (sink.error != NULL)
+    {
+      g_propagate_error (error, sink.error);
+      return FALSE;
+    }
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", cairo_status_to_string (status));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* "png", "svg" or "pdf" (any case, as a file's extension) → format. */
+gboolean
+ws_graph_format_from_name (const char    *name,
+                           WsGraphFormat *format)
+{
+  static const char *const names[] = { "png", "svg", "pdf" };
+
+  for (guint i = 0; name != NULL && i < G_N_ELEMENTS (names); i++)
+    if (g_ascii_strcasecmp (name, names[i]) == 0)
+      {
+        *format = i;
+        return TRUE;
+      }
+  return FALSE;
 }
 
 static void

@@ -1,7 +1,8 @@
 /* ws-window.c — the test window
  *
- * A form on the left (target, test type, duration, advanced settings, the
- * embedded server), the live graph and the headline figures on the right.
+ * Two pages under one header bar. "Test": a form on the left (target, test
+ * type, duration, advanced settings, the embedded server), the live graph
+ * and the headline figures on the right. "History": every finished test.
  * The window never measures anything: it fills a WsTestConfig, hands it to
  * WsClient (which runs in a worker thread) and shows the samples and the
  * WsResult that come back on the main loop.
@@ -15,16 +16,37 @@
 
 #include "ws-client.h"
 #include "ws-graph.h"
+#include "ws-gui-util.h"
+#include "ws-history-view.h"
 #include "ws-server.h"
 #include "ws-units.h"
 #include "ws-window.h"
+#include "ws-window-private.h"
+
+#define MAX_RECENT_TARGETS 8
+
+typedef enum {
+  FIGURE_DOWNLOAD,
+  FIGURE_UPLOAD,
+  FIGURE_TRANSACTIONS,
+  FIGURE_IDLE,
+  FIGURE_LOADED,
+  FIGURE_RPM,
+  N_FIGURES
+} Figure;
+
+G_STATIC_ASSERT ((int) FIGURE_RPM == (int) WS_WINDOW_FIGURE_RPM && (int) FIGURE_IDLE == (int) WS_WINDOW_FIGURE_IDLE);
 
 struct _WsWindow {
   AdwApplicationWindow parent_instance;
 
+  GSettings *settings;
   AdwToastOverlay *toasts;
+  AdwViewStack *pages;
+  WsHistoryView *history_view;
   GtkButton *start_button;
   AdwEntryRow *target_row;
+  GMenu *recent_menu;
   AdwComboRow *mode_row;
   GtkSpinButton *duration_spin;
   GtkSpinButton *streams_spin;
@@ -34,64 +56,125 @@ struct _WsWindow {
   AdwActionRow *server_row;
   GtkSwitch *server_switch;
   WsGraph *graph;
-  GtkLabel *download_value;
-  GtkLabel *upload_value;
-  GtkLabel *idle_value;
-  GtkLabel *loaded_value;
-  GtkLabel *rpm_value;
+  GtkWidget *figure_cells[N_FIGURES];
+  GtkLabel *figure_values[N_FIGURES];
   GtkLabel *detail_label;
   GtkLabel *status_label;
 
   WsClient *client;
   GCancellable *cancellable;
+  WsTestMode running_mode;
+  WsResult *result;        /* shown now: the last test's, or one from the history */
+  gboolean bytes;          /* rates in MB/s rather than Mbit/s */
+  /* Running means of the live samples, per direction */
+  gdouble up_bits, up_s, down_bits, down_s;
+
   WsServer *server;
   guint server_poll_id;
 };
 
 G_DEFINE_FINAL_TYPE (WsWindow, ws_window, ADW_TYPE_APPLICATION_WINDOW)
 
-/* The test types in the order the combo row shows them. */
+/* The test types in the order the combo row shows them, and their names in
+ * the settings. */
 static const WsTestMode modes[] = {
   WS_TEST_SPEED, WS_TEST_TCP_STREAM, WS_TEST_TCP_RR, WS_TEST_UDP_STREAM, WS_TEST_UDP_RR,
+};
+static const char *const mode_keys[] = {
+  "SPEED", "TCP_STREAM", "TCP_RR", "UDP_STREAM", "UDP_RR",
 };
 
 /* ---- Showing results ---- */
 
 static void
-set_figure (GtkLabel   *label,
+set_figure (WsWindow   *self,
+            Figure      which,
             const char *text)
 {
-  gtk_label_set_text (label, text != NULL ? text : "—");
+  gtk_label_set_text (self->figure_values[which], text != NULL ? text : "—");
 }
 
 static void
-show_latency (GtkLabel        *label,
-              const WsLatency *l)
+set_latency_figure (WsWindow        *self,
+                    Figure           which,
+                    const WsLatency *l)
 {
-  /* Loopback and LAN latencies are fractions of a millisecond. */
-  g_autofree char *text = l->count == 0 ? NULL
-                          : l->p50 < 1 ? g_strdup_printf ("%.3f ms", l->p50)
-                          : g_strdup_printf ("%.1f ms", l->p50);
+  g_autofree char *text = l->count ? ws_gui_format_ms (l->p50) : NULL;
 
-  set_figure (label, text);
+  set_figure (self, which, text);
 }
 
+static void
+set_rate_figure (WsWindow *self,
+                 Figure    which,
+                 gdouble   bits,
+                 gdouble   seconds)
+{
+  g_autofree char *text = seconds > 0 ? ws_gui_format_rate (bits / seconds, self->bytes) : NULL;
+
+  set_figure (self, which, text);
+}
+
+/* Request/response tests count transactions; the others move bytes. */
+static void
+show_figures_for (WsWindow   *self,
+                  WsTestMode  mode)
+{
+  gboolean rr = ws_test_mode_is_rr (mode);
+
+  gtk_widget_set_visible (self->figure_cells[FIGURE_DOWNLOAD], !rr);
+  gtk_widget_set_visible (self->figure_cells[FIGURE_UPLOAD], !rr);
+  gtk_widget_set_visible (self->figure_cells[FIGURE_TRANSACTIONS], rr);
+  gtk_widget_set_visible (self->figure_cells[FIGURE_IDLE], !rr);
+  gtk_widget_set_visible (self->figure_cells[FIGURE_RPM], TRUE);
+}
+
+/* While a test runs, the headline figures are the mean so far: they settle
+ * on the final result instead of jumping with every interval. */
 static void
 show_sample (WsWindow       *self,
              const WsSample *s)
 {
   gdouble span = s->end_s - s->start_s;
-  g_autofree char *down = s->download.measured ? ws_format_bitrate (ws_flow_stats_bps (&s->download, span)) : NULL;
-  g_autofree char *up = s->upload.measured ? ws_format_bitrate (ws_flow_stats_bps (&s->upload, span)) : NULL;
 
-  if (down)
-    set_figure (self->download_value, down);
-  if (up)
-    set_figure (self->upload_value, up);
+  if (s->download.measured)
+    {
+      self->down_bits += ws_flow_stats_bps (&s->download, span) * span;
+      self->down_s += span;
+      set_rate_figure (self, FIGURE_DOWNLOAD, self->down_bits, self->down_s);
+    }
+  if (s->upload.measured)
+    {
+      self->up_bits += ws_flow_stats_bps (&s->upload, span) * span;
+      self->up_s += span;
+      set_rate_figure (self, FIGURE_UPLOAD, self->up_bits, self->up_s);
+    }
+  if (s->latency.count)
+    {
+      g_autofree char *tps = g_strdup_printf ("%.0f", span > 0 ? s->transactions / span : 0);
+      set_figure (self, FIGURE_TRANSACTIONS, tps);
+    }
   if (s->probe.count)
-    show_latency (self->loaded_value, &s->probe);
+    set_latency_figure (self, FIGURE_LOADED, &s->probe);
   else if (s->latency.count)
-    show_latency (self->loaded_value, &s->latency);
+    set_latency_figure (self, FIGURE_LOADED, &s->latency);
+}
+
+static void
+append_latency_line (GString         *text,
+                     const char      *what,
+                     const WsLatency *l)
+{
+  g_autofree char *p50 = ws_gui_format_ms (l->p50);
+  g_autofree char *p90 = ws_gui_format_ms (l->p90);
+  g_autofree char *p99 = ws_gui_format_ms (l->p99);
+
+  if (l->count == 0)
+    return;
+  if (text->len)
+    g_string_append_c (text, '\n');
+  /* Translators: "Idle latency: p50 0.052 ms, p90 0.071 ms, p99 0.130 ms" */
+  g_string_append_printf (text, _("%s: p50 %s, p90 %s, p99 %s"), what, p50, p90, p99);
 }
 
 static char *
@@ -99,14 +182,15 @@ describe_result (const WsResult *r)
 {
   GString *text = g_string_new (NULL);
 
-  if (ws_test_mode_is_rr (r->mode) && r->latency.count)
-    g_string_append_printf (text, _("%.0f transactions/s · RTT p50 %.3f ms, p90 %.3f ms, p99 %.3f ms · %" G_GUINT64_FORMAT " lost"),
-                            r->elapsed_s > 0 ? r->transactions / r->elapsed_s : 0,
-                            r->latency.p50, r->latency.p90, r->latency.p99, r->rr_lost);
-  if (r->loaded_latency.count)
-    g_string_append_printf (text, _("Loaded latency p50 %.3f ms, p90 %.3f ms, p99 %.3f ms · jitter %.3f ms · probe loss %.1f%%"),
-                            r->loaded_latency.p50, r->loaded_latency.p90, r->loaded_latency.p99,
-                            r->rtt_jitter_ms, r->probe_sent ? 100.0 * r->probe_lost / r->probe_sent : 0);
+  if (ws_test_mode_is_rr (r->mode))
+    append_latency_line (text, _("Round trip"), &r->latency);
+  append_latency_line (text, _("Idle latency"), &r->idle_latency);
+  append_latency_line (text, _("Loaded latency"), &r->loaded_latency);
+  if (r->latency.count || r->loaded_latency.count)
+    g_string_append_printf (text, _("\nJitter %.3f ms · %.1f%% of probes lost"), r->rtt_jitter_ms,
+                            ws_test_mode_is_rr (r->mode)
+                            ? (r->requests_sent ? 100.0 * r->rr_lost / r->requests_sent : 0)
+                            : (r->probe_sent ? 100.0 * r->probe_lost / r->probe_sent : 0));
   if (r->upload.udp || r->download.udp)
     {
       WsFlowStats sum = { 0 };
@@ -123,31 +207,71 @@ static void
 show_result (WsWindow       *self,
              const WsResult *r)
 {
-  g_autofree char *down = r->download.measured ? ws_format_bitrate (ws_flow_stats_bps (&r->download, r->download_s)) : NULL;
-  g_autofree char *up = r->upload.measured ? ws_format_bitrate (ws_flow_stats_bps (&r->upload, r->upload_s)) : NULL;
-  g_autofree char *rpm = ws_result_rpm (r) > 0
-                         ? g_strdup_printf ("%.0f (%s)", ws_result_rpm (r), ws_rpm_band (ws_result_rpm (r)))
-                         : NULL;
+  gdouble rpm = ws_result_rpm (r);
+  g_autofree char *rpm_text = rpm > 0 ? g_strdup_printf ("%.0f (%s)", rpm, ws_rpm_band (rpm)) : NULL;
+  g_autofree char *tps = ws_test_mode_is_rr (r->mode) && r->elapsed_s > 0
+                         ? g_strdup_printf ("%.0f", r->transactions / r->elapsed_s) : NULL;
   g_autofree char *detail = describe_result (r);
 
-  set_figure (self->download_value, down);
-  set_figure (self->upload_value, up);
-  show_latency (self->idle_value, &r->idle_latency);
-  show_latency (self->loaded_value, r->loaded_latency.count ? &r->loaded_latency : &r->latency);
-  set_figure (self->rpm_value, rpm);
+  show_figures_for (self, r->mode);
+  if (r->download.measured)
+    set_rate_figure (self, FIGURE_DOWNLOAD, ws_flow_stats_bps (&r->download, r->download_s), 1);
+  else
+    set_figure (self, FIGURE_DOWNLOAD, NULL);
+  if (r->upload.measured)
+    set_rate_figure (self, FIGURE_UPLOAD, ws_flow_stats_bps (&r->upload, r->upload_s), 1);
+  else
+    set_figure (self, FIGURE_UPLOAD, NULL);
+  set_figure (self, FIGURE_TRANSACTIONS, tps);
+  set_latency_figure (self, FIGURE_IDLE, &r->idle_latency);
+  set_latency_figure (self, FIGURE_LOADED, r->loaded_latency.count ? &r->loaded_latency : &r->latency);
+  set_figure (self, FIGURE_RPM, rpm_text);
   gtk_label_set_text (self->detail_label, detail);
+}
+
+static void
+set_result (WsWindow *self,
+            WsResult *result)
+{
+  g_clear_pointer (&self->result, ws_result_unref);
+  if (result != NULL)
+    self->result = ws_result_ref (result);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-summary", result != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-graph", result != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-result", result != NULL);
 }
 
 static void
 reset_figures (WsWindow *self)
 {
-  GtkLabel *labels[] = { self->download_value, self->upload_value, self->idle_value,
-                         self->loaded_value, self->rpm_value };
-
-  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
-    set_figure (labels[i], NULL);
+  for (guint i = 0; i < N_FIGURES; i++)
+    set_figure (self, i, NULL);
   gtk_label_set_text (self->detail_label, "");
   ws_graph_clear (self->graph);
+  self->up_bits = self->up_s = self->down_bits = self->down_s = 0;
+  set_result (self, NULL);
+}
+
+static void
+set_status (WsWindow   *self,
+            const char *text,
+            gboolean    error)
+{
+  gtk_label_set_text (self->status_label, text);
+  if (error)
+    gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
+}
+
+static void
+toast (WsWindow   *self,
+       const char *text)
+{
+  AdwToast *t = adw_toast_new (text);
+
+  adw_toast_set_timeout (t, 6);
+  adw_toast_overlay_add_toast (self->toasts, t);
 }
 
 /* ---- Running a test ---- */
@@ -161,18 +285,19 @@ set_running (WsWindow *self,
                                running ? "suggested-action" : "destructive-action");
   gtk_widget_add_css_class (GTK_WIDGET (self->start_button),
                             running ? "destructive-action" : "suggested-action");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->start_button),
+                               running ? _("Stop the test (Esc)") : _("Start the test (Ctrl+Enter)"));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start", !running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop", running);
 }
 
-static void
-toast (WsWindow   *self,
-       const char *text)
+static const char *
+phase_of (WsWindow       *self,
+          const WsSample *s)
 {
-  AdwToast *t = adw_toast_new (text);
-
-  adw_toast_set_timeout (t, 6);
-  adw_toast_overlay_add_toast (self->toasts, t);
+  if (self->running_mode != WS_TEST_SPEED)
+    return _("Testing");
+  return s->upload.measured ? _("Measuring upload") : _("Measuring download");
 }
 
 static void
@@ -180,8 +305,51 @@ on_sample (WsClient       *client,
            const WsSample *sample,
            WsWindow       *self)
 {
+  g_autofree char *status = NULL;
+
   ws_graph_add_sample (self->graph, sample);
   show_sample (self, sample);
+  /* Translators: "Measuring download… 4 s" */
+  status = g_strdup_printf (_("%s… %.0f s"), phase_of (self, sample), sample->end_s);
+  set_status (self, status, FALSE);
+}
+
+static void
+remember_target (WsWindow   *self,
+                 const char *target)
+{
+  g_auto(GStrv) old = g_settings_get_strv (self->settings, "recent-targets");
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) recent = NULL;
+  guint n = 1;
+
+  g_strv_builder_add (builder, target);
+  for (guint i = 0; old[i] != NULL && n < MAX_RECENT_TARGETS; i++)
+    if (g_strcmp0 (old[i], target) != 0)
+      {
+        g_strv_builder_add (builder, old[i]);
+        n++;
+      }
+  recent = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "recent-targets", (const char *const *) recent);
+}
+
+static void
+store_result (WsWindow *self,
+              WsResult *result)
+{
+  WsHistory *history = ws_application_get_history (WS_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))), NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (history == NULL)
+    return;
+  if (ws_history_add (history, result, &error) < 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("The result was not saved: %s"), error->message);
+      toast (self, text);
+      return;
+    }
+  ws_history_view_reload (self->history_view);
 }
 
 static void
@@ -197,25 +365,34 @@ on_run_done (GObject      *source,
   set_running (self, FALSE);
   if (result == NULL)
     {
-      gtk_label_set_text (self->status_label, "");
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        toast (self, error->message);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        set_status (self, _("Stopped"), FALSE);
+      else
+        {
+          g_autofree char *text = g_strdup_printf (_("The test failed: %s"), error->message);
+          set_status (self, text, TRUE);
+          toast (self, error->message);
+        }
       return;
     }
+  set_result (self, result);
   show_result (self, result);
-  gtk_label_set_text (self->status_label,
-                      result->interrupted ? _("Stopped early") : _("Finished"));
+  store_result (self, result);
+  set_status (self, result->interrupted ? _("Stopped early; the figures cover the time measured")
+                                        : _("Finished"), FALSE);
 }
 
 /* "host", "host:port" or "[v6]:port" → target and port. */
 static void
 parse_target (const char   *text,
+              guint16       default_port,
               WsTestConfig *config)
 {
   g_autoptr(GNetworkAddress) address = NULL;
 
-  address = G_NETWORK_ADDRESS (g_network_address_parse (text, 5201, NULL));
+  address = G_NETWORK_ADDRESS (g_network_address_parse (text, default_port, NULL));
   g_free (config->target);
+  config->port = default_port;
   if (address == NULL)
     {
       config->target = g_strdup (text);
@@ -226,21 +403,13 @@ parse_target (const char   *text,
 }
 
 static gboolean
-read_form (WsWindow      *self,
-           WsTestConfig  *config)
+read_sizes (WsWindow     *self,
+            WsTestConfig *config)
 {
-  g_autofree char *target = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->target_row))));
   const char *bitrate = gtk_editable_get_text (GTK_EDITABLE (self->bitrate_row));
   const char *length = gtk_editable_get_text (GTK_EDITABLE (self->length_row));
   guint64 size;
 
-  ws_test_config_init (config);
-  parse_target (*target ? target : "localhost", config);
-  config->mode = modes[adw_combo_row_get_selected (self->mode_row)];
-  config->duration_s = gtk_spin_button_get_value_as_int (self->duration_spin);
-  config->streams = gtk_spin_button_get_value_as_int (self->streams_spin);
-  config->direction = adw_combo_row_get_selected (self->direction_row);
-  config->interval_ms = 500;
   if (*length)
     {
       if (!ws_parse_size (length, &size) || size > WS_MAX_LENGTH)
@@ -258,12 +427,31 @@ read_form (WsWindow      *self,
   return TRUE;
 }
 
+static gboolean
+read_form (WsWindow     *self,
+           WsTestConfig *config)
+{
+  g_autofree char *target = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->target_row))));
+  guint port = g_settings_get_uint (self->settings, "server-port");
+
+  ws_test_config_init (config);
+  parse_target (*target ? target : "localhost", port ? port : WS_DEFAULT_PORT, config);
+  config->mode = modes[adw_combo_row_get_selected (self->mode_row)];
+  config->duration_s = gtk_spin_button_get_value_as_int (self->duration_spin);
+  config->streams = gtk_spin_button_get_value_as_int (self->streams_spin);
+  config->direction = adw_combo_row_get_selected (self->direction_row);
+  /* Ten samples a second: a smooth graph, and cheap for the engine. */
+  config->interval_ms = 100;
+  return read_sizes (self, config);
+}
+
 static void
 start_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
 {
   WsWindow *self = WS_WINDOW (widget);
+  g_autofree char *target = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->target_row))));
   WsTestConfig config;
 
   if (self->cancellable != NULL)
@@ -274,11 +462,15 @@ start_action (GtkWidget  *widget,
       return;
     }
   reset_figures (self);
+  show_figures_for (self, config.mode);
+  self->running_mode = config.mode;
+  if (*target)
+    remember_target (self, target);
+  g_settings_set_string (self->settings, "last-test-type", mode_keys[adw_combo_row_get_selected (self->mode_row)]);
   self->cancellable = g_cancellable_new ();
   set_running (self, TRUE);
-  gtk_label_set_text (self->status_label, config.mode == WS_TEST_SPEED || !ws_test_mode_is_rr (config.mode)
-                                          ? _("Measuring idle latency, then the test…")
-                                          : _("Running…"));
+  adw_view_stack_set_visible_child_name (self->pages, "test");
+  set_status (self, config.latency_probe && !ws_test_mode_is_rr (config.mode) ? _("Measuring idle latency…") : _("Connecting…"), FALSE);
   ws_client_run_async (self->client, &config, self->cancellable, on_run_done, g_object_ref (self));
   ws_test_config_clear (&config);
 }
@@ -298,6 +490,176 @@ static void
 on_start_clicked (WsWindow *self)
 {
   gtk_widget_activate_action (GTK_WIDGET (self), self->cancellable ? "win.stop" : "win.start", NULL);
+}
+
+static void
+use_target_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  WsWindow *self = WS_WINDOW (widget);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->target_row), g_variant_get_string (parameter, NULL));
+}
+
+static void
+update_recent_menu (WsWindow *self)
+{
+  g_auto(GStrv) recent = g_settings_get_strv (self->settings, "recent-targets");
+
+  g_menu_remove_all (self->recent_menu);
+  for (guint i = 0; recent[i] != NULL; i++)
+    {
+      /* Menus read "_" as a mnemonic; host names may contain one. */
+      g_autoptr(GString) label = g_string_new (recent[i]);
+      g_autoptr(GMenuItem) item = NULL;
+
+      g_string_replace (label, "_", "__", 0);
+      item = g_menu_item_new (label->str, NULL);
+
+      g_menu_item_set_action_and_target (item, "win.use-target", "s", recent[i]);
+      g_menu_append_item (self->recent_menu, item);
+    }
+}
+
+/* ---- Sharing the result ---- */
+
+static void
+copy_summary_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  WsWindow *self = WS_WINDOW (widget);
+  g_autofree char *text = self->result ? ws_gui_summary (self->result) : NULL;
+
+  if (text == NULL)
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text);
+  toast (self, _("Summary copied"));
+}
+
+static char *
+suggested_name (WsWindow   *self,
+                const char *extension)
+{
+  g_autoptr(GDateTime) local = g_date_time_to_local (self->result->start_time);
+  g_autofree char *when = g_date_time_format (local, "%Y%m%d-%H%M%S");
+
+  return g_strdup_printf ("wirespeed-%s.%s", when, extension);
+}
+
+/* Writes the graph to @file in the format its name ends with. */
+gboolean
+ws_window_save_graph (WsWindow  *self,
+                      GFile     *file,
+                      GError   **error)
+{
+  g_autofree char *name = g_file_get_basename (file);
+  const char *dot = strrchr (name, '.');
+  g_autoptr(GFileOutputStream) out = NULL;
+  WsGraphFormat format;
+
+  if (dot == NULL || !ws_graph_format_from_name (dot + 1, &format))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME,
+                   _("Choose a name ending in .png, .svg or .pdf"));
+      return FALSE;
+    }
+  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, error);
+  return out != NULL
+         && ws_graph_export (self->graph, G_OUTPUT_STREAM (out), format, 1200, 600, error)
+         && g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error);
+}
+
+static void
+on_graph_file_chosen (GFile    *file,
+                      gpointer  owner)
+{
+  WsWindow *self = WS_WINDOW (owner);
+  g_autoptr(GError) error = NULL;
+
+  if (!ws_window_save_graph (self, file, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not save the graph: %s"), error->message);
+      toast (self, text);
+    }
+}
+
+static void
+save_graph_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  WsWindow *self = WS_WINDOW (widget);
+  const char *patterns[] = { "*.png", "*.svg", "*.pdf", NULL };
+  g_autofree char *name = NULL;
+
+  if (self->result == NULL)
+    return;
+  name = suggested_name (self, "png");
+  ws_gui_save_dialog (GTK_WINDOW (self), _("Save Graph"), name, patterns, on_graph_file_chosen, self);
+}
+
+static void
+on_result_file_chosen (GFile    *file,
+                       gpointer  owner)
+{
+  WsWindow *self = WS_WINDOW (owner);
+  g_autofree char *json = ws_result_to_json_string (self->result);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_replace_contents (file, json, strlen (json), NULL, FALSE, G_FILE_CREATE_NONE, NULL, NULL, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not save the result: %s"), error->message);
+      toast (self, text);
+    }
+}
+
+static void
+save_result_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  WsWindow *self = WS_WINDOW (widget);
+  const char *patterns[] = { "*.json", NULL };
+  g_autofree char *name = NULL;
+
+  if (self->result == NULL)
+    return;
+  name = suggested_name (self, "json");
+  ws_gui_save_dialog (GTK_WINDOW (self), _("Save Result as JSON"), name, patterns, on_result_file_chosen, self);
+}
+
+static void
+on_history_result (WsHistoryView *view,
+                   WsResult      *result,
+                   WsWindow      *self)
+{
+  g_autoptr(GDateTime) local = g_date_time_to_local (result->start_time);
+  g_autofree char *when = g_date_time_format (local, "%x %X");
+  g_autofree char *status = NULL;
+
+  if (self->cancellable != NULL)
+    {
+      toast (self, _("Stop the running test to look at an earlier one"));
+      return;
+    }
+  reset_figures (self);
+  set_result (self, result);
+  ws_graph_set_result (self->graph, result);
+  show_result (self, result);
+  /* Translators: "Speed test of example.org on 22/11/26 14:03:00" */
+  status = g_strdup_printf (_("%s of %s on %s"), ws_gui_mode_name (result->mode), result->target, when);
+  set_status (self, status, FALSE);
+  adw_view_stack_set_visible_child_name (self->pages, "test");
+}
+
+static void
+show_history_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  adw_view_stack_set_visible_child_name (WS_WINDOW (widget)->pages, "history");
 }
 
 /* ---- The embedded server ---- */
@@ -350,6 +712,7 @@ on_server_switch (GtkSwitch *sw,
                   WsWindow  *self)
 {
   g_autoptr(GError) error = NULL;
+  guint port = g_settings_get_uint (self->settings, "server-port");
 
   if (!active)
     {
@@ -357,13 +720,16 @@ on_server_switch (GtkSwitch *sw,
       return FALSE;
     }
   self->server = ws_server_new ();
+  ws_server_set_port (self->server, port);
   if (!ws_server_start (self->server, &error))
     {
-      g_autofree char *text = g_strdup_printf (_("Cannot start the server on port %u: %s"),
-                                               WS_DEFAULT_PORT, error->message);
+      g_autofree char *text = g_strdup_printf (_("Cannot start the server on port %u: %s"), port, error->message);
       g_clear_object (&self->server);
       toast (self, text);
-      gtk_switch_set_state (sw, FALSE);
+      /* Turns the switch back off, through this handler again; the reason
+       * stays under the switch until the next try. */
+      gtk_switch_set_active (sw, FALSE);
+      adw_action_row_set_subtitle (self->server_row, text);
       return TRUE;
     }
   poll_server (self);
@@ -386,7 +752,8 @@ spin_row (AdwPreferencesGroup *group,
   GtkWidget *spin = gtk_spin_button_new_with_range (min, max, 1);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  if (subtitle)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), value);
   gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), spin);
@@ -420,35 +787,59 @@ entry_row (const char *title,
   return ADW_ENTRY_ROW (row);
 }
 
-static GtkWidget *
-build_form (WsWindow *self)
+static guint
+mode_index (const char *key)
 {
-  const char *mode_names[] = { _("Speed test"), _("TCP stream"), _("TCP request/response"),
-                               _("UDP stream"), _("UDP request/response"), NULL };
+  for (guint i = 0; i < G_N_ELEMENTS (mode_keys); i++)
+    if (g_strcmp0 (key, mode_keys[i]) == 0)
+      return i;
+  return 0;
+}
+
+static void
+build_target_row (WsWindow            *self,
+                  AdwPreferencesGroup *group)
+{
+  GtkWidget *recent = gtk_menu_button_new ();
+  g_auto(GStrv) targets = g_settings_get_strv (self->settings, "recent-targets");
+
+  self->target_row = entry_row (_("Server (host or host:port)"), targets[0] ? targets[0] : "localhost");
+  self->recent_menu = g_menu_new ();
+  update_recent_menu (self);
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (recent), "document-open-recent-symbolic");
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (recent), G_MENU_MODEL (self->recent_menu));
+  gtk_widget_set_tooltip_text (recent, _("Recent servers"));
+  gtk_widget_set_valign (recent, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (recent, "flat");
+  adw_entry_row_add_suffix (self->target_row, recent);
+  g_signal_connect_swapped (self->settings, "changed::recent-targets", G_CALLBACK (update_recent_menu), self);
+  adw_preferences_group_add (group, GTK_WIDGET (self->target_row));
+}
+
+static void
+build_advanced (WsWindow            *self,
+                AdwPreferencesGroup *group)
+{
   const char *directions[] = { _("Upload"), _("Download"), _("Both"), NULL };
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
-  AdwPreferencesGroup *test = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  AdwPreferencesGroup *server = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   AdwExpanderRow *advanced = ADW_EXPANDER_ROW (adw_expander_row_new ());
 
-  adw_preferences_group_set_title (test, _("Test"));
-  self->target_row = entry_row (_("Server (host or host:port)"), "localhost");
-  adw_preferences_group_add (test, GTK_WIDGET (self->target_row));
-  self->mode_row = combo_row (_("Test type"), mode_names);
-  adw_preferences_group_add (test, GTK_WIDGET (self->mode_row));
-  self->duration_spin = spin_row (test, NULL, _("Duration"), _("Seconds (per phase in a speed test)"), 1, 3600, 10);
-
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (advanced), _("Advanced"));
-  adw_preferences_group_add (test, GTK_WIDGET (advanced));
-  self->streams_spin = spin_row (test, advanced, _("Parallel streams"), NULL, 1, 128, 4);
+  adw_preferences_group_add (group, GTK_WIDGET (advanced));
+  self->streams_spin = spin_row (group, advanced, _("Parallel streams"), NULL, 1, 128,
+                                 g_settings_get_uint (self->settings, "default-streams"));
   self->direction_row = combo_row (_("Direction"), directions);
   adw_expander_row_add_row (advanced, GTK_WIDGET (self->direction_row));
   self->bitrate_row = entry_row (_("UDP bitrate (e.g. 100M; empty: 10M)"), "");
   adw_expander_row_add_row (advanced, GTK_WIDGET (self->bitrate_row));
   self->length_row = entry_row (_("Message size (empty: default)"), "");
   adw_expander_row_add_row (advanced, GTK_WIDGET (self->length_row));
+}
 
-  adw_preferences_group_set_title (server, _("Server"));
+static void
+build_server_group (WsWindow            *self,
+                    AdwPreferencesGroup *group)
+{
+  adw_preferences_group_set_title (group, _("Server"));
   self->server_row = ADW_ACTION_ROW (adw_action_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->server_row), _("Run a server on this computer"));
   self->server_switch = GTK_SWITCH (gtk_switch_new ());
@@ -456,8 +847,29 @@ build_form (WsWindow *self)
   adw_action_row_add_suffix (self->server_row, GTK_WIDGET (self->server_switch));
   adw_action_row_set_activatable_widget (self->server_row, GTK_WIDGET (self->server_switch));
   g_signal_connect (self->server_switch, "state-set", G_CALLBACK (on_server_switch), self);
-  adw_preferences_group_add (server, GTK_WIDGET (self->server_row));
+  adw_preferences_group_add (group, GTK_WIDGET (self->server_row));
   stop_server (self);
+}
+
+static GtkWidget *
+build_form (WsWindow *self)
+{
+  const char *mode_names[] = { _("Speed test"), _("TCP stream"), _("TCP request/response"),
+                               _("UDP stream"), _("UDP request/response"), NULL };
+  g_autofree char *last_mode = g_settings_get_string (self->settings, "last-test-type");
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
+  AdwPreferencesGroup *test = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  AdwPreferencesGroup *server = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+
+  adw_preferences_group_set_title (test, _("Test"));
+  build_target_row (self, test);
+  self->mode_row = combo_row (_("Test type"), mode_names);
+  adw_combo_row_set_selected (self->mode_row, mode_index (last_mode));
+  adw_preferences_group_add (test, GTK_WIDGET (self->mode_row));
+  self->duration_spin = spin_row (test, NULL, _("Duration"), _("Seconds (per phase in a speed test)"), 1, 3600,
+                                  g_settings_get_uint (self->settings, "default-duration"));
+  build_advanced (self, test);
+  build_server_group (self, server);
 
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (test));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (server));
@@ -469,9 +881,11 @@ build_form (WsWindow *self)
   return box;
 }
 
-static GtkLabel *
-figure (GtkFlowBox *box,
-        const char *title)
+static void
+add_figure (WsWindow   *self,
+            GtkFlowBox *box,
+            Figure      which,
+            const char *title)
 {
   GtkWidget *cell = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *caption = gtk_label_new (title);
@@ -480,33 +894,44 @@ figure (GtkFlowBox *box,
   gtk_widget_add_css_class (caption, "caption-heading");
   gtk_widget_add_css_class (caption, "dim-label");
   gtk_widget_add_css_class (value, "title-1");
+  gtk_widget_add_css_class (value, "numeric");
   gtk_label_set_xalign (GTK_LABEL (caption), 0);
   gtk_label_set_xalign (GTK_LABEL (value), 0);
   gtk_box_append (GTK_BOX (cell), caption);
   gtk_box_append (GTK_BOX (cell), value);
   gtk_flow_box_append (box, cell);
-  return GTK_LABEL (value);
+  /* Hide the flow box child, not the cell, or an empty slot stays behind. */
+  self->figure_cells[which] = gtk_widget_get_parent (cell);
+  self->figure_values[which] = GTK_LABEL (value);
+}
+
+static GtkWidget *
+build_figures (WsWindow *self)
+{
+  GtkFlowBox *figures = GTK_FLOW_BOX (gtk_flow_box_new ());
+
+  /* The headline figures wrap onto two lines in a narrow window. */
+  gtk_flow_box_set_selection_mode (figures, GTK_SELECTION_NONE);
+  gtk_flow_box_set_homogeneous (figures, TRUE);
+  gtk_flow_box_set_min_children_per_line (figures, 2);
+  gtk_flow_box_set_max_children_per_line (figures, 5);
+  gtk_flow_box_set_column_spacing (figures, 24);
+  gtk_flow_box_set_row_spacing (figures, 12);
+  add_figure (self, figures, FIGURE_DOWNLOAD, _("Download"));
+  add_figure (self, figures, FIGURE_UPLOAD, _("Upload"));
+  add_figure (self, figures, FIGURE_TRANSACTIONS, _("Transactions/s"));
+  add_figure (self, figures, FIGURE_IDLE, _("Idle latency"));
+  add_figure (self, figures, FIGURE_LOADED, _("Loaded latency"));
+  add_figure (self, figures, FIGURE_RPM, _("Responsiveness (RPM)"));
+  return GTK_WIDGET (figures);
 }
 
 static GtkWidget *
 build_results (WsWindow *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  GtkFlowBox *figures = GTK_FLOW_BOX (gtk_flow_box_new ());
 
-  /* The headline figures wrap onto two lines in a narrow window. */
-  gtk_flow_box_set_selection_mode (figures, GTK_SELECTION_NONE);
-  gtk_flow_box_set_min_children_per_line (figures, 2);
-  gtk_flow_box_set_max_children_per_line (figures, 5);
-  gtk_flow_box_set_column_spacing (figures, 24);
-  gtk_flow_box_set_row_spacing (figures, 12);
-  self->download_value = figure (figures, _("Download"));
-  self->upload_value = figure (figures, _("Upload"));
-  self->idle_value = figure (figures, _("Idle latency"));
-  self->loaded_value = figure (figures, _("Loaded latency"));
-  self->rpm_value = figure (figures, _("Responsiveness"));
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (figures));
-
+  gtk_box_append (GTK_BOX (box), build_figures (self));
   self->graph = WS_GRAPH (ws_graph_new ());
   gtk_widget_set_vexpand (GTK_WIDGET (self->graph), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (self->graph), TRUE);
@@ -521,6 +946,7 @@ build_results (WsWindow *self)
   self->status_label = GTK_LABEL (gtk_label_new (_("Choose a server and press Start")));
   gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "dim-label");
   gtk_label_set_xalign (self->status_label, 0);
+  gtk_label_set_wrap (self->status_label, TRUE);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->status_label));
 
   gtk_widget_set_margin_start (box, 12);
@@ -530,6 +956,172 @@ build_results (WsWindow *self)
   return box;
 }
 
+static GtkWidget *
+build_test_page (WsWindow *self)
+{
+  GtkWidget *panes = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), build_form (self));
+  gtk_box_append (GTK_BOX (panes), scroller);
+  gtk_box_append (GTK_BOX (panes), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  gtk_box_append (GTK_BOX (panes), build_results (self));
+  return panes;
+}
+
+static GtkWidget *
+menu_button (const char *icon,
+             const char *tooltip,
+             GMenu      *menu)
+{
+  GtkWidget *button = gtk_menu_button_new ();
+
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), icon);
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (button), G_MENU_MODEL (menu));
+  gtk_widget_set_tooltip_text (button, tooltip);
+  g_object_unref (menu);
+  return button;
+}
+
+static GtkWidget *
+build_header (WsWindow *self,
+              GtkWidget *switcher_title)
+{
+  GtkWidget *header = adw_header_bar_new ();
+  GMenu *primary = g_menu_new ();
+  GMenu *share = g_menu_new ();
+
+  g_menu_append (primary, _("_Preferences"), "app.preferences");
+  g_menu_append (primary, _("_Keyboard Shortcuts"), "win.show-help-overlay");
+  g_menu_append (primary, _("_About Wirespeed"), "app.about");
+  g_menu_append (share, _("_Copy Summary"), "win.copy-summary");
+  g_menu_append (share, _("_Save Graph…"), "win.save-graph");
+  g_menu_append (share, _("Save Result as _JSON…"), "win.save-result");
+
+  self->start_button = GTK_BUTTON (gtk_button_new_with_label (_("Start")));
+  g_signal_connect_swapped (self->start_button, "clicked", G_CALLBACK (on_start_clicked), self);
+  adw_header_bar_pack_start (ADW_HEADER_BAR (header), GTK_WIDGET (self->start_button));
+  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), switcher_title);
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header), menu_button ("open-menu-symbolic", _("Main Menu"), primary));
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header), menu_button ("document-save-symbolic", _("Save or Copy the Result"), share));
+  return header;
+}
+
+static void
+build_window (WsWindow *self)
+{
+  GtkWidget *outer = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *switcher_title = adw_view_switcher_title_new ();
+  GtkWidget *switcher_bar = adw_view_switcher_bar_new ();
+  AdwViewStackPage *page;
+
+  self->pages = ADW_VIEW_STACK (adw_view_stack_new ());
+  page = adw_view_stack_add_titled (self->pages, build_test_page (self), "test", _("Test"));
+  adw_view_stack_page_set_icon_name (page, "network-transmit-receive-symbolic");
+  self->history_view = WS_HISTORY_VIEW (ws_history_view_new ());
+  g_signal_connect (self->history_view, "result-activated", G_CALLBACK (on_history_result), self);
+  g_signal_connect_swapped (self->history_view, "toast", G_CALLBACK (toast), self);
+  page = adw_view_stack_add_titled (self->pages, GTK_WIDGET (self->history_view), "history", _("History"));
+  adw_view_stack_page_set_icon_name (page, "document-open-recent-symbolic");
+
+  adw_view_switcher_title_set_stack (ADW_VIEW_SWITCHER_TITLE (switcher_title), self->pages);
+  adw_view_switcher_title_set_title (ADW_VIEW_SWITCHER_TITLE (switcher_title), _("Wirespeed"));
+  adw_view_switcher_bar_set_stack (ADW_VIEW_SWITCHER_BAR (switcher_bar), self->pages);
+  /* On a narrow screen the switcher moves from the title to the bottom. */
+  g_object_bind_property (switcher_title, "title-visible", switcher_bar, "reveal", G_BINDING_SYNC_CREATE);
+
+  self->toasts = ADW_TOAST_OVERLAY (adw_toast_overlay_new ());
+  adw_toast_overlay_set_child (self->toasts, GTK_WIDGET (self->pages));
+  gtk_widget_set_vexpand (GTK_WIDGET (self->toasts), TRUE);
+  gtk_box_append (GTK_BOX (outer), build_header (self, switcher_title));
+  gtk_box_append (GTK_BOX (outer), GTK_WIDGET (self->toasts));
+  gtk_box_append (GTK_BOX (outer), switcher_bar);
+  adw_application_window_set_content (ADW_APPLICATION_WINDOW (self), outer);
+}
+
+/* ---- Settings ---- */
+
+static void
+on_units_changed (WsWindow *self)
+{
+  g_autofree char *units = g_settings_get_string (self->settings, "units");
+
+  self->bytes = g_strcmp0 (units, "bytes") == 0;
+  ws_graph_set_units (self->graph, self->bytes ? WS_GRAPH_UNITS_BYTES : WS_GRAPH_UNITS_BITS);
+  ws_history_view_set_units (self->history_view, self->bytes);
+  if (self->result != NULL)
+    show_result (self, self->result);
+  else if (self->down_s > 0 || self->up_s > 0)
+    {
+      set_rate_figure (self, FIGURE_DOWNLOAD, self->down_bits, self->down_s);
+      set_rate_figure (self, FIGURE_UPLOAD, self->up_bits, self->up_s);
+    }
+}
+
+/* The figures a test type will fill, shown before it starts. */
+static void
+on_mode_selected (WsWindow *self)
+{
+  if (self->cancellable == NULL && self->result == NULL)
+    show_figures_for (self, modes[adw_combo_row_get_selected (self->mode_row)]);
+}
+
+static void
+on_defaults_changed (WsWindow *self)
+{
+  gtk_spin_button_set_value (self->duration_spin, g_settings_get_uint (self->settings, "default-duration"));
+  gtk_spin_button_set_value (self->streams_spin, g_settings_get_uint (self->settings, "default-streams"));
+}
+
+static void
+restore_window_state (WsWindow *self)
+{
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
+static gboolean
+ws_window_close_request (GtkWindow *window)
+{
+  WsWindow *self = WS_WINDOW (window);
+  int width, height;
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+  return GTK_WINDOW_CLASS (ws_window_parent_class)->close_request (window);
+}
+
+/* ---- Life cycle ---- */
+
+/* The window is built once it has its application ("application" is not a
+ * construct property), from the settings and the history the app owns. */
+static void
+setup (WsWindow      *self,
+       WsApplication *app)
+{
+  const char *why_not = NULL;
+  WsHistory *history = ws_application_get_history (app, &why_not);
+
+  self->settings = g_object_ref (ws_application_get_settings (app));
+  build_window (self);
+  ws_history_view_set_history (self->history_view, history, why_not);
+  g_signal_connect_swapped (self->settings, "changed::units", G_CALLBACK (on_units_changed), self);
+  g_signal_connect_swapped (self->settings, "changed::default-duration", G_CALLBACK (on_defaults_changed), self);
+  g_signal_connect_swapped (self->settings, "changed::default-streams", G_CALLBACK (on_defaults_changed), self);
+  on_units_changed (self);
+  on_mode_selected (self);
+  g_signal_connect_swapped (self->mode_row, "notify::selected", G_CALLBACK (on_mode_selected), self);
+  restore_window_state (self);
+  set_running (self, FALSE);
+  set_result (self, NULL);
+}
+
 static void
 ws_window_dispose (GObject *object)
 {
@@ -537,8 +1129,14 @@ ws_window_dispose (GObject *object)
 
   if (self->cancellable)
     g_cancellable_cancel (self->cancellable);
-  stop_server (self);
+  if (self->settings)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  if (self->server_row)
+    stop_server (self);
   g_clear_object (&self->client);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->recent_menu);
+  g_clear_pointer (&self->result, ws_result_unref);
   G_OBJECT_CLASS (ws_window_parent_class)->dispose (object);
 }
 
@@ -548,47 +1146,112 @@ ws_window_class_init (WsWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = ws_window_dispose;
+  GTK_WINDOW_CLASS (klass)->close_request = ws_window_close_request;
   gtk_widget_class_install_action (widget_class, "win.start", NULL, start_action);
   gtk_widget_class_install_action (widget_class, "win.stop", NULL, stop_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.start", NULL);
+  gtk_widget_class_install_action (widget_class, "win.use-target", "s", use_target_action);
+  gtk_widget_class_install_action (widget_class, "win.copy-summary", NULL, copy_summary_action);
+  gtk_widget_class_install_action (widget_class, "win.save-graph", NULL, save_graph_action);
+  gtk_widget_class_install_action (widget_class, "win.save-result", NULL, save_result_action);
+  gtk_widget_class_install_action (widget_class, "win.show-history", NULL, show_history_action);
+  /* Escape stops a test only when nothing focused wants it (a popover, an
+   * entry's completion), so it is a widget binding, not an accelerator. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stop", NULL);
 }
 
 static void
 ws_window_init (WsWindow *self)
 {
-  GtkWidget *outer = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *header = adw_header_bar_new ();
-  GtkWidget *panes = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  GtkWidget *scroller = gtk_scrolled_window_new ();
-
   gtk_window_set_title (GTK_WINDOW (self), _("Wirespeed"));
-  gtk_window_set_default_size (GTK_WINDOW (self), 1100, 700);
-
   self->client = ws_client_new ();
   g_signal_connect (self->client, "sample", G_CALLBACK (on_sample), self);
-
-  self->start_button = GTK_BUTTON (gtk_button_new_with_label (_("Start")));
-  g_signal_connect_swapped (self->start_button, "clicked", G_CALLBACK (on_start_clicked), self);
-  adw_header_bar_pack_start (ADW_HEADER_BAR (header), GTK_WIDGET (self->start_button));
-
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), build_form (self));
-  gtk_box_append (GTK_BOX (panes), scroller);
-  gtk_box_append (GTK_BOX (panes), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-  gtk_box_append (GTK_BOX (panes), build_results (self));
-  gtk_widget_set_vexpand (panes, TRUE);
-
-  self->toasts = ADW_TOAST_OVERLAY (adw_toast_overlay_new ());
-  adw_toast_overlay_set_child (self->toasts, panes);
-  gtk_box_append (GTK_BOX (outer), header);
-  gtk_box_append (GTK_BOX (outer), GTK_WIDGET (self->toasts));
-  adw_application_window_set_content (ADW_APPLICATION_WINDOW (self), outer);
-  set_running (self, FALSE);
 }
 
 WsWindow *
 ws_window_new (WsApplication *application)
 {
-  return g_object_new (WS_TYPE_WINDOW, "application", application, NULL);
+  WsWindow *self = g_object_new (WS_TYPE_WINDOW, "application", application, NULL);
+
+  setup (self, application);
+  return self;
+}
+
+/* ---- For the tests: what a person sees and does ---- */
+
+WsGraph *
+ws_window_get_graph (WsWindow *self)
+{
+  return self->graph;
+}
+
+WsHistoryView *
+ws_window_get_history_view (WsWindow *self)
+{
+  return self->history_view;
+}
+
+WsResult *
+ws_window_get_result (WsWindow *self)
+{
+  return self->result;
+}
+
+gboolean
+ws_window_is_running (WsWindow *self)
+{
+  return self->cancellable != NULL;
+}
+
+const char *
+ws_window_get_figure (WsWindow *self,
+                      guint     index)
+{
+  g_return_val_if_fail (index < N_FIGURES, NULL);
+  if (!gtk_widget_get_visible (self->figure_cells[index]))
+    return NULL;
+  return gtk_label_get_text (self->figure_values[index]);
+}
+
+const char *
+ws_window_get_status (WsWindow *self)
+{
+  return gtk_label_get_text (self->status_label);
+}
+
+const char *
+ws_window_get_detail (WsWindow *self)
+{
+  return gtk_label_get_text (self->detail_label);
+}
+
+void
+ws_window_set_form (WsWindow   *self,
+                    const char *target,
+                    WsTestMode  mode,
+                    guint       duration_s)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->target_row), target);
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    if (modes[i] == mode)
+      adw_combo_row_set_selected (self->mode_row, i);
+  gtk_spin_button_set_value (self->duration_spin, duration_s);
+}
+
+void
+ws_window_set_server_active (WsWindow *self,
+                             gboolean  active)
+{
+  gtk_switch_set_active (self->server_switch, active);
+}
+
+guint16
+ws_window_get_server_port (WsWindow *self)
+{
+  return self->server ? ws_server_get_port (self->server) : 0;
+}
+
+const char *
+ws_window_get_server_text (WsWindow *self)
+{
+  return adw_action_row_get_subtitle (self->server_row);
 }

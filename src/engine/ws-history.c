@@ -1,0 +1,783 @@
+/* ws-history.c — the results of past tests, kept in SQLite
+ *
+ * One table. Each row holds the result's JSON, which is the record, and
+ * beside it the numbers the list and the CSV export show, taken from that
+ * JSON's summary when the row is written: so the list never parses a
+ * result, and what it shows is what the result says.
+ *
+ * The mode and direction columns hold the protocol's numbers, which never
+ * change. Rates are bit/s, times milliseconds; NULL where a number was not
+ * measured.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "ws-history.h"
+
+#define SCHEMA_VERSION 1
+
+/* How much CSV to gather before writing it out. */
+#define CSV_CHUNK (64 * 1024)
+
+struct _WsHistory {
+  GObject parent_instance;
+
+  sqlite3 *db;
+  char *path;
+};
+
+G_DEFINE_FINAL_TYPE (WsHistory, ws_history, G_TYPE_OBJECT)
+
+G_DEFINE_BOXED_TYPE (WsHistoryEntry, ws_history_entry,
+                     ws_history_entry_copy, ws_history_entry_free)
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* json is last: a row's first page then holds everything the list reads,
+ * and the blob's overflow pages are never touched. */
+static const char schema_sql[] =
+  "BEGIN;"
+  "CREATE TABLE results ("
+  "  id INTEGER PRIMARY KEY,"
+  "  start_time INTEGER NOT NULL,"      /* unix time, µs */
+  "  target TEXT NOT NULL,"
+  "  port INTEGER NOT NULL,"
+  "  mode INTEGER NOT NULL,"            /* WsTestMode */
+  "  direction INTEGER NOT NULL,"       /* WsDirection */
+  "  streams INTEGER NOT NULL,"
+  "  duration_s INTEGER NOT NULL,"
+  "  elapsed_s REAL NOT NULL,"
+  "  upload_bps REAL,"
+  "  download_bps REAL,"
+  "  latency_ms REAL,"                  /* RR, else loaded, else idle */
+  "  rpm REAL,"
+  "  interrupted INTEGER NOT NULL,"
+  "  retransmits INTEGER,"
+  "  loss_percent REAL,"
+  "  jitter_ms REAL,"
+  "  idle_latency_ms REAL,"
+  "  loaded_latency_ms REAL,"
+  "  transactions_per_s REAL,"
+  "  json TEXT NOT NULL"
+  ");"
+  "CREATE INDEX results_by_start_time ON results (start_time);"
+  "PRAGMA user_version = 1;"
+  "COMMIT;";
+
+static void
+ws_history_finalize (GObject *object)
+{
+  WsHistory *self = WS_HISTORY (object);
+
+  sqlite3_close_v2 (self->db);
+  g_free (self->path);
+  G_OBJECT_CLASS (ws_history_parent_class)->finalize (object);
+}
+
+static void
+ws_history_class_init (WsHistoryClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = ws_history_finalize;
+
+  /* After a result was added or removed: a list is out of date. */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass),
+                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                   G_TYPE_NONE, 0);
+}
+
+static void
+ws_history_init (WsHistory *self)
+{
+}
+
+WsHistoryEntry *
+ws_history_entry_copy (const WsHistoryEntry *entry)
+{
+  WsHistoryEntry *copy = g_memdup2 (entry, sizeof *entry);
+
+  copy->start_time = entry->start_time ? g_date_time_ref (entry->start_time) : NULL;
+  copy->target = g_strdup (entry->target);
+  return copy;
+}
+
+void
+ws_history_entry_free (WsHistoryEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_clear_pointer (&entry->start_time, g_date_time_unref);
+  g_free (entry->target);
+  g_free (entry);
+}
+
+static gboolean
+set_sqlite_error (WsHistory  *self,
+                  int         rc,
+                  GError    **error)
+{
+  GIOErrorEnum code;
+
+  switch (rc & 0xff)
+    {
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      code = G_IO_ERROR_INVALID_DATA;
+      break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      code = G_IO_ERROR_BUSY;
+      break;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      code = G_IO_ERROR_PERMISSION_DENIED;
+      break;
+    case SQLITE_FULL:
+      code = G_IO_ERROR_NO_SPACE;
+      break;
+    default:
+      code = G_IO_ERROR_FAILED;
+    }
+  g_set_error (error, G_IO_ERROR, code, "History “%s”: %s",
+               self->path, sqlite3_errmsg (self->db));
+  return FALSE;
+}
+
+static sqlite3_stmt *
+prepare (WsHistory   *self,
+         const char  *sql,
+         GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+  return stmt;
+}
+
+/* Runs a statement that returns no rows. */
+static gboolean
+step_done (WsHistory     *self,
+           sqlite3_stmt  *stmt,
+           GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  return rc == SQLITE_DONE || set_sqlite_error (self, rc, error);
+}
+
+/* The first column of a query's one row. */
+static gboolean
+query_int (WsHistory   *self,
+           const char  *sql,
+           gint64      *value,
+           GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    return set_sqlite_error (self, rc, error);
+  *value = sqlite3_column_int64 (stmt, 0);
+  return TRUE;
+}
+
+static gboolean
+create_schema (WsHistory  *self,
+               GError    **error)
+{
+  int rc = sqlite3_exec (self->db, schema_sql, NULL, NULL, NULL);
+
+  if (rc == SQLITE_OK)
+    return TRUE;
+  set_sqlite_error (self, rc, error);
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
+/* A new file gets the schema; a database of something else, or of a newer
+ * Wirespeed, is left as it is. */
+static gboolean
+check_schema (WsHistory  *self,
+              GError    **error)
+{
+  gint64 version, n_objects;
+
+  if (!query_int (self, "PRAGMA user_version", &version, error))
+    return FALSE;
+  if (version > SCHEMA_VERSION)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "History “%s” was written by a newer version of Wirespeed "
+                   "(format %" G_GINT64_FORMAT "; this version reads format %d)",
+                   self->path, version, SCHEMA_VERSION);
+      return FALSE;
+    }
+  if (version == SCHEMA_VERSION)
+    return TRUE;
+  if (!query_int (self, "SELECT count(*) FROM sqlite_master", &n_objects, error))
+    return FALSE;
+  if (version != 0 || n_objects != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "History “%s”: a database, but not Wirespeed’s", self->path);
+      return FALSE;
+    }
+  return create_schema (self, error);
+}
+
+char *
+ws_history_default_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "wirespeed", "history.db", NULL);
+}
+
+WsHistory *
+ws_history_open (const char  *path,
+                 GError     **error)
+{
+  g_autoptr(WsHistory) self = NULL;
+  g_autofree char *dir = NULL;
+  int rc;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Cannot create “%s”: %s", dir, g_strerror (saved_errno));
+      return NULL;
+    }
+  self = g_object_new (WS_TYPE_HISTORY, NULL);
+  self->path = g_strdup (path);
+  rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+  /* The window and a command-line run may write at the same moment. */
+  sqlite3_busy_timeout (self->db, 2000);
+  if (!check_schema (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+static gint64
+unix_usec (GDateTime *time)
+{
+  return g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time);
+}
+
+/* NAN for a missing or null member. */
+static gdouble
+json_number (JsonObject *o,
+             const char *key)
+{
+  JsonNode *node = o != NULL ? json_object_get_member (o, key) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_double (node) : NAN;
+}
+
+static gdouble
+json_median (JsonObject *o,
+             const char *key)
+{
+  JsonNode *node = o != NULL ? json_object_get_member (o, key) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node)
+         ? json_number (json_node_get_object (node), "p50") : NAN;
+}
+
+static void
+bind_number (sqlite3_stmt *stmt,
+             int           column,
+             gdouble       value)
+{
+  if (isnan (value))
+    sqlite3_bind_null (stmt, column);
+  else
+    sqlite3_bind_double (stmt, column, value);
+}
+
+static void
+bind_header (sqlite3_stmt *stmt,
+             WsResult     *r)
+{
+  sqlite3_bind_int64 (stmt, 1, r->start_time ? unix_usec (r->start_time) : g_get_real_time ());
+  sqlite3_bind_text (stmt, 2, r->target ? r->target : "", -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 3, r->port);
+  sqlite3_bind_int (stmt, 4, r->mode);
+  sqlite3_bind_int (stmt, 5, r->direction);
+  sqlite3_bind_int64 (stmt, 6, r->streams);
+  sqlite3_bind_int64 (stmt, 7, r->duration_s);
+  sqlite3_bind_double (stmt, 8, r->elapsed_s);
+  sqlite3_bind_int (stmt, 9, r->interrupted != FALSE);
+}
+
+/* The numbers as the summary writes them, so that the list agrees with
+ * the result to the last bit. */
+static void
+bind_summary (sqlite3_stmt *stmt,
+              WsTestMode    mode,
+              JsonObject   *summary)
+{
+  gdouble idle = json_median (summary, "idle_latency_ms");
+  gdouble loaded = json_median (summary, "loaded_latency_ms");
+  gdouble latency = json_median (summary, "latency_ms");
+  gboolean tcp_load = mode == WS_TEST_TCP_STREAM || mode == WS_TEST_SPEED;
+
+  bind_number (stmt, 10, json_number (summary, "upload_bps"));
+  bind_number (stmt, 11, json_number (summary, "download_bps"));
+  bind_number (stmt, 12, !isnan (latency) ? latency : !isnan (loaded) ? loaded : idle);
+  bind_number (stmt, 13, json_number (summary, "rpm"));
+  bind_number (stmt, 14, tcp_load ? json_number (summary, "retransmits") : NAN);
+  bind_number (stmt, 15, json_number (summary, "loss_percent"));
+  bind_number (stmt, 16, json_number (summary, "jitter_ms"));
+  bind_number (stmt, 17, idle);
+  bind_number (stmt, 18, loaded);
+  bind_number (stmt, 19, json_number (summary, "transactions_per_s"));
+}
+
+gint64
+ws_history_add (WsHistory  *self,
+                WsResult   *result,
+                GError    **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  g_return_val_if_fail (WS_IS_HISTORY (self), 0);
+  g_return_val_if_fail (result != NULL, 0);
+
+  stmt = prepare (self,
+                  "INSERT INTO results (start_time, target, port, mode, direction,"
+                  " streams, duration_s, elapsed_s, interrupted, upload_bps,"
+                  " download_bps, latency_ms, rpm, retransmits, loss_percent,"
+                  " jitter_ms, idle_latency_ms, loaded_latency_ms,"
+                  " transactions_per_s, json)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+                  " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)", error);
+  if (stmt == NULL)
+    return 0;
+  root = ws_result_to_json (result);
+  bind_header (stmt, result);
+  bind_summary (stmt, result->mode,
+                json_object_get_object_member (json_node_get_object (root), "summary"));
+  sqlite3_bind_text (stmt, 20, json_to_string (root, FALSE), -1, g_free);
+  if (!step_done (self, stmt, error))
+    return 0;
+  g_signal_emit (self, signals[CHANGED], 0);
+  return sqlite3_last_insert_rowid (self->db);
+}
+
+static GDateTime *
+date_time_from_unix_usec (gint64 usec)
+{
+  g_autoptr(GDateTime) epoch = g_date_time_new_from_unix_utc (0);
+  g_autoptr(GDateTime) utc = g_date_time_add (epoch, usec);
+
+  /* Out of GDateTime's range only in a damaged file. */
+  return utc != NULL ? g_date_time_to_local (utc) : g_date_time_to_local (epoch);
+}
+
+static gdouble
+column_number (sqlite3_stmt *stmt,
+               int           column)
+{
+  return sqlite3_column_type (stmt, column) == SQLITE_NULL
+         ? NAN : sqlite3_column_double (stmt, column);
+}
+
+static WsHistoryEntry *
+entry_from_row (sqlite3_stmt *stmt)
+{
+  WsHistoryEntry *e = g_new0 (WsHistoryEntry, 1);
+  const char *target = (const char *) sqlite3_column_text (stmt, 2);
+
+  e->id = sqlite3_column_int64 (stmt, 0);
+  e->start_time = date_time_from_unix_usec (sqlite3_column_int64 (stmt, 1));
+  e->target = g_strdup (target ? target : "");
+  e->port = sqlite3_column_int (stmt, 3);
+  e->mode = sqlite3_column_int (stmt, 4);
+  e->direction = sqlite3_column_int (stmt, 5);
+  e->streams = sqlite3_column_int64 (stmt, 6);
+  e->duration_s = sqlite3_column_int64 (stmt, 7);
+  e->elapsed_s = sqlite3_column_double (stmt, 8);
+  e->interrupted = sqlite3_column_int (stmt, 9) != 0;
+  e->upload_bps = column_number (stmt, 10);
+  e->download_bps = column_number (stmt, 11);
+  e->latency_ms = column_number (stmt, 12);
+  e->rpm = sqlite3_column_double (stmt, 13);
+  return e;
+}
+
+/* Newest first. */
+GPtrArray *
+ws_history_list (WsHistory  *self,
+                 GError    **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  int rc;
+
+  g_return_val_if_fail (WS_IS_HISTORY (self), NULL);
+
+  stmt = prepare (self,
+                  "SELECT id, start_time, target, port, mode, direction, streams,"
+                  " duration_s, elapsed_s, interrupted, upload_bps, download_bps,"
+                  " latency_ms, rpm FROM results ORDER BY start_time DESC, id DESC",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+  entries = g_ptr_array_new_with_free_func ((GDestroyNotify) ws_history_entry_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (entries, entry_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&entries);
+}
+
+/* The stored JSON of result @id, parsed. */
+static JsonNode *
+load_json (WsHistory  *self,
+           gint64      id,
+           GError    **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT json FROM results WHERE id = ?1", error);
+  const char *json;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "No result %" G_GINT64_FORMAT " in the history", id);
+      return NULL;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+  json = (const char *) sqlite3_column_text (stmt, 0);
+  return ws_result_json_parse (json ? json : "", error);
+}
+
+WsResult *
+ws_history_get (WsHistory  *self,
+                gint64      id,
+                GError    **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+
+  g_return_val_if_fail (WS_IS_HISTORY (self), NULL);
+
+  root = load_json (self, id, error);
+  return root != NULL ? ws_result_new_from_json (root, error) : NULL;
+}
+
+/* Removing a result that is not there is G_IO_ERROR_NOT_FOUND. */
+gboolean
+ws_history_delete (WsHistory  *self,
+                   gint64      id,
+                   GError    **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (WS_IS_HISTORY (self), FALSE);
+
+  stmt = prepare (self, "DELETE FROM results WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (!step_done (self, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "No result %" G_GINT64_FORMAT " in the history", id);
+      return FALSE;
+    }
+  g_signal_emit (self, signals[CHANGED], 0);
+  return TRUE;
+}
+
+gboolean
+ws_history_clear (WsHistory  *self,
+                  GError    **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (WS_IS_HISTORY (self), FALSE);
+
+  stmt = prepare (self, "DELETE FROM results", error);
+  if (stmt == NULL || !step_done (self, stmt, error))
+    return FALSE;
+  g_signal_emit (self, signals[CHANGED], 0);
+  return TRUE;
+}
+
+/* The CSV export, oldest first: one header line, then a row per result.
+ * RFC 4180: comma-separated, CRLF line ends, a field quoted when it holds a
+ * comma, a quote or a line break, quotes doubled inside. An empty field is
+ * a number that does not apply to the test or was not measured.
+ *
+ *   id                  the history's id of the result
+ *   start_time          ISO 8601 in UTC, to the second
+ *   target, port        the server as it was asked for
+ *   test                TCP_STREAM, TCP_RR, UDP_STREAM, UDP_RR or SPEED
+ *   direction           upload, download or bidir
+ *   streams             parallel streams
+ *   duration_s          the duration asked for, whole seconds
+ *   elapsed_s           how long it ran
+ *   interrupted         true or false
+ *   upload_bps          received rates, bit/s
+ *   download_bps
+ *   retransmits         TCP throughput tests and speed tests
+ *   loss_percent        UDP and request/response tests
+ *   jitter_ms           UDP datagram jitter, request/response RTT jitter, or
+ *                       the latency probe's in TCP tests that measured it
+ *   latency_ms          median round trip: request/response latency, else
+ *                       loaded latency, else idle latency (as the list)
+ *   idle_latency_ms     median with the link quiet
+ *   loaded_latency_ms   median under load
+ *   transactions_per_s  request/response tests
+ *   rpm                 round trips per minute under load
+ */
+typedef enum {
+  CELL_INTEGER,
+  CELL_REAL,
+  CELL_TEXT,
+  CELL_TIME,
+  CELL_MODE,
+  CELL_DIRECTION,
+  CELL_BOOLEAN,
+} CellKind;
+
+static const struct {
+  const char *name;
+  CellKind kind;
+  const char *format;
+} csv_columns[] = {
+  { "id", CELL_INTEGER },
+  { "start_time", CELL_TIME },
+  { "target", CELL_TEXT },
+  { "port", CELL_INTEGER },
+  { "test", CELL_MODE },
+  { "direction", CELL_DIRECTION },
+  { "streams", CELL_INTEGER },
+  { "duration_s", CELL_INTEGER },
+  { "elapsed_s", CELL_REAL, "%.6f" },
+  { "interrupted", CELL_BOOLEAN },
+  { "upload_bps", CELL_REAL, "%.0f" },
+  { "download_bps", CELL_REAL, "%.0f" },
+  { "retransmits", CELL_INTEGER },
+  { "loss_percent", CELL_REAL, "%.6f" },
+  { "jitter_ms", CELL_REAL, "%.6f" },
+  { "latency_ms", CELL_REAL, "%.6f" },
+  { "idle_latency_ms", CELL_REAL, "%.6f" },
+  { "loaded_latency_ms", CELL_REAL, "%.6f" },
+  { "transactions_per_s", CELL_REAL, "%.3f" },
+  { "rpm", CELL_REAL, "%.1f" },
+};
+
+/* Same columns, same order as csv_columns. */
+static const char csv_sql[] =
+  "SELECT id, start_time, target, port, mode, direction, streams, duration_s,"
+  " elapsed_s, interrupted, upload_bps, download_bps, retransmits, loss_percent,"
+  " jitter_ms, latency_ms, idle_latency_ms, loaded_latency_ms,"
+  " transactions_per_s, rpm FROM results ORDER BY start_time, id";
+
+static void
+append_csv_text (GString    *row,
+                 const char *text)
+{
+  if (strpbrk (text, ",\"\r\n") == NULL)
+    {
+      g_string_append (row, text);
+      return;
+    }
+  g_string_append_c (row, '"');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (row, '"');
+      g_string_append_c (row, *p);
+    }
+  g_string_append_c (row, '"');
+}
+
+static void
+append_csv_time (GString *row,
+                 gint64   usec)
+{
+  g_autoptr(GDateTime) local = date_time_from_unix_usec (usec);
+  g_autoptr(GDateTime) utc = g_date_time_to_utc (local);
+  g_autofree char *text = g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
+
+  g_string_append (row, text);
+}
+
+static void
+append_csv_real (GString    *row,
+                 const char *format,
+                 gdouble     value)
+{
+  /* Room for DBL_MAX in %f, which only a damaged file would hold. */
+  char buf[G_ASCII_DTOSTR_BUF_SIZE + 320];
+
+  g_string_append (row, g_ascii_formatd (buf, sizeof buf, format, value));
+}
+
+static void
+append_csv_cell (GString      *row,
+                 sqlite3_stmt *stmt,
+                 int           i)
+{
+  const char *text;
+
+  if (sqlite3_column_type (stmt, i) == SQLITE_NULL)
+    return;
+  switch (csv_columns[i].kind)
+    {
+    case CELL_INTEGER:
+      g_string_append_printf (row, "%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, i));
+      break;
+    case CELL_REAL:
+      append_csv_real (row, csv_columns[i].format, sqlite3_column_double (stmt, i));
+      break;
+    case CELL_TEXT:
+      text = (const char *) sqlite3_column_text (stmt, i);
+      append_csv_text (row, text ? text : "");
+      break;
+    case CELL_TIME:
+      append_csv_time (row, sqlite3_column_int64 (stmt, i));
+      break;
+    case CELL_MODE:
+      g_string_append (row, ws_test_mode_to_string (sqlite3_column_int (stmt, i)));
+      break;
+    case CELL_DIRECTION:
+      g_string_append (row, ws_direction_to_string (sqlite3_column_int (stmt, i)));
+      break;
+    case CELL_BOOLEAN:
+      g_string_append (row, sqlite3_column_int (stmt, i) ? "true" : "false");
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+append_csv_row (GString      *csv,
+                sqlite3_stmt *stmt)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (csv_columns); i++)
+    {
+      if (i > 0)
+        g_string_append_c (csv, ',');
+      append_csv_cell (csv, stmt, i);
+    }
+  g_string_append (csv, "\r\n");
+}
+
+static gboolean
+write_csv (GOutputStream  *out,
+           GString        *csv,
+           GCancellable   *cancellable,
+           GError        **error)
+{
+  gboolean ok = g_output_stream_write_all (out, csv->str, csv->len, NULL, cancellable, error);
+
+  g_string_truncate (csv, 0);
+  return ok;
+}
+
+gboolean
+ws_history_export_csv (WsHistory      *self,
+                       GOutputStream  *out,
+                       GCancellable   *cancellable,
+                       GError        **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GString) csv = g_string_new (NULL);
+  int rc;
+
+  g_return_val_if_fail (WS_IS_HISTORY (self), FALSE);
+  g_return_val_if_fail (G_IS_OUTPUT_STREAM (out), FALSE);
+
+  stmt = prepare (self, csv_sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  g_assert (sqlite3_column_count (stmt) == G_N_ELEMENTS (csv_columns));
+  for (guint i = 0; i < G_N_ELEMENTS (csv_columns); i++)
+    g_string_append_printf (csv, "%s%s", i ? "," : "", csv_columns[i].name);
+  g_string_append (csv, "\r\n");
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      append_csv_row (csv, stmt);
+      if (csv->len >= CSV_CHUNK && !write_csv (out, csv, cancellable, error))
+        return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (self, rc, error);
+  return write_csv (out, csv, cancellable, error);
+}
+
+/* The stored JSON as it is, in the layout of ws_result_to_json_string(). */
+gboolean
+ws_history_export_json (WsHistory      *self,
+                        gint64          id,
+                        GOutputStream  *out,
+                        GCancellable   *cancellable,
+                        GError        **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autofree char *text = NULL;
+  gsize length;
+
+  g_return_val_if_fail (WS_IS_HISTORY (self), FALSE);
+  g_return_val_if_fail (G_IS_OUTPUT_STREAM (out), FALSE);
+
+  root = load_json (self, id, error);
+  if (root == NULL)
+    return FALSE;
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_indent (gen, 2);
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, &length);
+  return g_output_stream_write_all (out, text, length, NULL, cancellable, error)
+         && g_output_stream_write_all (out, "\n", 1, NULL, cancellable, error);
+}

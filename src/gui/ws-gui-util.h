@@ -1,0 +1,31 @@
+/* ws-gui-util.h — small things the window and the history share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "ws-result.h"
+
+G_BEGIN_DECLS
+
+const char *ws_gui_mode_name   (WsTestMode       mode);
+char       *ws_gui_format_rate (gdouble          bits_per_second,
+                                gboolean         bytes);
+char       *ws_gui_format_ms   (gdouble          ms);
+char       *ws_gui_headline    (const WsResult  *result,
+                                gboolean         bytes);
+char       *ws_gui_summary     (WsResult        *result);
+
+typedef void (*WsSaveCallback) (GFile    *file,
+                                gpointer  owner);
+
+void        ws_gui_save_dialog (GtkWindow       *parent,
+                                const char      *title,
+                                const char      *suggested_name,
+                                const char     **patterns,
+                                WsSaveCallback   callback,
+                                gpointer         owner);
+
+G_END_DECLS

@@ -1,0 +1,453 @@
+/* test-gui.c — the window, driven as a person would, under Xvfb
+ *
+ * A real WsApplication and WsWindow with its embedded server on an ephemeral
+ * loopback port. Each test sets the form, activates win.start (or another
+ * action) and reads back what a person would see: the graph's points, the
+ * headline figures, the status line, the history list. Settings live in
+ * memory and the history in a temporary XDG_DATA_HOME, so nothing of the
+ * user's is touched. A PNG of the window goes to the build directory.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "ws-application.h"
+#include "ws-window-private.h"
+
+static WsApplication *app;
+static WsWindow *window;
+static char *data_home;
+
+/* Lets the main loop run until @done says so, failing after @seconds. */
+static void
+spin_until (gboolean (*done) (gpointer),
+            gpointer   data,
+            guint      seconds)
+{
+  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (!done (data))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static gboolean
+test_finished (gpointer data)
+{
+  return !ws_window_is_running (window);
+}
+
+static void
+spin_for (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static char *
+loopback_target (void)
+{
+  guint16 port = ws_window_get_server_port (window);
+
+  g_assert_cmpuint (port, >, 0);
+  return g_strdup_printf ("localhost:%u", port);
+}
+
+/* Starts a test from the form and waits for it to end. */
+static void
+run_test (WsTestMode mode,
+          guint      seconds)
+{
+  g_autofree char *target = loopback_target ();
+
+  ws_window_set_form (window, target, mode, seconds);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
+  g_assert_true (ws_window_is_running (window));
+  spin_until (test_finished, NULL, seconds * 3 + 30);
+  spin_for (50);
+}
+
+static gboolean
+figure_is (guint       index,
+           const char *unit)
+{
+  const char *text = ws_window_get_figure (window, index);
+
+  return text != NULL && g_ascii_isdigit (text[0]) && strstr (text, unit) != NULL;
+}
+
+static void
+test_server_switch (void)
+{
+  guint16 port;
+  g_autofree char *expected = NULL;
+
+  ws_window_set_server_active (window, TRUE);
+  port = ws_window_get_server_port (window);
+  g_assert_cmpuint (port, >, 0);
+  expected = g_strdup_printf ("port %u", port);
+  g_assert_nonnull (strstr (ws_window_get_server_text (window), expected));
+}
+
+static void
+test_port_in_use (void)
+{
+  GSettings *settings = ws_application_get_settings (app);
+
+  /* Off, then on a port another program holds: the switch must refuse. */
+  ws_window_set_server_active (window, FALSE);
+  g_assert_cmpuint (ws_window_get_server_port (window), ==, 0);
+  {
+    g_autoptr(GSocketListener) blocker = g_socket_listener_new ();
+    guint16 taken = g_socket_listener_add_any_inet_port (blocker, NULL, NULL);
+
+    ws_window_set_server_active (window, FALSE);
+    g_settings_set_uint (settings, "server-port", taken);
+    ws_window_set_server_active (window, TRUE);
+    g_assert_cmpuint (ws_window_get_server_port (window), ==, 0);
+    g_assert_nonnull (strstr (ws_window_get_server_text (window), "Cannot start the server"));
+    g_socket_listener_close (blocker);
+  }
+  g_settings_set_uint (settings, "server-port", 0);
+  ws_window_set_server_active (window, TRUE);
+  g_assert_cmpuint (ws_window_get_server_port (window), >, 0);
+}
+
+/* The main loop's longest silence while a test runs: the window must stay
+ * responsive whatever the engine does. Printed, and bounded generously. */
+static gint64 last_tick, worst_gap;
+
+static gboolean
+on_tick (gpointer data)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (last_tick)
+    worst_gap = MAX (worst_gap, now - last_tick);
+  last_tick = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_tcp_stream (void)
+{
+  WsHistoryView *history = ws_window_get_history_view (window);
+  guint before = ws_history_view_get_n_entries (history);
+  WsResult *result;
+  guint tick;
+
+  last_tick = worst_gap = 0;
+  tick = g_timeout_add (10, on_tick, NULL);
+  run_test (WS_TEST_TCP_STREAM, 2);
+  g_source_remove (tick);
+  g_test_message ("longest main-loop gap during a 2 s TCP test: %.1f ms", worst_gap / 1000.0);
+  g_assert_cmpint (worst_gap, <, G_USEC_PER_SEC);
+
+  result = ws_window_get_result (window);
+  g_assert_nonnull (result);
+  g_assert_false (result->interrupted);
+  g_assert_cmpuint (result->upload.receiver_bytes, >, 0);
+  /* Ten samples a second for two seconds */
+  g_assert_cmpuint (ws_graph_get_n_points (ws_window_get_graph (window)), ==, result->samples->len);
+  g_assert_cmpuint (result->samples->len, >=, 15);
+  g_assert_true (figure_is (WS_WINDOW_FIGURE_UPLOAD, "bit/s"));
+  g_assert_cmpstr (ws_window_get_figure (window, WS_WINDOW_FIGURE_DOWNLOAD), ==, "—");
+  g_assert_cmpstr (ws_window_get_status (window), ==, "Finished");
+  g_assert_cmpuint (ws_history_view_get_n_entries (history), ==, before + 1);
+}
+
+static void
+test_units (void)
+{
+  GSettings *settings = ws_application_get_settings (app);
+
+  g_assert_nonnull (ws_window_get_result (window));
+  g_settings_set_string (settings, "units", "bytes");
+  g_assert_true (figure_is (WS_WINDOW_FIGURE_UPLOAD, "B/s"));
+  g_assert_null (strstr (ws_window_get_figure (window, WS_WINDOW_FIGURE_UPLOAD), "bit/s"));
+  g_settings_set_string (settings, "units", "bits");
+  g_assert_true (figure_is (WS_WINDOW_FIGURE_UPLOAD, "bit/s"));
+}
+
+static void
+test_tcp_rr (void)
+{
+  WsResult *result;
+
+  run_test (WS_TEST_TCP_RR, 1);
+  result = ws_window_get_result (window);
+  g_assert_nonnull (result);
+  g_assert_cmpuint (result->transactions, >, 100);
+  /* Throughput figures give way to transactions in request/response */
+  g_assert_null (ws_window_get_figure (window, WS_WINDOW_FIGURE_DOWNLOAD));
+  g_assert_true (g_ascii_isdigit (ws_window_get_figure (window, WS_WINDOW_FIGURE_TRANSACTIONS)[0]));
+  g_assert_true (figure_is (WS_WINDOW_FIGURE_LOADED, "ms"));
+  g_assert_nonnull (strstr (ws_window_get_detail (window), "Round trip: p50"));
+}
+
+static void
+test_speed (void)
+{
+  WsResult *result;
+
+  run_test (WS_TEST_SPEED, 1);
+  result = ws_window_get_result (window);
+  g_assert_nonnull (result);
+  g_assert_true (figure_is (WS_WINDOW_FIGURE_DOWNLOAD, "bit/s"));
+  g_assert_true (figure_is (WS_WINDOW_FIGURE_UPLOAD, "bit/s"));
+  g_assert_true (figure_is (WS_WINDOW_FIGURE_IDLE, "ms"));
+  g_assert_true (figure_is (WS_WINDOW_FIGURE_LOADED, "ms"));
+  g_assert_true (g_ascii_isdigit (ws_window_get_figure (window, WS_WINDOW_FIGURE_RPM)[0]));
+  g_assert_cmpuint (result->idle_latency.count, >, 0);
+}
+
+static gboolean
+has_points (gpointer data)
+{
+  return ws_graph_get_n_points (ws_window_get_graph (window)) >= GPOINTER_TO_UINT (data);
+}
+
+static gboolean
+no_clients (gpointer data)
+{
+  return strstr (ws_window_get_server_text (window), " 0 clients") != NULL;
+}
+
+static void
+test_stop (void)
+{
+  g_autofree char *target = loopback_target ();
+  WsHistoryView *history = ws_window_get_history_view (window);
+  guint before = ws_history_view_get_n_entries (history);
+  gint64 stopped;
+
+  ws_window_set_form (window, target, WS_TEST_TCP_STREAM, 60);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
+  spin_until (has_points, GUINT_TO_POINTER (5), 30);
+  stopped = g_get_monotonic_time ();
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.stop", NULL));
+  spin_until (test_finished, NULL, 10);
+  g_test_message ("stop took %.0f ms", (g_get_monotonic_time () - stopped) / 1000.0);
+  g_assert_cmpint (g_get_monotonic_time () - stopped, <, 2 * G_USEC_PER_SEC);
+  spin_for (50);
+  /* What was measured before the stop is kept, and said to be partial. */
+  g_assert_nonnull (ws_window_get_result (window));
+  g_assert_true (ws_window_get_result (window)->interrupted);
+  g_assert_true (figure_is (WS_WINDOW_FIGURE_UPLOAD, "bit/s"));
+  g_assert_cmpuint (ws_history_view_get_n_entries (history), ==, before + 1);
+  /* …and the embedded server lets the stopped session go. */
+  spin_until (no_clients, NULL, 10);
+}
+
+static void
+test_history_reopen (void)
+{
+  WsHistoryView *history = ws_window_get_history_view (window);
+  WsResult *shown;
+
+  /* The newest is the stopped TCP stream; the one before it the speed test. */
+  g_assert_cmpuint (ws_history_view_get_n_entries (history), >=, 4);
+  g_assert_true (ws_history_view_activate_row (history, 1));
+  shown = ws_window_get_result (window);
+  g_assert_nonnull (shown);
+  g_assert_cmpint (shown->mode, ==, WS_TEST_SPEED);
+  g_assert_cmpuint (shown->samples->len, >, 0);
+  g_assert_cmpuint (ws_graph_get_n_points (ws_window_get_graph (window)), ==, shown->samples->len);
+  g_assert_true (figure_is (WS_WINDOW_FIGURE_DOWNLOAD, "bit/s"));
+  g_assert_true (figure_is (WS_WINDOW_FIGURE_IDLE, "ms"));
+  g_assert_nonnull (strstr (ws_window_get_status (window), "Speed test of localhost"));
+}
+
+static void
+test_errors (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  guint16 closed_port = g_socket_listener_add_any_inet_port (listener, NULL, NULL);
+  g_autofree char *refused = g_strdup_printf ("127.0.0.1:%u", closed_port);
+
+  /* A port nobody listens on: refused, said so, and the window is ready again. */
+  g_socket_listener_close (listener);
+  ws_window_set_form (window, refused, WS_TEST_TCP_STREAM, 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
+  spin_until (test_finished, NULL, 30);
+  g_assert_true (g_str_has_prefix (ws_window_get_status (window), "The test failed:"));
+  g_assert_nonnull (strstr (ws_window_get_status (window), "refused"));
+
+  ws_window_set_form (window, "no-such-host.invalid", WS_TEST_TCP_STREAM, 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
+  spin_until (test_finished, NULL, 60);
+  g_assert_true (g_str_has_prefix (ws_window_get_status (window), "The test failed:"));
+}
+
+static void
+check_magic (const char *path,
+             const char *magic)
+{
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpuint (length, >, 1000);
+  g_assert_true (memcmp (contents, magic, strlen (magic)) == 0);
+}
+
+static void
+test_export_graph (void)
+{
+  const char *names[] = { "graph.png", "graph.svg", "graph.pdf" };
+  const char *magics[] = { "\x89PNG", "<?xml", "%PDF" };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bad = g_build_filename (data_home, "graph.txt", NULL);
+  g_autoptr(GFile) bad_file = g_file_new_for_path (bad);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (data_home, names[i], NULL);
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+
+      g_assert_true (ws_window_save_graph (window, file, &error));
+      g_assert_no_error (error);
+      check_magic (path, magics[i]);
+    }
+  g_assert_false (ws_window_save_graph (window, bad_file, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME);
+  g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
+}
+
+static void
+on_clipboard_text (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  char **text = data;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
+  if (*text == NULL)
+    *text = g_strdup ("");
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(char **) data != NULL;
+}
+
+static void
+test_copy_summary (void)
+{
+  g_autofree char *text = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.copy-summary", NULL));
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (window)), NULL, on_clipboard_text, &text);
+  spin_until (is_set, &text, 10);
+  g_assert_true (g_str_has_prefix (text, "Wirespeed Speed test of localhost:"));
+  g_assert_nonnull (strstr (text, "Download"));
+}
+
+/* What the window looks like after the tests, for a person to look at. */
+static void
+test_screenshot (void)
+{
+  GtkWidget *widget = GTK_WIDGET (window);
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GdkPaintable) image = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autofree char *path = g_build_filename (g_getenv ("WS_TEST_OUTDIR") ? g_getenv ("WS_TEST_OUTDIR") : ".",
+                                            "gui-window.png", NULL);
+
+  /* Let the last changes reach the screen first. */
+  gtk_widget_queue_draw (widget);
+  spin_for (300);
+  gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (widget), gtk_widget_get_height (widget));
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("window written to %s", path);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+setup (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  app = ws_application_new (G_APPLICATION_NON_UNIQUE);
+  g_assert_nonnull (ws_application_get_settings (app));
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_settings_set_uint (ws_application_get_settings (app), "server-port", 0);
+  window = ws_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+  spin_for (200);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  data_home = g_dir_make_tmp ("wirespeed-gui-XXXXXX", NULL);
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check ())
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return 77;
+    }
+  adw_init ();
+  setup ();
+
+  /* In order: later tests read the history the earlier ones wrote. */
+  g_test_add_func ("/gui/server-switch", test_server_switch);
+  g_test_add_func ("/gui/port-in-use", test_port_in_use);
+  g_test_add_func ("/gui/tcp-stream", test_tcp_stream);
+  g_test_add_func ("/gui/units", test_units);
+  g_test_add_func ("/gui/tcp-rr", test_tcp_rr);
+  g_test_add_func ("/gui/speed", test_speed);
+  g_test_add_func ("/gui/copy-summary", test_copy_summary);
+  g_test_add_func ("/gui/stop", test_stop);
+  g_test_add_func ("/gui/history-reopen", test_history_reopen);
+  g_test_add_func ("/gui/export-graph", test_export_graph);
+  g_test_add_func ("/gui/errors", test_errors);
+  g_test_add_func ("/gui/screenshot", test_screenshot);
+  status = g_test_run ();
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (app);
+  remove_tree (data_home);
+  g_free (data_home);
+  return status;
+}
