@@ -355,18 +355,18 @@ test_copy_summary (void)
   g_assert_nonnull (strstr (text, "Download"));
 }
 
-/* What the window looks like after the tests, for a person to look at. */
+/* Writes what the window shows now to WS_TEST_OUTDIR/@name, for a person
+ * to look at (and for data/screenshots/). */
 static void
-test_screenshot (void)
+save_screenshot (const char *name)
 {
   GtkWidget *widget = GTK_WIDGET (window);
   g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GdkPaintable) image = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   GtkSnapshot *snapshot = gtk_snapshot_new ();
   g_autoptr(GskRenderNode) node = NULL;
-  g_autofree char *path = g_build_filename (g_getenv ("WS_TEST_OUTDIR") ? g_getenv ("WS_TEST_OUTDIR") : ".",
-                                            "gui-window.png", NULL);
+  const char *dir = g_getenv ("WS_TEST_OUTDIR");
+  g_autofree char *path = g_build_filename (dir ? dir : ".", name, NULL);
 
   /* Let the last changes reach the screen first. */
   gtk_widget_queue_draw (widget);
@@ -377,6 +377,32 @@ test_screenshot (void)
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node, NULL);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("window written to %s", path);
+}
+
+static void
+test_screenshot (void)
+{
+  save_screenshot ("gui-window.png");
+}
+
+/* The graph's grid and labels take the theme's colours. */
+static void
+test_screenshot_dark (void)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+  g_assert_true (adw_style_manager_get_dark (style));
+  save_screenshot ("gui-window-dark.png");
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+}
+
+static void
+test_screenshot_history (void)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-history", NULL));
+  save_screenshot ("gui-history.png");
+  g_assert_true (ws_history_view_activate_row (ws_window_get_history_view (window), 0));
 }
 
 static void
@@ -407,6 +433,8 @@ setup (void)
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
   g_settings_set_uint (ws_application_get_settings (app), "server-port", 0);
+  g_settings_set_int (ws_application_get_settings (app), "window-width", 1100);
+  g_settings_set_int (ws_application_get_settings (app), "window-height", 720);
   window = ws_window_new (app);
   gtk_window_present (GTK_WINDOW (window));
   spin_for (200);
@@ -437,12 +465,14 @@ main (int    argc,
   g_test_add_func ("/gui/units", test_units);
   g_test_add_func ("/gui/tcp-rr", test_tcp_rr);
   g_test_add_func ("/gui/speed", test_speed);
+  g_test_add_func ("/gui/screenshot", test_screenshot);
+  g_test_add_func ("/gui/screenshot-dark", test_screenshot_dark);
   g_test_add_func ("/gui/copy-summary", test_copy_summary);
   g_test_add_func ("/gui/stop", test_stop);
   g_test_add_func ("/gui/history-reopen", test_history_reopen);
+  g_test_add_func ("/gui/screenshot-history", test_screenshot_history);
   g_test_add_func ("/gui/export-graph", test_export_graph);
   g_test_add_func ("/gui/errors", test_errors);
-  g_test_add_func ("/gui/screenshot", test_screenshot);
   status = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (window));

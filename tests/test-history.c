@@ -670,8 +670,8 @@ static void
 test_hostile_mutations (void)
 {
   static const char *hostile[] = {
-    "\"x\"", "true", "[]", "{}", "[{}]", "-1", "0", "1.5", "4294967296",
-    "1e308", "1e-308", "-1e308", "18446744073709551616", "null",
+    "\"x\"", "true", "[]", "{}", "-1", "1.5", "4294967296", "1e308", "1e-308",
+    "18446744073709551616", "null",
   };
   WsResult **results = get_real_results ();
   JsonNode *values[G_N_ELEMENTS (hostile)];

@@ -198,6 +198,23 @@ test_nice_ceiling_exact_steps (void)
 }
 
 static void
+test_axis_ceiling (void)
+{
+  static const struct { gdouble value, expected; } cases[] = {
+    { 1, 1 }, { 1.01, 2 }, { 2, 2 }, { 2.5, 4 }, { 4.1, 6 }, { 6, 6 }, { 6.5, 8 },
+    { 8.5, 10 }, { 105, 200 }, { 250, 400 }, { 0.003, 0.004 }, { 5e-6, 6e-6 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_assert_cmpfloat (ws_axis_ceiling (cases[i].value), ==, cases[i].expected);
+  g_assert_cmpfloat (ws_axis_ceiling (0), ==, 1);
+  g_assert_cmpfloat (ws_axis_ceiling (NAN), ==, 1);
+  /* The data always fills at least half of the axis */
+  for (gdouble v = 0.01; v < 1e4; v *= 1.07)
+    g_assert_cmpfloat (ws_axis_ceiling (v), <=, 2 * v);
+}
+
+static void
 test_axis_ceiling_bits (void)
 {
   g_assert_cmpfloat (ws_axis_ceiling_bps (0, FALSE), ==, 1e6);
@@ -209,7 +226,9 @@ test_axis_ceiling_bits (void)
   g_assert_cmpfloat (ws_axis_ceiling_bps (1e8, FALSE), ==, 1e8);
   g_assert_cmpfloat (ws_axis_ceiling_bps (1.2e8, FALSE), ==, 2e8);
   g_assert_cmpfloat (ws_axis_ceiling_bps (941e6, FALSE), ==, 1e9);
-  g_assert_cmpfloat (ws_axis_ceiling_bps (3e9, FALSE), ==, 5e9);
+  g_assert_cmpfloat (ws_axis_ceiling_bps (3e9, FALSE), ==, 4e9);
+  /* 250 Mbit/s fills more than half of the axis */
+  g_assert_cmpfloat (ws_axis_ceiling_bps (250e6, FALSE), ==, 4e8);
 }
 
 static void
@@ -228,9 +247,9 @@ test_axis_ceiling_bytes (void)
   g_assert_cmpfloat (ws_axis_ceiling_bps (1e8, TRUE), ==, 160e6);
   /* 941 Mbit/s = 117.6 MB/s → 200 MB/s */
   g_assert_cmpfloat (ws_axis_ceiling_bps (941e6, TRUE), ==, 1.6e9);
-  /* exactly 5 MB/s stays */
-  g_assert_cmpfloat (ws_axis_ceiling_bps (40e6, TRUE), ==, 40e6);
-  g_assert_cmpfloat (ws_axis_ceiling_bps (40.000001e6, TRUE), ==, 80e6);
+  /* exactly 4 MB/s stays; a hair above goes to 6 MB/s */
+  g_assert_cmpfloat (ws_axis_ceiling_bps (32e6, TRUE), ==, 32e6);
+  g_assert_cmpfloat (ws_axis_ceiling_bps (32.000001e6, TRUE), ==, 48e6);
 }
 
 /* Whatever the maximum, the four gridlines of the axis read as round
@@ -239,7 +258,7 @@ static void
 test_axis_gridlines_round (void)
 {
   static const char *const expected_bits[] = {
-    "1.25 Mbit/s", "2.50 Mbit/s", "3.75 Mbit/s", "5.00 Mbit/s",
+    "1.00 Mbit/s", "2.00 Mbit/s", "3.00 Mbit/s", "4.00 Mbit/s",
   };
   static const char *const expected_bytes[] = {
     "5.00 MB/s", "10.0 MB/s", "15.0 MB/s", "20.0 MB/s",
@@ -400,6 +419,7 @@ main (int   argc,
   g_test_add_func ("/units/byterate", test_byterate);
   g_test_add_func ("/units/nice-ceiling", test_nice_ceiling);
   g_test_add_func ("/units/nice-ceiling-exact-steps", test_nice_ceiling_exact_steps);
+  g_test_add_func ("/units/axis-ceiling", test_axis_ceiling);
   g_test_add_func ("/units/axis-ceiling/bits", test_axis_ceiling_bits);
   g_test_add_func ("/units/axis-ceiling/bytes", test_axis_ceiling_bytes);
   g_test_add_func ("/units/axis-ceiling/gridlines-round", test_axis_gridlines_round);

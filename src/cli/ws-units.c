@@ -99,12 +99,12 @@ decimal (gdouble mantissa,
   return exponent >= 0 ? mantissa * pow (10, exponent) : mantissa / pow (10, -exponent);
 }
 
-/* The smallest 1, 2 or 5 × 10ⁿ at or above @value: an axis maximum that
- * gives round gridlines. 1 for zero, negative or NaN. */
-gdouble
-ws_nice_ceiling (gdouble value)
+/* The smallest mantissa × 10ⁿ at or above @value. */
+static gdouble
+ceiling_of (gdouble        value,
+            const gdouble *mantissas,
+            guint          n_mantissas)
 {
-  static const gdouble mantissas[] = { 1, 2, 5 };
   int exponent;
 
   if (!(value > 0))
@@ -116,7 +116,7 @@ ws_nice_ceiling (gdouble value)
   if (decimal (1, exponent) > value)
     exponent--;
   for (;; exponent++)
-    for (guint i = 0; i < G_N_ELEMENTS (mantissas); i++)
+    for (guint i = 0; i < n_mantissas; i++)
       {
         gdouble candidate = decimal (mantissas[i], exponent);
 
@@ -125,9 +125,31 @@ ws_nice_ceiling (gdouble value)
       }
 }
 
+/* The smallest 1, 2 or 5 × 10ⁿ at or above @value. 1 for zero, negative or
+ * NaN. */
+gdouble
+ws_nice_ceiling (gdouble value)
+{
+  static const gdouble mantissas[] = { 1, 2, 5 };
+
+  return ceiling_of (value, mantissas, G_N_ELEMENTS (mantissas));
+}
+
+/* The top of a graph axis with four gridlines: the smallest 1, 2, 4, 6 or
+ * 8 × 10ⁿ at or above @value. Its quarters print exactly in three figures
+ * (6 → 1.5, 3, 4.5), and the data fills at least half the height, where
+ * 1-2-5 would leave 250 on an axis of 500. */
+gdouble
+ws_axis_ceiling (gdouble value)
+{
+  static const gdouble mantissas[] = { 1, 2, 4, 6, 8 };
+
+  return ceiling_of (value, mantissas, G_N_ELEMENTS (mantissas));
+}
+
 /* The top of a throughput axis, in bit/s, at or above @max_bps, such that
- * its quarters are round in the unit shown: 1, 2 or 5 × 10ⁿ bit/s, or with
- * @bytes (labels in B/s, kB/s, MB/s) 1, 2 or 5 × 10ⁿ bytes per second:
+ * its quarters are round in the unit shown: ws_axis_ceiling() in bit/s, or
+ * with @bytes (labels in B/s, kB/s, MB/s) in bytes per second:
  * 100 Mbit/s gets an axis of 20 MB/s (gridlines every 5 MB/s), not one of
  * 12.5 MB/s with gridlines at "3.13 MB/s". 1 Mbit/s, or 1 MB/s, when there
  * is nothing (or nothing finite) to show. */
@@ -138,8 +160,8 @@ ws_axis_ceiling_bps (gdouble  max_bps,
   if (!(max_bps > 0) || isinf (max_bps))
     return bytes ? 8e6 : 1e6;
   if (bytes)
-    return 8 * ws_nice_ceiling (max_bps / 8);
-  return ws_nice_ceiling (max_bps);
+    return 8 * ws_axis_ceiling (max_bps / 8);
+  return ws_axis_ceiling (max_bps);
 }
 
 /* "100M" → 100 000 000 bit/s: rates use decimal prefixes, as links are sold.

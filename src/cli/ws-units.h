@@ -12,6 +12,7 @@ char     *ws_format_bitrate (gdouble      bits_per_second);
 char     *ws_format_bytes   (guint64      bytes);
 char     *ws_format_byterate (gdouble     bits_per_second);
 gdouble   ws_nice_ceiling   (gdouble      value);
+gdouble   ws_axis_ceiling   (gdouble      value);
 gdouble   ws_axis_ceiling_bps (gdouble    max_bps,
                                gboolean   bytes);
 gboolean  ws_parse_rate     (const char  *text,

@@ -253,6 +253,7 @@ ws_history_default_path (void)
   return g_build_filename (g_get_user_data_dir (), "wirespeed", "history.db", NULL);
 }
 
+/* Opens the history at @path, making it and its folders if need be. */
 WsHistory *
 ws_history_open (const char  *path,
                  GError     **error)
@@ -364,6 +365,7 @@ bind_summary (sqlite3_stmt *stmt,
   bind_number (stmt, 19, json_number (summary, "transactions_per_s"));
 }
 
+/* Returns the new result's id, or 0 and @error. */
 gint64
 ws_history_add (WsHistory  *self,
                 WsResult   *result,

@@ -540,7 +540,9 @@ ws_result_to_json_string (WsResult *result)
  * writing the result again gives the same text: the phase times and the
  * receivers' times from the rates they divided, the probe counts from their
  * ratio. Latency counts are not written at all: a block that is there reads
- * back with the transactions as its count (request/response) or 1.
+ * back with the transactions as its count (request/response) or 1. What the
+ * JSON does not hold in any form (late responses, the probe's losses per
+ * interval, the probe's jitter in a UDP test) reads back as 0.
  */
 
 /* A result is a handful of levels deep; json-glib's parser recurses once a
@@ -571,21 +573,30 @@ get_node (JsonObject  *o,
   return node == NULL || JSON_NODE_HOLDS_NULL (node) ? NULL : node;
 }
 
+/* The member if it is a @type; NULL, and an error, if it is something else. */
+static JsonNode *
+get_typed_node (JsonObject    *o,
+                const char    *key,
+                JsonNodeType   type,
+                const char    *problem,
+                GError       **error)
+{
+  JsonNode *node = get_node (o, key, error);
+
+  if (node == NULL || JSON_NODE_TYPE (node) == type)
+    return node;
+  set_invalid (error, key, problem);
+  return NULL;
+}
+
 static GType
 get_value_type (JsonObject  *o,
                 const char  *key,
                 GError     **error)
 {
-  JsonNode *node = get_node (o, key, error);
+  JsonNode *node = get_typed_node (o, key, JSON_NODE_VALUE, "is not a value", error);
 
-  if (node == NULL)
-    return G_TYPE_INVALID;
-  if (!JSON_NODE_HOLDS_VALUE (node))
-    {
-      set_invalid (error, key, "is not a value");
-      return G_TYPE_INVALID;
-    }
-  return json_node_get_value_type (node);
+  return node != NULL ? json_node_get_value_type (node) : G_TYPE_INVALID;
 }
 
 static gdouble
@@ -706,16 +717,9 @@ get_object (JsonObject  *o,
             const char  *key,
             GError     **error)
 {
-  JsonNode *node = get_node (o, key, error);
+  JsonNode *node = get_typed_node (o, key, JSON_NODE_OBJECT, "is not an object", error);
 
-  if (node == NULL)
-    return NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    {
-      set_invalid (error, key, "is not an object");
-      return NULL;
-    }
-  return json_node_get_object (node);
+  return node != NULL ? json_node_get_object (node) : NULL;
 }
 
 /* The objects of array @key, or NULL; any other element is an error. */
@@ -724,16 +728,11 @@ get_object_array (JsonObject  *o,
                   const char  *key,
                   GError     **error)
 {
-  JsonNode *node = get_node (o, key, error);
+  JsonNode *node = get_typed_node (o, key, JSON_NODE_ARRAY, "is not an array", error);
   JsonArray *array;
 
   if (node == NULL)
     return NULL;
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    {
-      set_invalid (error, key, "is not an array");
-      return NULL;
-    }
   array = json_node_get_array (node);
   for (guint i = 0; i < json_array_get_length (array); i++)
     if (!JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, i)))
@@ -775,9 +774,9 @@ get_time (JsonObject  *o,
   return time;
 }
 
-/* The divisor that gives @bps from @bits to the last bit: bits / bps can
- * be an ulp or two away from the time the rate was computed with. 0 when
- * no plausible time does. */
+/* The divisor that gives @bps from @bits to the last bit. bits / bps is
+ * that time in every case tried, but two roundings are not a proof: the
+ * loop checks instead of trusting. 0 when no plausible time does. */
 static gdouble
 solve_seconds (gdouble bits,
                gdouble bps)

@@ -123,9 +123,10 @@ ws_graph_get_ranges (WsGraph *self,
       if (!isnan (p->latency_ms))
         ms = MAX (ms, p->latency_ms);
     }
-  *max_s = ceil (t);
+  /* The last interval ends a hair after the whole second it was due at. */
+  *max_s = MAX (1, ceil (t - 0.05));
   *max_bps = ws_axis_ceiling_bps (bps, self->units == WS_GRAPH_UNITS_BYTES);
-  *max_ms = ws_nice_ceiling (ms > 0 ? ms : 1);
+  *max_ms = ws_axis_ceiling (ms > 0 ? ms : 1);
 }
 
 static char *

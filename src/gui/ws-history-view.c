@@ -155,7 +155,7 @@ create_row (WsHistoryView        *self,
             const WsHistoryEntry *e)
 {
   GtkWidget *row = adw_action_row_new ();
-  GtkWidget *save = icon_button ("document-save-symbolic", _("Save as JSON"));
+  GtkWidget *save = icon_button ("document-save-as-symbolic", _("Save as JSON"));
   GtkWidget *delete = icon_button ("user-trash-symbolic", _("Delete"));
   g_autofree char *title = entry_title (e);
   g_autofree char *subtitle = entry_subtitle (self, e);

@@ -1004,7 +1004,7 @@ build_header (WsWindow *self,
   adw_header_bar_pack_start (ADW_HEADER_BAR (header), GTK_WIDGET (self->start_button));
   adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), switcher_title);
   adw_header_bar_pack_end (ADW_HEADER_BAR (header), menu_button ("open-menu-symbolic", _("Main Menu"), primary));
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), menu_button ("document-save-symbolic", _("Save or Copy the Result"), share));
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header), menu_button ("document-send-symbolic", _("Save or Copy the Result"), share));
   return header;
 }
 
