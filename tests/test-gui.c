@@ -165,6 +165,12 @@ test_tcp_stream (void)
   g_assert_cmpstr (ws_window_get_figure (window, WS_WINDOW_FIGURE_DOWNLOAD), ==, "—");
   g_assert_cmpstr (ws_window_get_status (window), ==, "Finished");
   g_assert_cmpuint (ws_history_view_get_n_entries (history), ==, before + 1);
+  {
+    g_auto(GStrv) recent = g_settings_get_strv (ws_application_get_settings (app), "recent-targets");
+    g_autofree char *target = loopback_target ();
+
+    g_assert_cmpstr (recent[0], ==, target);
+  }
 }
 
 static void
@@ -267,6 +273,56 @@ test_history_reopen (void)
   g_assert_true (figure_is (WS_WINDOW_FIGURE_DOWNLOAD, "bit/s"));
   g_assert_true (figure_is (WS_WINDOW_FIGURE_IDLE, "ms"));
   g_assert_nonnull (strstr (ws_window_get_status (window), "Speed test of localhost"));
+}
+
+/* The other windows open, show and close without a critical. */
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels (); /* not ours */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return w;
+    }
+  return NULL;
+}
+
+static void
+check_opens (const char *action,
+             GType       type)
+{
+  GtkWindow *opened;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), action, NULL));
+  spin_for (200);
+  opened = find_toplevel (type);
+  g_assert_nonnull (opened);
+  gtk_window_close (opened);
+  spin_for (100);
+  g_assert_null (find_toplevel (type));
+}
+
+static void
+test_other_windows (void)
+{
+  GSettings *settings = ws_application_get_settings (app);
+
+  check_opens ("app.preferences", ADW_TYPE_PREFERENCES_WINDOW);
+  check_opens ("app.about", ADW_TYPE_ABOUT_WINDOW);
+  check_opens ("win.show-help-overlay", GTK_TYPE_SHORTCUTS_WINDOW);
+  /* The shortcuts the help overlay lists are the ones installed. */
+  {
+    g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.start");
+    g_assert_cmpstr (accels[0], ==, "<Control>Return");
+  }
+  /* A new default applies to the form at once. */
+  g_settings_set_uint (settings, "default-duration", 17);
+  g_assert_cmpuint (ws_window_get_form_duration (window), ==, 17);
+  g_settings_reset (settings, "default-duration");
 }
 
 static void
@@ -472,6 +528,7 @@ main (int    argc,
   g_test_add_func ("/gui/history-reopen", test_history_reopen);
   g_test_add_func ("/gui/screenshot-history", test_screenshot_history);
   g_test_add_func ("/gui/export-graph", test_export_graph);
+  g_test_add_func ("/gui/other-windows", test_other_windows);
   g_test_add_func ("/gui/errors", test_errors);
   status = g_test_run ();
 

@@ -137,12 +137,25 @@ set_accels (GtkApplication *app)
     gtk_application_set_accels_for_action (app, accels[i].action, accels[i].accels);
 }
 
+/* Run from the build tree, the icon is not installed yet: take it from the
+ * sources, so that the About window and the window list show it. */
+static void
+find_icon (void)
+{
+  GtkIconTheme *theme = gtk_icon_theme_get_for_display (gdk_display_get_default ());
+
+  if (!gtk_icon_theme_has_icon (theme, APP_ID))
+    gtk_icon_theme_add_search_path (theme, WS_SOURCE_ICON_DIR);
+  gtk_window_set_default_icon_name (APP_ID);
+}
+
 static void
 ws_application_startup (GApplication *app)
 {
   WsApplication *self = WS_APPLICATION (app);
 
   G_APPLICATION_CLASS (ws_application_parent_class)->startup (app);
+  find_icon ();
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   set_accels (GTK_APPLICATION (app));
   open_history (self);

@@ -36,6 +36,7 @@ void           ws_window_set_form          (WsWindow   *self,
                                             const char *target,
                                             WsTestMode  mode,
                                             guint       duration_s);
+guint          ws_window_get_form_duration (WsWindow   *self);
 void           ws_window_set_server_active (WsWindow   *self,
                                             gboolean    active);
 guint16        ws_window_get_server_port   (WsWindow   *self);

@@ -343,7 +343,7 @@ store_result (WsWindow *self,
 
   if (history == NULL)
     return;
-  if (ws_history_add (history, result, &error) < 0)
+  if (ws_history_add (history, result, &error) == 0)
     {
       g_autofree char *text = g_strdup_printf (_("The result was not saved: %s"), error->message);
       toast (self, text);
@@ -1235,6 +1235,12 @@ ws_window_set_form (WsWindow   *self,
     if (modes[i] == mode)
       adw_combo_row_set_selected (self->mode_row, i);
   gtk_spin_button_set_value (self->duration_spin, duration_s);
+}
+
+guint
+ws_window_get_form_duration (WsWindow *self)
+{
+  return gtk_spin_button_get_value_as_int (self->duration_spin);
 }
 
 void
