@@ -15,6 +15,9 @@
 #include <string.h>
 
 #include "ws-application.h"
+#include "ws-client.h"
+#include "ws-fake-server.h"
+#include "ws-server.h"
 #include "ws-window-private.h"
 
 static WsApplication *app;
@@ -344,6 +347,81 @@ test_errors (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
   spin_until (test_finished, NULL, 60);
   g_assert_true (g_str_has_prefix (ws_window_get_status (window), "The test failed:"));
+  g_assert_nonnull (strstr (ws_window_get_status (window), "not found"));
+}
+
+/* Runs the form against @target and returns the status line it ends with. */
+static const char *
+run_against (const char *target)
+{
+  ws_window_set_form (window, target, WS_TEST_TCP_STREAM, 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
+  spin_until (test_finished, NULL, 60);
+  return ws_window_get_status (window);
+}
+
+static void
+on_blocker_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  g_autoptr(WsResult) r = ws_client_run_finish (WS_CLIENT (source), result, NULL);
+
+  *(gboolean *) data = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static gboolean
+server_full (gpointer data)
+{
+  return ws_server_get_n_sessions (data) >= 1;
+}
+
+/* A server whose only slot is taken says so, and the window shows it. */
+static void
+test_busy (void)
+{
+  g_autoptr(WsServer) server = ws_server_new ();
+  g_autoptr(WsClient) blocker = ws_client_new ();
+  g_autoptr(GCancellable) cancel = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *target = NULL;
+  gboolean blocker_done = FALSE;
+  WsTestConfig config;
+
+  ws_server_set_port (server, 0);
+  ws_server_set_max_clients (server, 1);
+  g_assert_true (ws_server_start (server, &error));
+  ws_test_config_init (&config);
+  g_free (config.target);
+  config.target = g_strdup ("127.0.0.1");
+  config.port = ws_server_get_port (server);
+  config.duration_s = 60;
+  config.latency_probe = FALSE;
+  ws_client_run_async (blocker, &config, cancel, on_blocker_done, &blocker_done);
+  ws_test_config_clear (&config);
+  spin_until (server_full, server, 30);
+
+  target = g_strdup_printf ("127.0.0.1:%u", ws_server_get_port (server));
+  g_assert_nonnull (strstr (run_against (target), "The server is busy"));
+
+  g_cancellable_cancel (cancel);
+  spin_until (is_true, &blocker_done, 30);
+  ws_server_stop (server);
+}
+
+static void
+test_version_mismatch (void)
+{
+  g_autoptr(FakeServer) fake = fake_server_start (FAKE_TOO_OLD);
+  g_autofree char *target = g_strdup_printf ("127.0.0.1:%u", fake->port);
+
+  g_assert_nonnull (strstr (run_against (target), "The server is too old"));
 }
 
 static void
@@ -530,6 +608,8 @@ main (int    argc,
   g_test_add_func ("/gui/export-graph", test_export_graph);
   g_test_add_func ("/gui/other-windows", test_other_windows);
   g_test_add_func ("/gui/errors", test_errors);
+  g_test_add_func ("/gui/busy", test_busy);
+  g_test_add_func ("/gui/version-mismatch", test_version_mismatch);
   status = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (window));

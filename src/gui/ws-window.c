@@ -19,6 +19,7 @@
 #include "ws-gui-util.h"
 #include "ws-history-view.h"
 #include "ws-server.h"
+#include "ws-server-row.h"
 #include "ws-units.h"
 #include "ws-window.h"
 #include "ws-window-private.h"
@@ -53,8 +54,7 @@ struct _WsWindow {
   AdwComboRow *direction_row;
   AdwEntryRow *bitrate_row;
   AdwEntryRow *length_row;
-  AdwActionRow *server_row;
-  GtkSwitch *server_switch;
+  WsServerRow *server_row;
   WsGraph *graph;
   GtkWidget *figure_cells[N_FIGURES];
   GtkLabel *figure_values[N_FIGURES];
@@ -68,9 +68,6 @@ struct _WsWindow {
   gboolean bytes;          /* rates in MB/s rather than Mbit/s */
   /* Running means of the live samples, per direction */
   gdouble up_bits, up_s, down_bits, down_s;
-
-  WsServer *server;
-  guint server_poll_id;
 };
 
 G_DEFINE_FINAL_TYPE (WsWindow, ws_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -662,81 +659,6 @@ show_history_action (GtkWidget  *widget,
   adw_view_stack_set_visible_child_name (WS_WINDOW (widget)->pages, "history");
 }
 
-/* ---- The embedded server ---- */
-
-static char *
-local_addresses (void)
-{
-  g_autoptr(GString) text = g_string_new (NULL);
-  g_autoptr(GResolver) resolver = g_resolver_get_default ();
-  g_autolist(GInetAddress) addresses = g_resolver_lookup_by_name (resolver, g_get_host_name (), NULL, NULL);
-
-  for (GList *l = addresses; l != NULL; l = l->next)
-    if (!g_inet_address_get_is_loopback (l->data))
-      {
-        g_autofree char *ip = g_inet_address_to_string (l->data);
-        g_string_append_printf (text, "%s%s", text->len ? ", " : "", ip);
-      }
-  if (text->len == 0)
-    g_string_append (text, g_get_host_name ());
-  return g_string_free (g_steal_pointer (&text), FALSE);
-}
-
-static gboolean
-poll_server (gpointer data)
-{
-  WsWindow *self = data;
-  g_autofree char *addresses = local_addresses ();
-  guint n = ws_server_get_n_sessions (self->server);
-  g_autofree char *text = g_strdup_printf (ngettext ("%s, port %u · %u client connected",
-                                                     "%s, port %u · %u clients connected", n),
-                                           addresses, ws_server_get_port (self->server), n);
-
-  adw_action_row_set_subtitle (self->server_row, text);
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-stop_server (WsWindow *self)
-{
-  g_clear_handle_id (&self->server_poll_id, g_source_remove);
-  if (self->server != NULL)
-    ws_server_stop (self->server);
-  g_clear_object (&self->server);
-  adw_action_row_set_subtitle (self->server_row, _("Lets another computer test against this one"));
-}
-
-static gboolean
-on_server_switch (GtkSwitch *sw,
-                  gboolean   active,
-                  WsWindow  *self)
-{
-  g_autoptr(GError) error = NULL;
-  guint port = g_settings_get_uint (self->settings, "server-port");
-
-  if (!active)
-    {
-      stop_server (self);
-      return FALSE;
-    }
-  self->server = ws_server_new ();
-  ws_server_set_port (self->server, port);
-  if (!ws_server_start (self->server, &error))
-    {
-      g_autofree char *text = g_strdup_printf (_("Cannot start the server on port %u: %s"), port, error->message);
-      g_clear_object (&self->server);
-      toast (self, text);
-      /* Turns the switch back off, through this handler again; the reason
-       * stays under the switch until the next try. */
-      gtk_switch_set_active (sw, FALSE);
-      adw_action_row_set_subtitle (self->server_row, text);
-      return TRUE;
-    }
-  poll_server (self);
-  self->server_poll_id = g_timeout_add_seconds (1, poll_server, self);
-  return FALSE;
-}
-
 /* ---- Building the window ---- */
 
 static GtkSpinButton *
@@ -840,15 +762,9 @@ build_server_group (WsWindow            *self,
                     AdwPreferencesGroup *group)
 {
   adw_preferences_group_set_title (group, _("Server"));
-  self->server_row = ADW_ACTION_ROW (adw_action_row_new ());
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->server_row), _("Run a server on this computer"));
-  self->server_switch = GTK_SWITCH (gtk_switch_new ());
-  gtk_widget_set_valign (GTK_WIDGET (self->server_switch), GTK_ALIGN_CENTER);
-  adw_action_row_add_suffix (self->server_row, GTK_WIDGET (self->server_switch));
-  adw_action_row_set_activatable_widget (self->server_row, GTK_WIDGET (self->server_switch));
-  g_signal_connect (self->server_switch, "state-set", G_CALLBACK (on_server_switch), self);
+  self->server_row = WS_SERVER_ROW (ws_server_row_new (self->settings));
+  g_signal_connect_swapped (self->server_row, "toast", G_CALLBACK (toast), self);
   adw_preferences_group_add (group, GTK_WIDGET (self->server_row));
-  stop_server (self);
 }
 
 static GtkWidget *
@@ -1131,8 +1047,9 @@ ws_window_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   if (self->settings)
     g_signal_handlers_disconnect_by_data (self->settings, self);
+  /* The server stops with the window, not whenever the last ref goes. */
   if (self->server_row)
-    stop_server (self);
+    ws_server_row_stop (self->server_row);
   g_clear_object (&self->client);
   g_clear_object (&self->settings);
   g_clear_object (&self->recent_menu);
@@ -1247,17 +1164,17 @@ void
 ws_window_set_server_active (WsWindow *self,
                              gboolean  active)
 {
-  gtk_switch_set_active (self->server_switch, active);
+  ws_server_row_set_active (self->server_row, active);
 }
 
 guint16
 ws_window_get_server_port (WsWindow *self)
 {
-  return self->server ? ws_server_get_port (self->server) : 0;
+  return ws_server_row_get_port (self->server_row);
 }
 
 const char *
 ws_window_get_server_text (WsWindow *self)
 {
-  return adw_action_row_get_subtitle (self->server_row);
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (self->server_row));
 }

@@ -1,0 +1,175 @@
+/* ws-server-row.c — the switch that runs a server inside the app
+ *
+ * Turned on, it starts the engine's WsServer on the configured port and
+ * says what the other side needs: this machine's addresses, the port, and
+ * how many clients are testing now (polled once a second). A port that is
+ * taken turns the switch back off, with the reason under it and as "toast".
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+#include "ws-server.h"
+#include "ws-server-row.h"
+
+struct _WsServerRow {
+  AdwActionRow parent_instance;
+
+  GSettings *settings;
+  GtkSwitch *toggle;
+  WsServer *server;
+  guint poll_id;
+};
+
+G_DEFINE_FINAL_TYPE (WsServerRow, ws_server_row, ADW_TYPE_ACTION_ROW)
+
+enum { TOAST, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+/* The addresses of the interfaces that are up, without a name lookup (which
+ * could block the window for seconds): global and private IPv4 and IPv6,
+ * not loopback or link-local, which the other machine could not use. */
+static char *
+local_addresses (void)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  struct ifaddrs *list = NULL;
+
+  if (getifaddrs (&list) == 0)
+    for (struct ifaddrs *i = list; i != NULL; i = i->ifa_next)
+      {
+        g_autoptr(GSocketAddress) address = NULL;
+        GInetAddress *ip;
+        g_autofree char *ip_text = NULL;
+
+        if (i->ifa_addr == NULL || !(i->ifa_flags & IFF_UP)
+            || (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6))
+          continue;
+        address = g_socket_address_new_from_native (i->ifa_addr, i->ifa_addr->sa_family == AF_INET
+                                                    ? sizeof (struct sockaddr_in) : sizeof (struct sockaddr_in6));
+        ip = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
+        if (g_inet_address_get_is_loopback (ip) || g_inet_address_get_is_link_local (ip))
+          continue;
+        ip_text = g_inet_address_to_string (ip);
+        g_string_append_printf (text, "%s%s", text->len ? ", " : "", ip_text);
+      }
+  if (list != NULL)
+    freeifaddrs (list);
+  if (text->len == 0)
+    g_string_append (text, g_get_host_name ());
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static gboolean
+poll_server (gpointer data)
+{
+  WsServerRow *self = data;
+  g_autofree char *addresses = local_addresses ();
+  guint n = ws_server_get_n_sessions (self->server);
+  g_autofree char *text = g_strdup_printf (ngettext ("%s, port %u · %u client connected",
+                                                     "%s, port %u · %u clients connected", n),
+                                           addresses, ws_server_get_port (self->server), n);
+
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self), text);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+ws_server_row_stop (WsServerRow *self)
+{
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  if (self->server != NULL)
+    ws_server_stop (self->server);
+  g_clear_object (&self->server);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self), _("Lets another computer test against this one"));
+}
+
+static gboolean
+on_state_set (GtkSwitch   *toggle,
+              gboolean     active,
+              WsServerRow *self)
+{
+  g_autoptr(GError) error = NULL;
+  guint port = g_settings_get_uint (self->settings, "server-port");
+  g_autofree char *text = NULL;
+
+  if (!active)
+    {
+      ws_server_row_stop (self);
+      return FALSE;
+    }
+  self->server = ws_server_new ();
+  ws_server_set_port (self->server, port);
+  if (ws_server_start (self->server, &error))
+    {
+      poll_server (self);
+      self->poll_id = g_timeout_add_seconds (1, poll_server, self);
+      return FALSE;
+    }
+  g_clear_object (&self->server);
+  text = g_strdup_printf (_("Cannot start the server on port %u: %s"), port, error->message);
+  g_signal_emit (self, signals[TOAST], 0, text);
+  /* Turns the switch back off, through this handler again; the reason
+   * stays under the switch until the next try. */
+  gtk_switch_set_active (toggle, FALSE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self), text);
+  return TRUE;
+}
+
+static void
+ws_server_row_dispose (GObject *object)
+{
+  WsServerRow *self = WS_SERVER_ROW (object);
+
+  ws_server_row_stop (self);
+  g_clear_object (&self->settings);
+  G_OBJECT_CLASS (ws_server_row_parent_class)->dispose (object);
+}
+
+static void
+ws_server_row_class_init (WsServerRowClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = ws_server_row_dispose;
+  signals[TOAST] = g_signal_new ("toast", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+ws_server_row_init (WsServerRow *self)
+{
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), _("Run a server on this computer"));
+  self->toggle = GTK_SWITCH (gtk_switch_new ());
+  gtk_widget_set_valign (GTK_WIDGET (self->toggle), GTK_ALIGN_CENTER);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (self), GTK_WIDGET (self->toggle));
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (self), GTK_WIDGET (self->toggle));
+  g_signal_connect (self->toggle, "state-set", G_CALLBACK (on_state_set), self);
+  ws_server_row_stop (self);
+}
+
+GtkWidget *
+ws_server_row_new (GSettings *settings)
+{
+  WsServerRow *self = g_object_new (WS_TYPE_SERVER_ROW, NULL);
+
+  self->settings = g_object_ref (settings);
+  return GTK_WIDGET (self);
+}
+
+void
+ws_server_row_set_active (WsServerRow *self,
+                          gboolean     active)
+{
+  gtk_switch_set_active (self->toggle, active);
+}
+
+/* 0 while no server runs */
+guint16
+ws_server_row_get_port (WsServerRow *self)
+{
+  return self->server ? ws_server_get_port (self->server) : 0;
+}
