@@ -185,6 +185,24 @@ static const guint8 stream_ack_bytes[] = {
 };
 
 static void
+fill_auth (WsMessage *msg)
+{
+  g_strlcpy (msg->u.auth.name, "alice", sizeof msg->u.auth.name);
+  for (guint i = 0; i < WS_AUTH_MAC_SIZE; i++)
+    msg->u.auth.mac[i] = 0xa0 + i;
+}
+
+static const guint8 auth_bytes[] = {
+  0x02, 0x0e, 0x00, 0x60,
+  'a', 'l', 'i', 'c', 'e', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf,
+  0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf,
+};
+
+static void
 fill_udp_stats (WsMessage *msg)
 {
   WsUdpStatsMessage *u = &msg->u.udp_stats;
@@ -343,6 +361,7 @@ static const MessageCase message_cases[] = {
   CASE ("v2/keepalive", V2 (KEEPALIVE), NULL, keepalive_bytes),
   CASE ("v2/stream-ack", V2 (STREAM_ACK), fill_stream_ack, stream_ack_bytes),
   CASE ("v2/udp-stats", V2 (UDP_STATS), fill_udp_stats, udp_stats_bytes),
+  CASE ("v2/auth", V2 (AUTH), fill_auth, auth_bytes),
   CASE ("v2/error", V2 (ERROR), fill_error, error_bytes),
 };
 
@@ -621,7 +640,7 @@ test_v2_unknown_type (void)
     guint8 type;
     guint16 length;
   } cases[] = {
-    { 0x00, 0 }, { 0x0e, 5 }, { 0x7e, WS_V2_MAX_PAYLOAD }, { 0x80, 12 }, { 0xff, 1 },
+    { 0x00, 0 }, { 0x0f, 5 }, { 0x7e, WS_V2_MAX_PAYLOAD }, { 0x80, 12 }, { 0xff, 1 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -651,7 +670,7 @@ test_v2_unknown_type (void)
 static void
 test_v2_payload_too_large (void)
 {
-  const guint8 types[] = { WS_MSG_HELLO, WS_MSG_ERROR, 0x0e };
+  const guint8 types[] = { WS_MSG_HELLO, WS_MSG_ERROR, 0x0f };
   const guint16 lengths[] = { WS_V2_MAX_PAYLOAD + 1, 0x1000, 0xffff };
 
   for (guint t = 0; t < G_N_ELEMENTS (types); t++)
@@ -1052,7 +1071,7 @@ test_encode_unknown (void)
   } cases[] = {
     { 0, 1 }, { 3, 1 }, { 0xff, 1 },
     { WS_PROTOCOL_V1, 0 }, { WS_PROTOCOL_V1, 5 },
-    { WS_PROTOCOL_V2, 0 }, { WS_PROTOCOL_V2, 0x0e }, { WS_PROTOCOL_V2, 0x7e },
+    { WS_PROTOCOL_V2, 0 }, { WS_PROTOCOL_V2, 0x0f }, { WS_PROTOCOL_V2, 0x7e },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -1206,7 +1225,8 @@ test_type_strings (void)
     { WS_PROTOCOL_V1, 5, "UNKNOWN" },
     { WS_PROTOCOL_V1, 0xff, "UNKNOWN" },
     { WS_PROTOCOL_V2, 0, "UNKNOWN" },
-    { WS_PROTOCOL_V2, 0x0e, "UNKNOWN" },
+    { V2 (AUTH), "AUTH" },
+    { WS_PROTOCOL_V2, 0x0f, "UNKNOWN" },
     { WS_PROTOCOL_V2, 0xff, "UNKNOWN" },
     { 0, WS_MSG_HELLO, "UNKNOWN" },
     { 3, WS_MSG_HELLO, "UNKNOWN" },

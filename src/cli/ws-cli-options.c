@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "ws-cli-options.h"
+#include "ws-auth.h"
+#include "ws-channel.h"
 #include "ws-server.h"
 #include "ws-units.h"
 
@@ -35,6 +37,15 @@ typedef struct {
   char *bind;
   char *bitrate;
   char *rr_size;
+  gboolean tls;
+  gboolean allow_plaintext;
+  char *tls_ca;
+  char *tls_fingerprint;
+  char *tls_cert;
+  char *tls_key;
+  char *auth_key;
+  char *auth_key_file;
+  char *auth_file;
   gint rr_timeout;
   gint time;
   gint port;
@@ -55,6 +66,15 @@ raw_clear (Raw *raw)
   g_free (raw->bind);
   g_free (raw->bitrate);
   g_free (raw->rr_size);
+  g_free (raw->tls_ca);
+  g_free (raw->tls_fingerprint);
+  g_free (raw->tls_cert);
+  g_free (raw->tls_key);
+  if (raw->auth_key != NULL)
+    memset (raw->auth_key, 0, strlen (raw->auth_key));
+  g_free (raw->auth_key);
+  g_free (raw->auth_key_file);
+  g_free (raw->auth_file);
 }
 
 static GOptionContext *
@@ -105,6 +125,26 @@ build_context (Raw *raw)
       N_("Server: drop a client silent this long (default: 45)"), N_("SECONDS") },
     { "verbose", 'V', 0, G_OPTION_ARG_NONE, &raw->verbose,
       N_("Server: log every session to standard error"), NULL },
+    { "tls", 0, 0, G_OPTION_ARG_NONE, &raw->tls,
+      N_("Client: encrypt the control connection with TLS, checking the server against the system's CAs"), NULL },
+    { "tls-ca", 0, 0, G_OPTION_ARG_FILENAME, &raw->tls_ca,
+      N_("Client: trust the CA certificates in this PEM file instead (implies --tls)"), N_("FILE") },
+    { "tls-fingerprint", 0, 0, G_OPTION_ARG_STRING, &raw->tls_fingerprint,
+      N_("Client: accept only the server certificate with this SHA-256 fingerprint, as the server prints it (implies --tls)"),
+      N_("SHA256") },
+    { "auth-key", 0, 0, G_OPTION_ARG_STRING, &raw->auth_key,
+      N_("Client: authenticate with this key (visible to other users in the process list; prefer --auth-key-file)"),
+      N_("NAME:SECRET") },
+    { "auth-key-file", 0, 0, G_OPTION_ARG_FILENAME, &raw->auth_key_file,
+      N_("Client: read the NAME:SECRET key from this file (mode 600)"), N_("FILE") },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &raw->tls_cert,
+      N_("Server: TLS certificate (PEM); the server prints its fingerprint for clients to pin"), N_("FILE") },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &raw->tls_key,
+      N_("Server: the certificate's private key (PEM)"), N_("FILE") },
+    { "allow-plaintext", 0, 0, G_OPTION_ARG_NONE, &raw->allow_plaintext,
+      N_("Server: with --tls-cert, also serve clients that do not use TLS"), NULL },
+    { "auth-file", 0, 0, G_OPTION_ARG_FILENAME, &raw->auth_file,
+      N_("Server: require a key from this file, one NAME:SECRET per line (mode 600)"), N_("FILE") },
     { NULL }
   };
   GOptionContext *context = g_option_context_new (NULL);
@@ -120,6 +160,8 @@ build_context (Raw *raw)
       "  wirespeed --client --target server.example --time 10\n"
       "  wirespeed --client --target 192.0.2.7 --reverse --streams 4\n"
       "  wirespeed --client --target ::1 --bidir --json > result.json\n"
+      "  wirespeed --server --tls-cert cert.pem --tls-key key.pem --auth-file keys\n"
+      "  wirespeed --client --target server.example --tls-fingerprint AB:CD:… --auth-key-file key\n"
       "\n"
       "Exit status: 0 success, 1 the test failed, 2 invalid command line."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
@@ -217,6 +259,30 @@ fill_rates (WsTestConfig  *t,
 }
 
 static gboolean
+fill_client_security (WsTestConfig  *t,
+                      const Raw     *raw,
+                      GError       **error)
+{
+  guint8 digest[32];
+  g_autoptr(GError) local_error = NULL;
+
+  if (raw->tls_fingerprint != NULL && !ws_tls_fingerprint_parse (raw->tls_fingerprint, digest))
+    return usage (error, _("--tls-fingerprint must be a SHA-256 fingerprint, 64 hex digits (colons optional), not “%s”"),
+                  raw->tls_fingerprint);
+  t->tls = raw->tls || raw->tls_ca != NULL || raw->tls_fingerprint != NULL;
+  t->tls_ca_file = g_strdup (raw->tls_ca);
+  t->tls_fingerprint = g_strdup (raw->tls_fingerprint);
+  if (raw->auth_key != NULL && raw->auth_key_file != NULL)
+    return usage (error, _("--auth-key and --auth-key-file are mutually exclusive"));
+  if (raw->auth_key != NULL && !ws_auth_parse_key (raw->auth_key, &t->auth_name, &t->auth_secret, &local_error))
+    return usage (error, _("--auth-key: %s"), local_error->message);
+  if (raw->auth_key_file != NULL
+      && !ws_auth_read_key_file (raw->auth_key_file, &t->auth_name, &t->auth_secret, &local_error))
+    return usage (error, _("--auth-key-file: %s"), local_error->message);
+  return TRUE;
+}
+
+static gboolean
 fill_client (WsCliOptions  *options,
              const Raw     *raw,
              GError       **error)
@@ -263,7 +329,46 @@ fill_client (WsCliOptions  *options,
     }
   t->direction = raw->bidir ? WS_DIRECTION_BIDIR
                  : raw->reverse ? WS_DIRECTION_DOWNLOAD : WS_DIRECTION_UPLOAD;
-  return fill_rates (t, raw, error);
+  return fill_rates (t, raw, error) && fill_client_security (t, raw, error);
+}
+
+static gboolean
+load_certificate (WsCliOptions  *options,
+                  const Raw     *raw,
+                  GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if ((raw->tls_cert != NULL) != (raw->tls_key != NULL))
+    return usage (error, _("--tls-cert and --tls-key go together"));
+  if (raw->allow_plaintext && raw->tls_cert == NULL)
+    return usage (error, _("--allow-plaintext only makes sense with --tls-cert"));
+  if (raw->tls_cert == NULL)
+    return TRUE;
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    return usage (error, _("--tls-cert: TLS is not available; install glib-networking"));
+  options->tls_certificate = g_tls_certificate_new_from_files (raw->tls_cert, raw->tls_key, &local_error);
+  if (options->tls_certificate == NULL)
+    return usage (error, _("--tls-cert/--tls-key: %s"), local_error->message);
+  options->allow_plaintext = raw->allow_plaintext;
+  return TRUE;
+}
+
+static gboolean
+fill_server_security (WsCliOptions  *options,
+                      const Raw     *raw,
+                      GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!load_certificate (options, raw, error))
+    return FALSE;
+  if (raw->auth_file == NULL)
+    return TRUE;
+  options->auth = ws_auth_new_from_file (raw->auth_file, &local_error);
+  if (options->auth == NULL)
+    return usage (error, _("--auth-file: %s"), local_error->message);
+  return TRUE;
 }
 
 static gboolean
@@ -271,6 +376,8 @@ fill_server (WsCliOptions  *options,
              const Raw     *raw,
              GError       **error)
 {
+  if (options->mode == WS_CLI_MODE_SERVER && !fill_server_security (options, raw, error))
+    return FALSE;
   if (!check_range ("--max-clients", raw->max_clients, 1, MAX_CLIENTS_LIMIT, error)
       || !check_range ("--idle-timeout", raw->idle_timeout, 1, 86400, error))
     return FALSE;
@@ -340,4 +447,6 @@ ws_cli_options_clear (WsCliOptions *options)
 {
   ws_test_config_clear (&options->test);
   g_clear_pointer (&options->bind_address, g_free);
+  g_clear_object (&options->tls_certificate);
+  g_clear_pointer (&options->auth, ws_auth_unref);
 }

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "ws-auth.h"
 #include "ws-client.h"
 
 G_BEGIN_DECLS
@@ -30,6 +31,9 @@ typedef struct {
   char *bind_address;
   guint max_clients;
   guint idle_timeout_s;
+  GTlsCertificate *tls_certificate; /* NULL: plaintext */
+  gboolean allow_plaintext;
+  WsAuth *auth;                     /* NULL: no authentication */
 } WsCliOptions;
 
 /* Exit status for bad command lines, as argparse and most tools use. */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ws-channel.h"
 #include "ws-cli.h"
 #include "ws-cli-options.h"
 #include "ws-client.h"
@@ -150,6 +151,24 @@ on_server_signal (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* What a client needs to know to connect: the fingerprint to pin. */
+static void
+print_security (const WsCliOptions *options)
+{
+  if (options->tls_certificate != NULL)
+    {
+      g_autofree char *fingerprint = ws_tls_certificate_fingerprint (options->tls_certificate);
+
+      printf (_("TLS certificate SHA-256 fingerprint: %s\n"), fingerprint);
+      printf ("%s\n", options->allow_plaintext ? _("Plaintext clients are served too (--allow-plaintext)")
+                                                : _("Clients must use TLS"));
+    }
+  if (options->auth != NULL)
+    printf (ngettext ("Clients must authenticate (%u key)\n", "Clients must authenticate (%u keys)\n",
+                      ws_auth_get_n_keys (options->auth)),
+            ws_auth_get_n_keys (options->auth));
+}
+
 static int
 run_server (const WsCliOptions *options)
 {
@@ -165,9 +184,11 @@ run_server (const WsCliOptions *options)
   ws_server_set_bind_address (server, options->bind_address);
   ws_server_set_max_clients (server, options->max_clients);
   ws_server_set_idle_timeout (server, options->idle_timeout_s);
+  ws_server_set_tls (server, options->tls_certificate, options->allow_plaintext);
+  ws_server_set_auth (server, options->auth);
   if (!ws_server_start (server, &error))
     {
-      fprintf (stderr, "wirespeed: cannot listen on port %u: %s\n", options->port, error->message);
+      fprintf (stderr, _("wirespeed: cannot listen on port %u: %s\n"), options->port, error->message);
       return 1;
     }
 
@@ -177,6 +198,7 @@ run_server (const WsCliOptions *options)
 
   where = ws_server_describe_address (server);
   printf (_("Wirespeed %s server listening on %s\n"), PACKAGE_VERSION, where);
+  print_security (options);
   fflush (stdout);
   g_main_loop_run (loop);
 

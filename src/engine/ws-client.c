@@ -18,6 +18,8 @@
 #include <netinet/tcp.h>
 #include <string.h>
 
+#include "ws-auth.h"
+#include "ws-channel.h"
 #include "ws-client.h"
 #include "ws-io.h"
 #include "ws-sampler.h"
@@ -61,7 +63,8 @@ typedef struct {
   gdouble time_offset;
 
   GSocketConnection *connection;
-  GSocket *control;
+  GSocket *control;     /* the control connection's socket… */
+  WsChannel *channel;   /* …and the channel over it, maybe TLS */
   GSocketAddress *remote;
   WsTestAccept accept;
 
@@ -98,6 +101,12 @@ void
 ws_test_config_clear (WsTestConfig *config)
 {
   g_clear_pointer (&config->target, g_free);
+  g_clear_pointer (&config->tls_ca_file, g_free);
+  g_clear_pointer (&config->tls_fingerprint, g_free);
+  g_clear_pointer (&config->auth_name, g_free);
+  if (config->auth_secret != NULL)
+    memset (config->auth_secret, 0, strlen (config->auth_secret));
+  g_clear_pointer (&config->auth_secret, g_free);
 }
 
 void
@@ -106,6 +115,10 @@ ws_test_config_copy (WsTestConfig       *dest,
 {
   *dest = *src;
   dest->target = g_strdup (src->target);
+  dest->tls_ca_file = g_strdup (src->tls_ca_file);
+  dest->tls_fingerprint = g_strdup (src->tls_fingerprint);
+  dest->auth_name = g_strdup (src->auth_name);
+  dest->auth_secret = g_strdup (src->auth_secret);
 }
 
 static void
@@ -117,6 +130,7 @@ run_free (Run *run)
   g_clear_pointer (&run->sampler, ws_sampler_free);
   g_clear_pointer (&run->result, ws_result_unref);
   g_clear_object (&run->remote);
+  g_clear_object (&run->channel);
   if (run->connection)
     g_io_stream_close (G_IO_STREAM (run->connection), NULL, NULL);
   g_clear_object (&run->connection);
@@ -222,6 +236,14 @@ explain_server_error (GError          **error,
                    "The server is busy (all %u test slots in use): try again later",
                    e->value);
       return;
+    case WS_PROTOCOL_ERROR_AUTH_FAILED:
+      g_set_error_literal (error, WS_PROTOCOL_ERROR, e->code,
+                           "Authentication failed: the server did not accept this key");
+      return;
+    case WS_PROTOCOL_ERROR_TLS_REQUIRED:
+      g_set_error_literal (error, WS_PROTOCOL_ERROR, e->code,
+                           "The server requires TLS: connect with --tls");
+      return;
     default:
       g_set_error (error, WS_PROTOCOL_ERROR, e->code, "The server refused the test: %s",
                    e->text[0] ? e->text : "no reason given");
@@ -238,7 +260,7 @@ expect (Run        *run,
 {
   g_autoptr(GError) local_error = NULL;
 
-  if (!ws_io_read_message (run->control, msg, ws_now_ns () + HANDSHAKE_TIMEOUT_NS,
+  if (!ws_channel_read_message (run->channel, msg, ws_now_ns () + HANDSHAKE_TIMEOUT_NS,
                            run->stop, &local_error))
     {
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
@@ -278,11 +300,51 @@ send_msg (Run              *run,
           const WsMessage  *msg,
           GError          **error)
 {
-  return ws_io_send_message (run->control, msg, ws_now_ns () + HANDSHAKE_TIMEOUT_NS,
+  return ws_channel_send_message (run->channel, msg, ws_now_ns () + HANDSHAKE_TIMEOUT_NS,
                              NULL, error);
 }
 
 /* ---- Setting up ---- */
+
+/* The server's name is checked against its certificate, as typed. An
+ * address is passed as an address: as a host name it would go out as SNI,
+ * which servers must refuse for IP literals (RFC 6066). */
+static gboolean
+start_tls (Run     *run,
+           GError **error)
+{
+  const char *target = run->config.target;
+  g_autoptr(GSocketConnectable) identity =
+    g_hostname_is_ip_address (target)
+    ? G_SOCKET_CONNECTABLE (g_inet_socket_address_new_from_string (target, run->config.port))
+    : g_network_address_new (target, run->config.port);
+  WsTlsClientOptions options = { run->config.tls_ca_file, run->config.tls_fingerprint };
+
+  return ws_channel_connect_tls (run->channel, identity, &options,
+                                 ws_now_ns () + HANDSHAKE_TIMEOUT_NS, run->stop, error);
+}
+
+/* The answer to the server's challenge, when it asks for one. */
+static gboolean
+authenticate (Run                *run,
+              const WsHelloReply *reply,
+              GError            **error)
+{
+  WsMessage msg;
+
+  if (!(reply->flags & WS_HELLO_FLAG_AUTH_REQUIRED))
+    return TRUE;
+  if (run->config.auth_name == NULL || run->config.auth_secret == NULL)
+    {
+      g_set_error_literal (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_AUTH_FAILED,
+                           "The server requires authentication: give a key with --auth-key NAME:SECRET");
+      return FALSE;
+    }
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_AUTH);
+  g_strlcpy (msg.u.auth.name, run->config.auth_name, sizeof msg.u.auth.name);
+  ws_auth_compute (msg.u.auth.name, run->config.auth_secret, reply->nonce, msg.u.auth.mac);
+  return send_msg (run, &msg, error);
+}
 
 static gboolean
 connect_control (Run     *run,
@@ -304,7 +366,10 @@ connect_control (Run     *run,
   /* Data connections go to the very address the control connection
    * reached, not to whatever the name resolves to next. */
   run->remote = g_socket_get_remote_address (run->control, error);
-  return run->remote != NULL;
+  if (run->remote == NULL)
+    return FALSE;
+  run->channel = ws_channel_new (run->control);
+  return !run->config.tls || start_tls (run, error);
 }
 
 /* The request the config asks for, with the mode's defaults filled in. */
@@ -339,7 +404,8 @@ handshake (Run     *run,
 
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_HELLO);
   msg.u.hello.max_version = WS_PROTOCOL_V2;
-  if (!send_msg (run, &msg, error) || !expect (run, WS_MSG_HELLO_REPLY, &msg, error))
+  if (!send_msg (run, &msg, error) || !expect (run, WS_MSG_HELLO_REPLY, &msg, error)
+      || !authenticate (run, &msg.u.hello_reply, error))
     return FALSE;
 
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_REQUEST);
@@ -524,7 +590,7 @@ handle_server_message (Run       *run,
 {
   WsMessage msg;
 
-  if (!ws_io_read_message (run->control, &msg, ws_now_ns () + HANDSHAKE_TIMEOUT_NS, NULL, error))
+  if (!ws_channel_read_message (run->channel, &msg, ws_now_ns () + HANDSHAKE_TIMEOUT_NS, NULL, error))
     {
       g_prefix_error (error, "Lost the server during the test: ");
       return FALSE;
@@ -588,7 +654,7 @@ run_clock (Run     *run,
       g_autoptr(GError) local_error = NULL;
       gint64 now;
 
-      if (ws_io_wait_readable (run->control, wake, run->stop, &local_error))
+      if (ws_channel_wait_readable (run->channel, wake, run->stop, &local_error))
         {
           if (!handle_server_message (run, &end, error))
             return FALSE;

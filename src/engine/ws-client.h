@@ -36,6 +36,12 @@ typedef struct {
   guint rr_timeout_ms;   /* UDP_RR; 0: adaptive */
   guint rr_pace_us;      /* RR: at least this between requests; 0: back to back */
   gboolean latency_probe; /* throughput tests: measure idle and loaded latency */
+  /* Security of the control connection */
+  gboolean tls;
+  char *tls_ca_file;     /* NULL: the system's CAs */
+  char *tls_fingerprint; /* NULL: no pin */
+  char *auth_name;       /* NULL: no key */
+  char *auth_secret;
 } WsTestConfig;
 
 void ws_test_config_init  (WsTestConfig       *config);

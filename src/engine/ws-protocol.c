@@ -30,6 +30,7 @@ static const guint16 v2_payload_size[256] = {
   [WS_MSG_KEEPALIVE] = EMPTY,
   [WS_MSG_STREAM_ACK] = 20,
   [WS_MSG_UDP_STATS] = 48,
+  [WS_MSG_AUTH] = 96,
   [WS_MSG_ERROR] = 128,
 };
 
@@ -424,6 +425,27 @@ decode_stream_result (Reader *r, WsMessage *msg, GError **error)
   return TRUE;
 }
 
+/* A name is 1–64 printable ASCII bytes without ':', NUL-padded: it is
+ * compared with the names of the server's key file, which uses ':' to end
+ * it, and it appears in logs. */
+static gboolean
+decode_auth (Reader *r, WsMessage *msg, GError **error)
+{
+  WsAuthMessage *a = &msg->u.auth;
+  gsize len;
+
+  memset (a->name, 0, sizeof a->name);
+  get_bytes (r, (guint8 *) a->name, WS_AUTH_NAME_SIZE);
+  get_bytes (r, a->mac, WS_AUTH_MAC_SIZE);
+  len = strnlen (a->name, WS_AUTH_NAME_SIZE);
+  if (len == 0)
+    return invalid (error, "Empty key name");
+  for (gsize i = 0; i < WS_AUTH_NAME_SIZE; i++)
+    if (i < len ? (a->name[i] < 0x21 || a->name[i] > 0x7e || a->name[i] == ':') : a->name[i] != 0)
+      return invalid (error, "Key names are printable ASCII without spaces or ':', NUL-padded");
+  return TRUE;
+}
+
 static gboolean
 decode_error (Reader *r, WsMessage *msg, GError **error)
 {
@@ -478,6 +500,8 @@ decode_v2 (Reader *r, WsMessage *msg, GError **error)
       if (msg->u.results_end.streams > WS_MAX_STREAM_IDS)
         return invalid (error, "Results for %u streams", msg->u.results_end.streams);
       return TRUE;
+    case WS_MSG_AUTH:
+      return decode_auth (r, msg, error);
     case WS_MSG_ERROR:
       return decode_error (r, msg, error);
     default:
@@ -685,6 +709,15 @@ encode_v2 (const WsMessage *msg, Writer *w)
       put_u16 (w, msg->u.results_end.streams);
       put_zero (w, 2);
       put_u32 (w, msg->u.results_end.intervals);
+      break;
+    case WS_MSG_AUTH:
+      {
+        gsize n = strnlen (msg->u.auth.name, WS_AUTH_NAME_SIZE);
+
+        put_bytes (w, (const guint8 *) msg->u.auth.name, n);
+        put_zero (w, WS_AUTH_NAME_SIZE - n);
+        put_bytes (w, msg->u.auth.mac, WS_AUTH_MAC_SIZE);
+      }
       break;
     case WS_MSG_ERROR:
       {
@@ -943,7 +976,7 @@ ws_message_type_to_string (guint8 version,
     [WS_MSG_TEST_DONE] = "TEST_DONE", [WS_MSG_INTERVAL] = "INTERVAL",
     [WS_MSG_STREAM_RESULT] = "STREAM_RESULT", [WS_MSG_RESULTS_END] = "RESULTS_END",
     [WS_MSG_KEEPALIVE] = "KEEPALIVE", [WS_MSG_STREAM_ACK] = "STREAM_ACK",
-    [WS_MSG_UDP_STATS] = "UDP_STATS", [WS_MSG_ERROR] = "ERROR",
+    [WS_MSG_UDP_STATS] = "UDP_STATS", [WS_MSG_AUTH] = "AUTH", [WS_MSG_ERROR] = "ERROR",
   };
 
   if (version == WS_PROTOCOL_V1 && type >= 1 && type <= 4)

@@ -102,6 +102,7 @@ typedef enum {
   WS_MSG_KEEPALIVE = 0x0b,
   WS_MSG_STREAM_ACK = 0x0c,
   WS_MSG_UDP_STATS = 0x0d,
+  WS_MSG_AUTH = 0x0e,
   WS_MSG_ERROR = 0x7f,
 } WsMessageType;
 
@@ -122,6 +123,7 @@ typedef enum {
   WS_PROTOCOL_ERROR_ACCESS_DENIED = 10,
   WS_PROTOCOL_ERROR_AUTH_FAILED = 11,
   WS_PROTOCOL_ERROR_ABORTED = 12,
+  WS_PROTOCOL_ERROR_TLS_REQUIRED = 13,
   /* Local only, never on the wire: the buffer ends before the message. */
   WS_PROTOCOL_ERROR_TRUNCATED = 1000,
 } WsProtocolError;
@@ -140,6 +142,19 @@ typedef struct {
   guint32 flags;
   guint8 nonce[WS_NONCE_SIZE];
 } WsHelloReply;
+
+/* HELLO_REPLY flags */
+#define WS_HELLO_FLAG_AUTH_REQUIRED 0x01
+
+#define WS_AUTH_NAME_SIZE 64
+#define WS_AUTH_MAC_SIZE 32
+
+/* The answer to the HELLO_REPLY nonce: HMAC-SHA256 keyed with the secret of
+ * @name (see ws-auth.h). */
+typedef struct {
+  char name[WS_AUTH_NAME_SIZE + 1]; /* always NUL-terminated, not empty */
+  guint8 mac[WS_AUTH_MAC_SIZE];
+} WsAuthMessage;
 
 typedef struct {
   guint8 mode;      /* WsTestMode */
@@ -245,6 +260,7 @@ typedef struct {
   union {
     WsHello hello;
     WsHelloReply hello_reply;
+    WsAuthMessage auth;
     WsTestRequest request;
     WsTestAccept accept;
     WsStreamHello stream_hello;

@@ -21,6 +21,8 @@
 #include "ws-io.h"
 #include "ws-legacy-session.h"
 #include "ws-protocol.h"
+#include "ws-auth.h"
+#include "ws-channel.h"
 #include "ws-server.h"
 #include "ws-session.h"
 #include "ws-time.h"
@@ -36,6 +38,9 @@ struct _WsServer {
   char *bind_address;
   guint max_clients;
   guint idle_timeout_s;
+  GTlsCertificate *tls_certificate; /* NULL: plaintext only */
+  gboolean allow_plaintext;         /* with a certificate: serve plaintext too */
+  WsAuth *auth;                     /* NULL: no authentication */
 
   GSocket *listener;
   GThread *accept_thread;
@@ -58,6 +63,7 @@ G_DEFINE_FINAL_TYPE (WsServer, ws_server, G_TYPE_OBJECT)
 typedef struct {
   WsServer *server;
   GSocket *socket;
+  WsChannel *channel;  /* the socket as a control connection, maybe TLS */
   GCancellable *cancellable;
   char *peer;
 } Connection;
@@ -69,6 +75,8 @@ ws_server_finalize (GObject *object)
 
   ws_server_stop (self);
   g_free (self->bind_address);
+  g_clear_object (&self->tls_certificate);
+  g_clear_pointer (&self->auth, ws_auth_unref);
   g_clear_object (&self->cancellable);
   g_ptr_array_unref (self->connections);
   g_ptr_array_unref (self->sessions);
@@ -123,6 +131,26 @@ ws_server_set_max_clients (WsServer *self,
                            guint     max_clients)
 {
   self->max_clients = MAX (max_clients, 1);
+}
+
+/* With a certificate, control connections that start with a TLS handshake
+ * get TLS; plaintext ones are refused unless @allow_plaintext. */
+void
+ws_server_set_tls (WsServer        *self,
+                   GTlsCertificate *certificate,
+                   gboolean         allow_plaintext)
+{
+  g_set_object (&self->tls_certificate, certificate);
+  self->allow_plaintext = allow_plaintext;
+}
+
+void
+ws_server_set_auth (WsServer *self,
+                    WsAuth   *auth)
+{
+  g_clear_pointer (&self->auth, ws_auth_unref);
+  if (auth != NULL)
+    self->auth = ws_auth_ref (auth);
 }
 
 void
@@ -251,14 +279,15 @@ run_v2_session (Connection *conn,
     {
       g_autofree char *text = g_strdup_printf ("The server is busy: it already runs %u tests",
                                                self->max_clients);
-      ws_io_send_error (conn->socket, WS_PROTOCOL_ERROR_BUSY, MIN (self->max_clients, G_MAXUINT16), text);
+      ws_channel_send_error (conn->channel, WS_PROTOCOL_ERROR_BUSY, MIN (self->max_clients, G_MAXUINT16), text);
       g_info ("%s: refused, busy (%u sessions)", conn->peer, self->max_clients);
       return;
     }
 
   /* The connection's cancellable: the server's stop reaches the session
    * even before it is registered. */
-  session = ws_session_new (conn->socket, conn->peer, self->idle_timeout_s, conn->cancellable);
+  session = ws_session_new (conn->channel, conn->peer, self->idle_timeout_s, conn->cancellable);
+  ws_session_set_auth (session, self->auth);
   ok = ws_session_negotiate (session, hello, &error);
   if (ok)
     {
@@ -344,37 +373,127 @@ attach_stream (Connection          *conn,
     }
 }
 
+/* The first byte tells a TLS ClientHello (a handshake record, 0x16) from
+ * our own messages, which start with a version byte of 1 or 2. */
+#define TLS_HANDSHAKE_RECORD 0x16
+
+static int
+peek_first_byte (Connection  *conn,
+                 gint64       deadline,
+                 GError     **error)
+{
+  GInputVector vector;
+  guint8 byte;
+  gint flags = G_SOCKET_MSG_PEEK;
+
+  vector.buffer = &byte;
+  vector.size = 1;
+  for (;;)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gssize r;
+
+      if (!ws_io_wait_readable (conn->socket, deadline, conn->cancellable, error))
+        return -1;
+      r = g_socket_receive_message (conn->socket, NULL, &vector, 1, NULL, NULL, &flags,
+                                    conn->cancellable, &local_error);
+      if (r == 1)
+        return byte;
+      if (r == 0)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "closed before a message");
+      else if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        continue;
+      return -1;
+    }
+}
+
+/* TLS for a connection that asks for it, when the server has a certificate. */
+static gboolean
+start_tls (Connection  *conn,
+           gint64       deadline,
+           GError     **error)
+{
+  GTlsCertificate *certificate = conn->server->tls_certificate;
+
+  if (certificate == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           "a TLS handshake, but this server has no certificate (--tls-cert)");
+      return FALSE;
+    }
+  return ws_channel_accept_tls (conn->channel, certificate, deadline, conn->cancellable, error);
+}
+
+/* A server with a certificate serves plaintext tests only if told to. */
+static gboolean
+refuse_plaintext (Connection *conn)
+{
+  WsServer *self = conn->server;
+
+  if (self->tls_certificate == NULL || self->allow_plaintext || ws_channel_is_tls (conn->channel))
+    return FALSE;
+  ws_channel_send_error (conn->channel, WS_PROTOCOL_ERROR_TLS_REQUIRED, 0,
+                         "This server requires TLS: connect with --tls");
+  g_info ("%s: refused: plaintext control connection", conn->peer);
+  return TRUE;
+}
+
+static void
+dispatch_message (Connection *conn,
+                  WsMessage  *msg)
+{
+  gboolean tls = ws_channel_is_tls (conn->channel);
+
+  if (msg->version == WS_PROTOCOL_V1 && msg->type == WS_V1_TEST_REQUEST && !tls)
+    {
+      if (!refuse_plaintext (conn))
+        run_v1_session (conn, &msg->u.v1_request);
+    }
+  else if (msg->version == WS_PROTOCOL_V2 && msg->type == WS_MSG_HELLO)
+    {
+      if (!refuse_plaintext (conn))
+        run_v2_session (conn, &msg->u.hello);
+    }
+  else if (msg->version == WS_PROTOCOL_V2 && msg->type == WS_MSG_STREAM_HELLO && !tls)
+    attach_stream (conn, &msg->u.stream_hello);
+  else
+    {
+      ws_channel_send_error (conn->channel, WS_PROTOCOL_ERROR_BAD_MESSAGE, 0,
+                             tls ? "A TLS connection must start with HELLO"
+                                 : "A connection must start with HELLO, STREAM_HELLO or a version 1 TEST_REQUEST");
+      g_info ("%s: dropped: started with %s", conn->peer,
+              ws_message_type_to_string (msg->version, msg->type));
+    }
+}
+
 static void
 dispatch (Connection *conn)
 {
   g_autoptr(GError) error = NULL;
   gint64 deadline = ws_now_ns () + conn->server->idle_timeout_s * WS_NSEC_PER_SEC;
   WsMessage msg;
+  int first = peek_first_byte (conn, deadline, &error);
 
-  if (!ws_io_read_message (conn->socket, &msg, deadline, conn->cancellable, &error))
+  if (first == TLS_HANDSHAKE_RECORD && !start_tls (conn, deadline, &error))
+    first = -1;
+  if (first < 0)
     {
-      if (error->domain == WS_PROTOCOL_ERROR)
-        ws_io_send_error (conn->socket, error->code,
-                          error->code == WS_PROTOCOL_ERROR_UNSUPPORTED_VERSION
-                          ? WS_PROTOCOL_MAX_VERSION : 0,
-                          error->message);
       g_info ("%s: dropped: %s", conn->peer, error->message);
       return;
     }
-
-  if (msg.version == WS_PROTOCOL_V1 && msg.type == WS_V1_TEST_REQUEST)
-    run_v1_session (conn, &msg.u.v1_request);
-  else if (msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_HELLO)
-    run_v2_session (conn, &msg.u.hello);
-  else if (msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_STREAM_HELLO)
-    attach_stream (conn, &msg.u.stream_hello);
-  else
+  if (!ws_channel_read_message (conn->channel, &msg, deadline, conn->cancellable, &error))
     {
-      ws_io_send_error (conn->socket, WS_PROTOCOL_ERROR_BAD_MESSAGE, 0,
-                        "A connection must start with HELLO, STREAM_HELLO or a version 1 TEST_REQUEST");
-      g_info ("%s: dropped: started with %s", conn->peer,
-              ws_message_type_to_string (msg.version, msg.type));
+      if (error->domain == WS_PROTOCOL_ERROR)
+        ws_channel_send_error (conn->channel, error->code,
+                               error->code == WS_PROTOCOL_ERROR_UNSUPPORTED_VERSION
+                               ? WS_PROTOCOL_MAX_VERSION : 0,
+                               error->message);
+      g_info ("%s: dropped: %s", conn->peer, error->message);
+      return;
     }
+  dispatch_message (conn, &msg);
 }
 
 static gpointer
@@ -392,6 +511,7 @@ connection_thread (gpointer data)
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 
+  g_object_unref (conn->channel);
   g_object_unref (conn->socket);
   g_object_unref (conn->cancellable);
   g_free (conn->peer);
@@ -418,6 +538,7 @@ spawn_connection (WsServer *self,
   conn = g_new0 (Connection, 1);
   conn->server = self;
   conn->socket = g_object_ref (socket);
+  conn->channel = ws_channel_new (socket);
   conn->cancellable = g_cancellable_new ();
   conn->peer = describe_peer (socket);
   g_ptr_array_add (self->connections, conn->cancellable);

@@ -6,6 +6,8 @@
 
 #include <gio/gio.h>
 
+#include "ws-auth.h"
+
 G_BEGIN_DECLS
 
 #define WS_DEFAULT_PORT 5201
@@ -31,6 +33,11 @@ void        ws_server_set_bind_address (WsServer       *self,
                                         const char     *address);
 void        ws_server_set_max_clients  (WsServer       *self,
                                         guint           max_clients);
+void        ws_server_set_tls          (WsServer       *self,
+                                        GTlsCertificate *certificate,
+                                        gboolean        allow_plaintext);
+void        ws_server_set_auth         (WsServer       *self,
+                                        WsAuth         *auth);
 void        ws_server_set_idle_timeout (WsServer       *self,
                                         guint           seconds);
 gboolean    ws_server_start            (WsServer       *self,

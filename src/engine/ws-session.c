@@ -14,6 +14,8 @@
 #include <sys/random.h>
 
 #include "ws-io.h"
+#include "ws-auth.h"
+#include "ws-channel.h"
 #include "ws-session.h"
 #include "ws-stream.h"
 #include "ws-time.h"
@@ -24,7 +26,8 @@
 struct _WsSession {
   GObject parent_instance;
 
-  GSocket *control;
+  WsChannel *control;
+  WsAuth *auth;          /* NULL: no authentication */
   char *peer;
   GCancellable *cancellable;
   gint64 idle_timeout_ns;
@@ -64,7 +67,8 @@ ws_session_finalize (GObject *object)
   g_free (self->last);
   g_free (self->last_udp);
   g_free (self->first_retransmits);
-  g_socket_close (self->control, NULL);
+  g_socket_close (ws_channel_get_socket (self->control), NULL);
+  g_clear_pointer (&self->auth, ws_auth_unref);
   g_clear_object (&self->control);
   g_clear_object (&self->cancellable);
   g_free (self->peer);
@@ -88,7 +92,7 @@ ws_session_init (WsSession *self)
 }
 
 WsSession *
-ws_session_new (GSocket      *control,
+ws_session_new (WsChannel    *control,
                 const char   *peer,
                 guint         idle_timeout_s,
                 GCancellable *cancellable)
@@ -113,7 +117,7 @@ send_msg (WsSession        *self,
           const WsMessage  *msg,
           GError          **error)
 {
-  return ws_io_send_message (self->control, msg, idle_deadline (self), self->cancellable, error);
+  return ws_channel_send_message (self->control, msg, idle_deadline (self), self->cancellable, error);
 }
 
 /* Sends @code to the client and returns FALSE with the same error. */
@@ -123,8 +127,59 @@ refuse (WsSession        *self,
         const char       *text,
         GError          **error)
 {
-  ws_io_send_error (self->control, code, 0, text);
+  ws_channel_send_error (self->control, code, 0, text);
   g_set_error_literal (error, WS_PROTOCOL_ERROR, code, text);
+  return FALSE;
+}
+
+void
+ws_session_set_auth (WsSession *self,
+                     WsAuth    *auth)
+{
+  g_clear_pointer (&self->auth, ws_auth_unref);
+  if (auth != NULL)
+    self->auth = ws_auth_ref (auth);
+}
+
+static gboolean
+read_request (WsSession  *self,
+              WsMessage  *msg,
+              GError    **error);
+
+/* The answer to the nonce must come before the request. Whatever is wrong
+ * (name, secret, message), the client hears the same words. */
+static gboolean
+check_auth (WsSession     *self,
+            const guint8  *nonce,
+            GError       **error)
+{
+  WsMessage msg;
+
+  if (!read_request (self, &msg, error))
+    return FALSE;
+  if (msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_AUTH
+      && ws_auth_verify (self->auth, msg.u.auth.name, nonce, msg.u.auth.mac))
+    {
+      g_info ("%s: authenticated as %s", self->peer, msg.u.auth.name);
+      return TRUE;
+    }
+  g_info ("%s: authentication failed%s%s", self->peer,
+          msg.type == WS_MSG_AUTH ? " for " : "", msg.type == WS_MSG_AUTH ? msg.u.auth.name : "");
+  return refuse (self, WS_PROTOCOL_ERROR_AUTH_FAILED, "Authentication failed", error);
+}
+
+static gboolean
+read_request (WsSession  *self,
+              WsMessage  *msg,
+              GError    **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (ws_channel_read_message (self->control, msg, idle_deadline (self), self->cancellable, &local_error))
+    return TRUE;
+  if (local_error->domain == WS_PROTOCOL_ERROR)
+    ws_channel_send_error (self->control, local_error->code, 0, local_error->message);
+  g_propagate_error (error, g_steal_pointer (&local_error));
   return FALSE;
 }
 
@@ -134,18 +189,28 @@ ws_session_negotiate (WsSession      *self,
                       GError        **error)
 {
   g_autoptr(GError) local_error = NULL;
+  guint8 nonce[WS_NONCE_SIZE];
   WsMessage msg;
 
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_HELLO_REPLY);
   msg.u.hello_reply.version = WS_PROTOCOL_V2;
+  if (self->auth != NULL)
+    {
+      if (getrandom (nonce, sizeof nonce, 0) != sizeof nonce)
+        return refuse (self, WS_PROTOCOL_ERROR_INTERNAL, "No randomness for a nonce", error);
+      msg.u.hello_reply.flags = WS_HELLO_FLAG_AUTH_REQUIRED;
+      memcpy (msg.u.hello_reply.nonce, nonce, sizeof nonce);
+    }
   if (!send_msg (self, &msg, error))
     return FALSE;
+  if (self->auth != NULL && !check_auth (self, nonce, error))
+    return FALSE;
 
-  if (!ws_io_read_message (self->control, &msg, idle_deadline (self), self->cancellable,
+  if (!ws_channel_read_message (self->control, &msg, idle_deadline (self), self->cancellable,
                            &local_error))
     {
       if (local_error->domain == WS_PROTOCOL_ERROR)
-        ws_io_send_error (self->control, local_error->code, 0, local_error->message);
+        ws_channel_send_error (self->control, local_error->code, 0, local_error->message);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
@@ -385,7 +450,7 @@ handle_control (WsSession  *self,
 {
   WsMessage msg;
 
-  if (!ws_io_read_message (self->control, &msg, idle_deadline (self), self->cancellable, error))
+  if (!ws_channel_read_message (self->control, &msg, idle_deadline (self), self->cancellable, error))
     return FALSE;
   if (msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_KEEPALIVE)
     return TRUE;
@@ -442,7 +507,7 @@ run_clock (WsSession  *self,
       g_autoptr(GError) local_error = NULL;
       gint64 now;
 
-      if (ws_io_wait_readable (self->control, wake, self->cancellable, &local_error))
+      if (ws_channel_wait_readable (self->control, wake, self->cancellable, &local_error))
         {
           if (!handle_control (self, &done, error))
             return FALSE;

@@ -6,6 +6,9 @@
 
 #include <gio/gio.h>
 
+#include "ws-auth.h"
+#include "ws-channel.h"
+
 #include "ws-protocol.h"
 
 G_BEGIN_DECLS
@@ -21,10 +24,12 @@ typedef struct {
   guint64 bytes_received;
 } WsSessionTotals;
 
-WsSession    *ws_session_new           (GSocket             *control,
+WsSession    *ws_session_new           (WsChannel           *control,
                                         const char          *peer,
                                         guint                idle_timeout_s,
                                         GCancellable        *cancellable);
+void          ws_session_set_auth      (WsSession           *self,
+                                        WsAuth              *auth);
 gboolean      ws_session_negotiate     (WsSession           *session,
                                         const WsHello       *hello,
                                         GError             **error);

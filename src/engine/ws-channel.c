@@ -1,0 +1,513 @@
+/* ws-channel.c — a control connection, in plaintext or TLS
+ *
+ * The control connection of a test carries a few hundred bytes a second
+ * and every wait on it has a deadline. In plaintext the channel is the
+ * socket and ws-io does the work. Over TLS (GTlsConnection, from
+ * glib-networking) the channel reads with non-blocking calls and waits on
+ * the socket itself; it drains whatever TLS has decrypted into its own
+ * small buffer, because TLS may hold whole records that the socket no
+ * longer shows as readable.
+ *
+ * Data connections never use TLS: they are test traffic, bound to their
+ * session by the cookie that travelled over this channel.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "ws-channel.h"
+#include "ws-io.h"
+#include "ws-time.h"
+
+/* A peer cannot make the buffer grow: beyond this we stop reading until the
+ * session has taken its messages. */
+#define TLS_BUFFER_SIZE 16384
+
+struct _WsChannel {
+  GObject parent_instance;
+
+  GSocket *socket;
+  GIOStream *tls;               /* NULL in plaintext */
+  guint8 *buf;                  /* TLS: decrypted bytes not yet taken */
+  gsize buf_start, buf_end;
+
+  /* Client: what the certificate check found */
+  GTlsCertificateFlags peer_errors;
+  gboolean has_pin;
+  guint8 pin[32];
+};
+
+G_DEFINE_FINAL_TYPE (WsChannel, ws_channel, G_TYPE_OBJECT)
+
+static void
+ws_channel_finalize (GObject *object)
+{
+  WsChannel *self = WS_CHANNEL (object);
+
+  g_clear_object (&self->tls);
+  g_clear_object (&self->socket);
+  g_free (self->buf);
+  G_OBJECT_CLASS (ws_channel_parent_class)->finalize (object);
+}
+
+static void
+ws_channel_class_init (WsChannelClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ws_channel_finalize;
+}
+
+static void
+ws_channel_init (WsChannel *self)
+{
+}
+
+WsChannel *
+ws_channel_new (GSocket *socket)
+{
+  WsChannel *self = g_object_new (WS_TYPE_CHANNEL, NULL);
+
+  self->socket = g_object_ref (socket);
+  return self;
+}
+
+GSocket *
+ws_channel_get_socket (WsChannel *self)
+{
+  return self->socket;
+}
+
+gboolean
+ws_channel_is_tls (WsChannel *self)
+{
+  return self->tls != NULL;
+}
+
+/* ---- Fingerprints ---- */
+
+static GBytes *
+certificate_der (GTlsCertificate *certificate)
+{
+  g_autoptr(GByteArray) der = NULL;
+
+  g_object_get (certificate, "certificate", &der, NULL);
+  return der ? g_bytes_new (der->data, der->len) : NULL;
+}
+
+static gboolean
+certificate_digest (GTlsCertificate *certificate,
+                    guint8           digest[32])
+{
+  g_autoptr(GBytes) der = certificate_der (certificate);
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  gsize len = 32;
+
+  if (der == NULL)
+    return FALSE;
+  g_checksum_update (sum, g_bytes_get_data (der, NULL), g_bytes_get_size (der));
+  g_checksum_get_digest (sum, digest, &len);
+  return TRUE;
+}
+
+/* "AB:CD:…": the form openssl prints (x509 -fingerprint -sha256). */
+char *
+ws_tls_certificate_fingerprint (GTlsCertificate *certificate)
+{
+  guint8 digest[32];
+  GString *text = g_string_new (NULL);
+
+  if (!certificate_digest (certificate, digest))
+    return g_string_free (text, FALSE);
+  for (guint i = 0; i < sizeof digest; i++)
+    g_string_append_printf (text, "%s%02X", i ? ":" : "", digest[i]);
+  return g_string_free (text, FALSE);
+}
+
+/* 64 hex digits, with or without colons, either case; "SHA256:" prefix ok. */
+gboolean
+ws_tls_fingerprint_parse (const char *text,
+                          guint8      digest[32])
+{
+  guint n = 0;
+
+  if (g_ascii_strncasecmp (text, "SHA256:", 7) == 0)
+    text += 7;
+  for (const char *p = text; *p; p++)
+    {
+      if (*p == ':')
+        continue;
+      if (!g_ascii_isxdigit (*p) || n >= 64)
+        return FALSE;
+      if (n % 2 == 0)
+        digest[n / 2] = g_ascii_xdigit_value (*p) << 4;
+      else
+        digest[n / 2] |= g_ascii_xdigit_value (*p);
+      n++;
+    }
+  return n == 64;
+}
+
+/* ---- The handshake ---- */
+
+/* The handshake blocks in the TLS library; the socket's timeout bounds it.
+ * Whole seconds, rounded up: deadlines here are seconds long. */
+static gboolean
+handshake (WsChannel     *self,
+           GIOStream     *tls,
+           gint64         deadline_ns,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  gint64 left = deadline_ns == WS_NO_DEADLINE ? 0 : deadline_ns - ws_now_ns ();
+  gboolean ok;
+
+  if (deadline_ns != WS_NO_DEADLINE)
+    g_socket_set_timeout (self->socket, MAX (1, (left + WS_NSEC_PER_SEC - 1) / WS_NSEC_PER_SEC));
+  g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
+  ok = g_tls_connection_handshake (G_TLS_CONNECTION (tls), cancellable, error);
+  g_socket_set_timeout (self->socket, 0);
+  if (ok)
+    {
+      self->tls = g_object_ref (tls);
+      self->buf = g_malloc (TLS_BUFFER_SIZE);
+    }
+  return ok;
+}
+
+gboolean
+ws_channel_accept_tls (WsChannel        *self,
+                       GTlsCertificate  *certificate,
+                       gint64            deadline_ns,
+                       GCancellable     *cancellable,
+                       GError          **error)
+{
+  g_autoptr(GSocketConnection) base = g_socket_connection_factory_create_connection (self->socket);
+  g_autoptr(GIOStream) tls = g_tls_server_connection_new (G_IO_STREAM (base), certificate, error);
+
+  return tls != NULL && handshake (self, tls, deadline_ns, cancellable, error);
+}
+
+/* Pinned: the fingerprint decides, whoever signed the certificate. Else the
+ * TLS library's verdict stands; we keep its reasons to explain a refusal. */
+static gboolean
+on_accept_certificate (GTlsConnection       *tls,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       WsChannel            *self)
+{
+  guint8 digest[32];
+
+  self->peer_errors = errors;
+  return self->has_pin && certificate_digest (certificate, digest)
+         && memcmp (digest, self->pin, sizeof digest) == 0;
+}
+
+static const char *
+describe_certificate_errors (GTlsCertificateFlags errors)
+{
+  if (errors & G_TLS_CERTIFICATE_EXPIRED)
+    return "the server's certificate has expired";
+  if (errors & G_TLS_CERTIFICATE_NOT_ACTIVATED)
+    return "the server's certificate is not valid yet";
+  if (errors & G_TLS_CERTIFICATE_BAD_IDENTITY)
+    return "hostname mismatch: the server's certificate is for another name";
+  if (errors & G_TLS_CERTIFICATE_UNKNOWN_CA)
+    return "unknown issuer: the server's certificate is not signed by a trusted CA "
+           "(for a self-signed server, pin it with --tls-fingerprint or give its CA with --tls-ca)";
+  if (errors & G_TLS_CERTIFICATE_REVOKED)
+    return "the server's certificate has been revoked";
+  if (errors & G_TLS_CERTIFICATE_INSECURE)
+    return "the server's certificate uses an insecure algorithm";
+  return "the server's certificate is not valid";
+}
+
+static gboolean
+explain_refusal (WsChannel  *self,
+                 GIOStream  *tls,
+                 GError    **error)
+{
+  GTlsCertificate *peer = g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (tls));
+  g_autofree char *seen = peer ? ws_tls_certificate_fingerprint (peer) : NULL;
+
+  if (self->has_pin && seen != NULL)
+    g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
+                 "TLS: fingerprint mismatch: the server's certificate is SHA256:%s, "
+                 "not the one pinned with --tls-fingerprint", seen);
+  else
+    g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE, "TLS: %s",
+                 describe_certificate_errors (self->peer_errors));
+  return FALSE;
+}
+
+static GTlsDatabase *
+load_ca (const char  *ca_file,
+         GError     **error)
+{
+  /* GTlsFileDatabase wants an absolute path. */
+  g_autofree char *path = g_canonicalize_filename (ca_file, NULL);
+  GTlsDatabase *db = g_tls_file_database_new (path, error);
+
+  if (db == NULL)
+    g_prefix_error (error, "Cannot read the CA file %s: ", ca_file);
+  return db;
+}
+
+gboolean
+ws_channel_connect_tls (WsChannel                 *self,
+                        GSocketConnectable        *identity,
+                        const WsTlsClientOptions  *options,
+                        gint64                     deadline_ns,
+                        GCancellable              *cancellable,
+                        GError                   **error)
+{
+  g_autoptr(GSocketConnection) base = g_socket_connection_factory_create_connection (self->socket);
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GError) local_error = NULL;
+  GTlsCertificate *peer;
+
+  if (options->fingerprint != NULL)
+    {
+      if (!ws_tls_fingerprint_parse (options->fingerprint, self->pin))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "The TLS fingerprint must be 64 hex digits (SHA-256), colons optional");
+          return FALSE;
+        }
+      self->has_pin = TRUE;
+    }
+  tls = g_tls_client_connection_new (G_IO_STREAM (base), identity, error);
+  if (tls == NULL)
+    return FALSE;
+  if (options->ca_file != NULL)
+    {
+      g_autoptr(GTlsDatabase) db = load_ca (options->ca_file, error);
+
+      if (db == NULL)
+        return FALSE;
+      g_tls_connection_set_database (G_TLS_CONNECTION (tls), db);
+    }
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), self);
+  if (!handshake (self, tls, deadline_ns, cancellable, &local_error))
+    {
+      if (self->peer_errors != 0 || g_error_matches (local_error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
+        return explain_refusal (self, tls, error);
+      if (local_error->domain == G_IO_ERROR)
+        g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "TLS: ");
+      else
+        g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS,
+                     "TLS: the handshake failed (%s): is the server started with --tls-cert?",
+                     local_error->message);
+      return FALSE;
+    }
+  /* A certificate the CAs accept must still match a pin. */
+  peer = g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (tls));
+  if (self->has_pin && !on_accept_certificate (G_TLS_CONNECTION (tls), peer, 0, self))
+    return explain_refusal (self, tls, error);
+  return TRUE;
+}
+
+/* ---- Reading and writing over TLS ---- */
+
+static gboolean
+wait_socket (WsChannel     *self,
+             GIOCondition   condition,
+             gint64         deadline_ns,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  gint64 timeout_us = -1;
+
+  if (deadline_ns != WS_NO_DEADLINE)
+    {
+      gint64 left = deadline_ns - ws_now_ns ();
+      timeout_us = left <= 0 ? 0 : (left + 999) / 1000;
+    }
+  return g_socket_condition_timed_wait (self->socket, condition, timeout_us, cancellable, error);
+}
+
+/* Takes everything TLS has decrypted, without blocking. FALSE on an error
+ * or end of stream; *got says whether anything came. */
+static gboolean
+fill (WsChannel     *self,
+      gboolean      *got,
+      GCancellable  *cancellable,
+      GError       **error)
+{
+  GPollableInputStream *in = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (self->tls));
+
+  *got = FALSE;
+  if (self->buf_start == self->buf_end)
+    self->buf_start = self->buf_end = 0;
+  while (self->buf_end < TLS_BUFFER_SIZE)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gssize r = g_pollable_input_stream_read_nonblocking (in, self->buf + self->buf_end,
+                                                           TLS_BUFFER_SIZE - self->buf_end,
+                                                           cancellable, &local_error);
+      if (r > 0)
+        {
+          self->buf_end += r;
+          *got = TRUE;
+          continue;
+        }
+      if (r < 0 && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return TRUE;
+      if (r == 0 && *got)
+        return TRUE;  /* report the end on the next call */
+      if (r == 0)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "Connection closed by peer");
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+tls_wait_readable (WsChannel     *self,
+                   gint64         deadline_ns,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  gboolean got;
+
+  for (;;)
+    {
+      if (self->buf_end > self->buf_start)
+        return TRUE;
+      if (!fill (self, &got, cancellable, error))
+        return FALSE;
+      if (got)
+        return TRUE;
+      if (!wait_socket (self, G_IO_IN, deadline_ns, cancellable, error))
+        return FALSE;
+    }
+}
+
+static gboolean
+tls_read_exact (WsChannel     *self,
+                guint8        *buf,
+                gsize          n,
+                gint64         deadline_ns,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  gsize have = 0;
+
+  while (have < n)
+    {
+      gsize take;
+
+      if (!tls_wait_readable (self, deadline_ns, cancellable, error))
+        return FALSE;
+      take = MIN (n - have, self->buf_end - self->buf_start);
+      memcpy (buf + have, self->buf + self->buf_start, take);
+      self->buf_start += take;
+      have += take;
+    }
+  return TRUE;
+}
+
+static gboolean
+tls_write_all (WsChannel     *self,
+               const guint8  *buf,
+               gsize          n,
+               gint64         deadline_ns,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  GPollableOutputStream *out = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (self->tls));
+  gsize done = 0;
+
+  while (done < n)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gssize r = g_pollable_output_stream_write_nonblocking (out, buf + done, n - done,
+                                                             cancellable, &local_error);
+      if (r >= 0)
+        {
+          done += r;
+          continue;
+        }
+      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (!wait_socket (self, G_IO_OUT, deadline_ns, cancellable, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- Messages ---- */
+
+gboolean
+ws_channel_read_message (WsChannel     *self,
+                         WsMessage     *msg,
+                         gint64         deadline_ns,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  guint8 buf[WS_MESSAGE_MAX_SIZE];
+  gsize have = 0;
+  gssize size = 0;
+
+  if (self->tls == NULL)
+    return ws_io_read_message (self->socket, msg, deadline_ns, cancellable, error);
+  while (size == 0)
+    {
+      if (!tls_read_exact (self, buf + have, 1, deadline_ns, cancellable, error))
+        return FALSE;
+      have++;
+      size = ws_message_frame_size (buf, have, error);
+      if (size < 0)
+        return FALSE;
+    }
+  if ((gsize) size > have
+      && !tls_read_exact (self, buf + have, size - have, deadline_ns, cancellable, error))
+    return FALSE;
+  return ws_message_decode (buf, size, msg, NULL, error);
+}
+
+gboolean
+ws_channel_send_message (WsChannel        *self,
+                         const WsMessage  *msg,
+                         gint64            deadline_ns,
+                         GCancellable     *cancellable,
+                         GError          **error)
+{
+  guint8 buf[WS_MESSAGE_MAX_SIZE];
+  gsize n;
+
+  if (self->tls == NULL)
+    return ws_io_send_message (self->socket, msg, deadline_ns, cancellable, error);
+  n = ws_message_encode (msg, buf, sizeof buf);
+  g_return_val_if_fail (n > 0, FALSE);
+  return tls_write_all (self, buf, n, deadline_ns, cancellable, error);
+}
+
+/* Best effort, a second at most, as ws_io_send_error(). */
+gboolean
+ws_channel_send_error (WsChannel       *self,
+                       WsProtocolError  code,
+                       guint16          value,
+                       const char      *text)
+{
+  WsMessage msg;
+
+  ws_message_init_error (&msg, code, value, text);
+  return ws_channel_send_message (self, &msg, ws_now_ns () + WS_NSEC_PER_SEC, NULL, NULL);
+}
+
+gboolean
+ws_channel_wait_readable (WsChannel     *self,
+                          gint64         deadline_ns,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  if (self->tls == NULL)
+    return ws_io_wait_readable (self->socket, deadline_ns, cancellable, error);
+  return tls_wait_readable (self, deadline_ns, cancellable, error);
+}
