@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ws-application.h"
+#include "ws-channel.h"
 #include "ws-client.h"
 #include "ws-fake-server.h"
 #include "ws-server.h"
@@ -415,6 +416,51 @@ test_busy (void)
   ws_server_stop (server);
 }
 
+/* The embedded server with a certificate from the preferences, and the
+ * form pinning it. */
+static void
+test_tls (void)
+{
+  GSettings *settings = ws_application_get_settings (app);
+  g_autofree char *cert = g_build_filename (g_getenv ("WS_TEST_SRCDIR"), "tls", "server.pem", NULL);
+  g_autofree char *key = g_build_filename (g_getenv ("WS_TEST_SRCDIR"), "tls", "server-key.pem", NULL);
+  g_autoptr(GTlsCertificate) certificate = g_tls_certificate_new_from_files (cert, key, NULL);
+  g_autofree char *fingerprint = ws_tls_certificate_fingerprint (certificate);
+  g_autofree char *target = NULL;
+
+  ws_window_set_server_active (window, FALSE);
+  g_settings_set_string (settings, "server-tls-certificate", cert);
+  g_settings_set_string (settings, "server-tls-key", key);
+  ws_window_set_server_active (window, TRUE);
+  g_assert_nonnull (strstr (ws_window_get_server_text (window), fingerprint));
+  target = loopback_target ();
+
+  /* Without TLS the server says what is missing; pinned, the test runs. */
+  ws_window_set_security (window, FALSE, NULL, NULL);
+  g_assert_nonnull (strstr (run_against (target), "requires TLS"));
+  /* (The form remembers TLS per server: choose the server first.) */
+  ws_window_set_form (window, target, WS_TEST_TCP_STREAM, 1);
+  ws_window_set_security (window, TRUE, fingerprint, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
+  spin_until (test_finished, NULL, 30);
+  g_assert_cmpstr (ws_window_get_status (window), ==, "Finished");
+  /* Chosen again, the server comes back with its pin. */
+  ws_window_set_security (window, FALSE, NULL, NULL);
+  ws_window_set_form (window, "elsewhere", WS_TEST_TCP_STREAM, 1);
+  ws_window_set_form (window, target, WS_TEST_TCP_STREAM, 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
+  spin_until (test_finished, NULL, 30);
+  g_assert_cmpstr (ws_window_get_status (window), ==, "Finished");
+  ws_window_set_security (window, TRUE, "00:11", NULL);
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL) && ws_window_is_running (window));
+
+  ws_window_set_security (window, FALSE, NULL, NULL);
+  ws_window_set_server_active (window, FALSE);
+  g_settings_reset (settings, "server-tls-certificate");
+  g_settings_reset (settings, "server-tls-key");
+  ws_window_set_server_active (window, TRUE);
+}
+
 static void
 test_version_mismatch (void)
 {
@@ -610,6 +656,7 @@ main (int    argc,
   g_test_add_func ("/gui/errors", test_errors);
   g_test_add_func ("/gui/busy", test_busy);
   g_test_add_func ("/gui/version-mismatch", test_version_mismatch);
+  g_test_add_func ("/gui/tls", test_tls);
   status = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (window));

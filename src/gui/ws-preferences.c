@@ -40,6 +40,19 @@ spin_row (const char *title,
   return row;
 }
 
+/* A file name, typed or pasted; checked when the server starts. */
+static GtkWidget *
+path_row (const char *title,
+          GSettings  *settings,
+          const char *key)
+{
+  GtkWidget *row = adw_entry_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  g_settings_bind (settings, key, row, "text", G_SETTINGS_BIND_DEFAULT);
+  return row;
+}
+
 /* The enum's nicks in the combo's order. */
 static const char *const unit_nicks[] = { "bits", "bytes" };
 
@@ -86,6 +99,10 @@ build (WsPreferences *self)
   adw_preferences_group_set_title (server, _("Server"));
   adw_preferences_group_add (server, spin_row (_("Port"), _("Used to reach servers given without a port, and by this computer’s server"),
                                                1, 65535, self->settings, "server-port"));
+  adw_preferences_group_add (server, path_row (_("TLS certificate (PEM file; empty: no TLS)"),
+                                               self->settings, "server-tls-certificate"));
+  adw_preferences_group_add (server, path_row (_("TLS private key (PEM file)"),
+                                               self->settings, "server-tls-key"));
 
   adw_preferences_page_add (page, display);
   adw_preferences_page_add (page, tests);

@@ -14,6 +14,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 
+#include "ws-channel.h"
 #include "ws-server.h"
 #include "ws-server-row.h"
 
@@ -22,6 +23,8 @@ struct _WsServerRow {
 
   GSettings *settings;
   GtkSwitch *toggle;
+  GtkWidget *copy_button;   /* copies the fingerprint, when TLS is on */
+  char *fingerprint;
   WsServer *server;
   guint poll_id;
 };
@@ -74,8 +77,11 @@ poll_server (gpointer data)
   g_autofree char *text = g_strdup_printf (ngettext ("%s, port %u · %u client connected",
                                                      "%s, port %u · %u clients connected", n),
                                            addresses, ws_server_get_port (self->server), n);
+  g_autofree char *with_tls = self->fingerprint
+                              ? g_strdup_printf (_("%s\nTLS, certificate SHA-256 %s"), text, self->fingerprint)
+                              : NULL;
 
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self), text);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self), with_tls ? with_tls : text);
   return G_SOURCE_CONTINUE;
 }
 
@@ -86,7 +92,39 @@ ws_server_row_stop (WsServerRow *self)
   if (self->server != NULL)
     ws_server_stop (self->server);
   g_clear_object (&self->server);
+  g_clear_pointer (&self->fingerprint, g_free);
+  if (self->copy_button != NULL)
+    gtk_widget_set_visible (self->copy_button, FALSE);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self), _("Lets another computer test against this one"));
+}
+
+/* The certificate from the preferences, if one is set: then clients must
+ * use TLS, and the row shows the fingerprint for them to pin. */
+static gboolean
+setup_tls (WsServerRow  *self,
+           GError      **error)
+{
+  g_autofree char *cert = g_settings_get_string (self->settings, "server-tls-certificate");
+  g_autofree char *key = g_settings_get_string (self->settings, "server-tls-key");
+  g_autoptr(GTlsCertificate) certificate = NULL;
+
+  if (*cert == '\0')
+    return TRUE;
+  certificate = g_tls_certificate_new_from_files (cert, *key ? key : cert, error);
+  if (certificate == NULL)
+    return FALSE;
+  ws_server_set_tls (self->server, certificate, FALSE);
+  self->fingerprint = ws_tls_certificate_fingerprint (certificate);
+  gtk_widget_set_visible (self->copy_button, TRUE);
+  return TRUE;
+}
+
+static void
+on_copy_fingerprint (WsServerRow *self)
+{
+  if (self->fingerprint != NULL)
+    gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->fingerprint);
+  g_signal_emit (self, signals[TOAST], 0, _("Fingerprint copied"));
 }
 
 static gboolean
@@ -105,13 +143,14 @@ on_state_set (GtkSwitch   *toggle,
     }
   self->server = ws_server_new ();
   ws_server_set_port (self->server, port);
-  if (ws_server_start (self->server, &error))
+  if (setup_tls (self, &error) && ws_server_start (self->server, &error))
     {
       poll_server (self);
       self->poll_id = g_timeout_add_seconds (1, poll_server, self);
       return FALSE;
     }
   g_clear_object (&self->server);
+  g_clear_pointer (&self->fingerprint, g_free);
   text = g_strdup_printf (_("Cannot start the server on port %u: %s"), port, error->message);
   g_signal_emit (self, signals[TOAST], 0, text);
   /* Turns the switch back off, through this handler again; the reason
@@ -148,6 +187,12 @@ ws_server_row_init (WsServerRow *self)
   adw_action_row_add_suffix (ADW_ACTION_ROW (self), GTK_WIDGET (self->toggle));
   adw_action_row_set_activatable_widget (ADW_ACTION_ROW (self), GTK_WIDGET (self->toggle));
   g_signal_connect (self->toggle, "state-set", G_CALLBACK (on_state_set), self);
+  self->copy_button = gtk_button_new_from_icon_name ("edit-copy-symbolic");
+  gtk_widget_set_tooltip_text (self->copy_button, _("Copy the certificate fingerprint"));
+  gtk_widget_set_valign (self->copy_button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (self->copy_button, "flat");
+  g_signal_connect_swapped (self->copy_button, "clicked", G_CALLBACK (on_copy_fingerprint), self);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (self), self->copy_button);
   ws_server_row_stop (self);
 }
 

@@ -37,6 +37,10 @@ void           ws_window_set_form          (WsWindow   *self,
                                             WsTestMode  mode,
                                             guint       duration_s);
 guint          ws_window_get_form_duration (WsWindow   *self);
+void           ws_window_set_security      (WsWindow   *self,
+                                            gboolean    tls,
+                                            const char *fingerprint,
+                                            const char *key);
 void           ws_window_set_server_active (WsWindow   *self,
                                             gboolean    active);
 guint16        ws_window_get_server_port   (WsWindow   *self);

@@ -14,6 +14,8 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "ws-auth.h"
+#include "ws-channel.h"
 #include "ws-client.h"
 #include "ws-graph.h"
 #include "ws-gui-util.h"
@@ -54,6 +56,9 @@ struct _WsWindow {
   AdwComboRow *direction_row;
   AdwEntryRow *bitrate_row;
   AdwEntryRow *length_row;
+  GtkSwitch *tls_switch;
+  AdwEntryRow *fingerprint_row;
+  AdwPasswordEntryRow *key_row;
   WsServerRow *server_row;
   WsGraph *graph;
   GtkWidget *figure_cells[N_FIGURES];
@@ -332,6 +337,42 @@ remember_target (WsWindow   *self,
 }
 
 static void
+remember_tls (WsWindow   *self,
+              const char *target,
+              gboolean    tls,
+              const char *fingerprint)
+{
+  g_autoptr(GVariant) old = g_settings_get_value (self->settings, "target-tls");
+  g_autoptr(GVariantBuilder) builder = g_variant_builder_new (G_VARIANT_TYPE ("a{s(bs)}"));
+  GVariantIter iter;
+  const char *name, *pin;
+  gboolean on;
+
+  g_variant_iter_init (&iter, old);
+  while (g_variant_iter_next (&iter, "{&s(b&s)}", &name, &on, &pin))
+    if (g_strcmp0 (name, target) != 0)
+      g_variant_builder_add (builder, "{s(bs)}", name, on, pin);
+  g_variant_builder_add (builder, "{s(bs)}", target, tls, fingerprint ? fingerprint : "");
+  g_settings_set_value (self->settings, "target-tls", g_variant_builder_end (builder));
+}
+
+/* Typing or choosing a server brings back how it was reached last time. */
+static void
+on_target_changed (WsWindow *self)
+{
+  g_autofree char *target = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->target_row))));
+  g_autoptr(GVariant) all = g_settings_get_value (self->settings, "target-tls");
+  gboolean tls;
+  const char *fingerprint;
+
+  if (g_variant_lookup (all, target, "(b&s)", &tls, &fingerprint))
+    {
+      gtk_switch_set_active (self->tls_switch, tls);
+      gtk_editable_set_text (GTK_EDITABLE (self->fingerprint_row), fingerprint);
+    }
+}
+
+static void
 store_result (WsWindow *self,
               WsResult *result)
 {
@@ -424,6 +465,30 @@ read_sizes (WsWindow     *self,
   return TRUE;
 }
 
+/* TLS with the system's CAs or a pinned fingerprint; a key if one is given. */
+static gboolean
+read_security (WsWindow     *self,
+               WsTestConfig *config)
+{
+  g_autofree char *fingerprint = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->fingerprint_row))));
+  const char *key = gtk_editable_get_text (GTK_EDITABLE (self->key_row));
+  guint8 digest[32];
+
+  if (*fingerprint && !ws_tls_fingerprint_parse (fingerprint, digest))
+    {
+      toast (self, _("The fingerprint must be the 64 hex digits the server prints (colons optional)"));
+      return FALSE;
+    }
+  config->tls = gtk_switch_get_active (self->tls_switch) || *fingerprint;
+  config->tls_fingerprint = *fingerprint ? g_strdup (fingerprint) : NULL;
+  if (*key && !ws_auth_parse_key (key, &config->auth_name, &config->auth_secret, NULL))
+    {
+      toast (self, _("The key must be NAME:SECRET, as in the server’s key file"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 read_form (WsWindow     *self,
            WsTestConfig *config)
@@ -439,7 +504,7 @@ read_form (WsWindow     *self,
   config->direction = adw_combo_row_get_selected (self->direction_row);
   /* Ten samples a second: a smooth graph, and cheap for the engine. */
   config->interval_ms = 100;
-  return read_sizes (self, config);
+  return read_sizes (self, config) && read_security (self, config);
 }
 
 static void
@@ -462,7 +527,10 @@ start_action (GtkWidget  *widget,
   show_figures_for (self, config.mode);
   self->running_mode = config.mode;
   if (*target)
-    remember_target (self, target);
+    {
+      remember_target (self, target);
+      remember_tls (self, target, config.tls, config.tls_fingerprint);
+    }
   g_settings_set_string (self->settings, "last-test-type", mode_keys[adw_combo_row_get_selected (self->mode_row)]);
   self->cancellable = g_cancellable_new ();
   set_running (self, TRUE);
@@ -739,6 +807,26 @@ build_target_row (WsWindow            *self,
 }
 
 static void
+build_security_rows (WsWindow       *self,
+                     AdwExpanderRow *advanced)
+{
+  GtkWidget *tls_row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (tls_row), _("Encrypt with TLS"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (tls_row), _("The server needs a certificate (--tls-cert)"));
+  self->tls_switch = GTK_SWITCH (gtk_switch_new ());
+  gtk_widget_set_valign (GTK_WIDGET (self->tls_switch), GTK_ALIGN_CENTER);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (tls_row), GTK_WIDGET (self->tls_switch));
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (tls_row), GTK_WIDGET (self->tls_switch));
+  adw_expander_row_add_row (advanced, tls_row);
+  self->fingerprint_row = entry_row (_("Certificate fingerprint (empty: trust the system’s CAs)"), "");
+  adw_expander_row_add_row (advanced, GTK_WIDGET (self->fingerprint_row));
+  self->key_row = ADW_PASSWORD_ENTRY_ROW (adw_password_entry_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->key_row), _("Key (NAME:SECRET, if the server asks)"));
+  adw_expander_row_add_row (advanced, GTK_WIDGET (self->key_row));
+}
+
+static void
 build_advanced (WsWindow            *self,
                 AdwPreferencesGroup *group)
 {
@@ -755,6 +843,7 @@ build_advanced (WsWindow            *self,
   adw_expander_row_add_row (advanced, GTK_WIDGET (self->bitrate_row));
   self->length_row = entry_row (_("Message size (empty: default)"), "");
   adw_expander_row_add_row (advanced, GTK_WIDGET (self->length_row));
+  build_security_rows (self, advanced);
 }
 
 static void
@@ -1033,6 +1122,8 @@ setup (WsWindow      *self,
   on_units_changed (self);
   on_mode_selected (self);
   g_signal_connect_swapped (self->mode_row, "notify::selected", G_CALLBACK (on_mode_selected), self);
+  g_signal_connect_swapped (self->target_row, "changed", G_CALLBACK (on_target_changed), self);
+  on_target_changed (self);
   restore_window_state (self);
   set_running (self, FALSE);
   set_result (self, NULL);
@@ -1152,6 +1243,17 @@ ws_window_set_form (WsWindow   *self,
     if (modes[i] == mode)
       adw_combo_row_set_selected (self->mode_row, i);
   gtk_spin_button_set_value (self->duration_spin, duration_s);
+}
+
+void
+ws_window_set_security (WsWindow   *self,
+                        gboolean    tls,
+                        const char *fingerprint,
+                        const char *key)
+{
+  gtk_switch_set_active (self->tls_switch, tls);
+  gtk_editable_set_text (GTK_EDITABLE (self->fingerprint_row), fingerprint ? fingerprint : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->key_row), key ? key : "");
 }
 
 guint
