@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -158,10 +159,10 @@ static void
 print_udp_flow (FILE              *out,
                 const WsFlowStats *flow)
 {
-  fprintf (out, _("  %-9s %-9s %10" G_GUINT64_FORMAT " datagrams sent\n"), "", "",
+  fprintf (out, _("  %-9s %-9s %10" PRIu64 " datagrams sent\n"), "", "",
            flow->sender_packets);
-  fprintf (out, _("  %-9s %-9s %10" G_GUINT64_FORMAT " received, %" G_GUINT64_FORMAT
-                  " lost (%.2f%%), %" G_GUINT64_FORMAT " out of order, %" G_GUINT64_FORMAT
+  fprintf (out, _("  %-9s %-9s %10" PRIu64 " received, %" PRIu64
+                  " lost (%.2f%%), %" PRIu64 " out of order, %" PRIu64
                   " duplicates, jitter %.3f ms\n"),
            "", "", flow->receiver_packets, flow->lost, ws_flow_stats_loss_percent (flow),
            flow->out_of_order, flow->duplicates, flow->jitter_ms);
@@ -197,7 +198,7 @@ print_rr_summary (FILE           *out,
 {
   const WsLatency *l = &r->latency;
 
-  fprintf (out, _("  %" G_GUINT64_FORMAT " transactions, %.0f per second\n"), r->transactions,
+  fprintf (out, _("  %" PRIu64 " transactions, %.0f per second\n"), r->transactions,
            r->elapsed_s > 0 ? r->transactions / r->elapsed_s : 0);
   if (l->count)
     {
@@ -205,8 +206,8 @@ print_rr_summary (FILE           *out,
                l->min, l->mean, l->p50, l->p90, l->p99, l->p999, l->max);
       fprintf (out, _("       stddev %.3f ms\n"), l->stddev);
     }
-  fprintf (out, _("  %" G_GUINT64_FORMAT " requests sent, %" G_GUINT64_FORMAT " replies received, %"
-                  G_GUINT64_FORMAT " lost, %" G_GUINT64_FORMAT " late\n"),
+  fprintf (out, _("  %" PRIu64 " requests sent, %" PRIu64 " replies received, %"
+                  PRIu64 " lost, %" PRIu64 " late\n"),
            r->requests_sent, r->transactions, r->rr_lost, r->rr_late);
 }
 
@@ -243,7 +244,7 @@ print_under_load (FILE           *out,
   fprintf (out, _("  %-22s %.3f ms, probe loss %.2f%%\n"), _("jitter"), r->rtt_jitter_ms,
            r->probe_sent ? 100.0 * r->probe_lost / r->probe_sent : 0);
   if (rpm > 0)
-    fprintf (out, _("  %-22s %.0f RPM (%s)\n"), _("responsiveness"), rpm, ws_rpm_band (rpm));
+    fprintf (out, _("  %-22s %.0f RPM (%s)\n"), _("responsiveness"), rpm, ws_rpm_band_name (rpm));
 }
 
 static void

@@ -9,8 +9,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glib/gi18n.h>
 #include <math.h>
 
+#include "ws-result.h"
 #include "ws-units.h"
 
 /* @value as printed with @decimals places, read back: what a person sees.
@@ -230,4 +232,23 @@ ws_parse_size (const char *text,
     return FALSE;
   *bytes = value << shift;
   return TRUE;
+}
+
+/* The responsiveness band as a person reads it; the JSON keeps the
+ * engine's English words, which scripts compare. */
+const char *
+ws_rpm_band_name (gdouble rpm)
+{
+  const char *band = ws_rpm_band (rpm);
+
+  if (g_strcmp0 (band, "low") == 0)
+    /* Translators: responsiveness (RPM) band */
+    return _("low");
+  if (g_strcmp0 (band, "medium") == 0)
+    /* Translators: responsiveness (RPM) band */
+    return _("medium");
+  if (g_strcmp0 (band, "high") == 0)
+    /* Translators: responsiveness (RPM) band */
+    return _("high");
+  return "";
 }

@@ -20,4 +20,6 @@ gboolean  ws_parse_rate     (const char  *text,
 gboolean  ws_parse_size     (const char  *text,
                              guint64     *bytes);
 
+const char *ws_rpm_band_name (gdouble rpm);
+
 G_END_DECLS

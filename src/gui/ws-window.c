@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <math.h>
 
@@ -199,7 +200,7 @@ describe_result (const WsResult *r)
 
       ws_flow_stats_add (&sum, &r->upload);
       ws_flow_stats_add (&sum, &r->download);
-      g_string_append_printf (text, _("\nDatagrams: %.2f%% lost, %" G_GUINT64_FORMAT " out of order, jitter %.3f ms"),
+      g_string_append_printf (text, _("\nDatagrams: %.2f%% lost, %" PRIu64 " out of order, jitter %.3f ms"),
                               ws_flow_stats_loss_percent (&sum), sum.out_of_order, sum.jitter_ms);
     }
   return g_string_free (text, FALSE);
@@ -210,7 +211,7 @@ show_result (WsWindow       *self,
              const WsResult *r)
 {
   gdouble rpm = ws_result_rpm (r);
-  g_autofree char *rpm_text = rpm > 0 ? g_strdup_printf ("%.0f (%s)", rpm, ws_rpm_band (rpm)) : NULL;
+  g_autofree char *rpm_text = rpm > 0 ? g_strdup_printf ("%.0f (%s)", rpm, ws_rpm_band_name (rpm)) : NULL;
   g_autofree char *tps = ws_test_mode_is_rr (r->mode) && r->elapsed_s > 0
                          ? g_strdup_printf ("%.0f", r->transactions / r->elapsed_s) : NULL;
   g_autofree char *detail = describe_result (r);
