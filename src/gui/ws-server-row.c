@@ -182,17 +182,18 @@ static void
 ws_server_row_init (WsServerRow *self)
 {
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), _("Run a server on this computer"));
-  self->toggle = GTK_SWITCH (gtk_switch_new ());
-  gtk_widget_set_valign (GTK_WIDGET (self->toggle), GTK_ALIGN_CENTER);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (self), GTK_WIDGET (self->toggle));
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (self), GTK_WIDGET (self->toggle));
-  g_signal_connect (self->toggle, "state-set", G_CALLBACK (on_state_set), self);
+  /* A suffix, not a prefix: an empty prefix box would still indent the title. */
   self->copy_button = gtk_button_new_from_icon_name ("edit-copy-symbolic");
   gtk_widget_set_tooltip_text (self->copy_button, _("Copy the certificate fingerprint"));
   gtk_widget_set_valign (self->copy_button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (self->copy_button, "flat");
   g_signal_connect_swapped (self->copy_button, "clicked", G_CALLBACK (on_copy_fingerprint), self);
-  adw_action_row_add_prefix (ADW_ACTION_ROW (self), self->copy_button);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (self), self->copy_button);
+  self->toggle = GTK_SWITCH (gtk_switch_new ());
+  gtk_widget_set_valign (GTK_WIDGET (self->toggle), GTK_ALIGN_CENTER);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (self), GTK_WIDGET (self->toggle));
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (self), GTK_WIDGET (self->toggle));
+  g_signal_connect (self->toggle, "state-set", G_CALLBACK (on_state_set), self);
   ws_server_row_stop (self);
 }
 
