@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "ws-sampler.h"
+#include "ws-session.h"
 
 typedef struct {
   WsSample sample;
@@ -247,6 +248,19 @@ ws_sampler_begin_finish (WsSampler *self)
   self->finishing = TRUE;
 }
 
+/* A server reports an interval every interval_ms until TEST_DONE, which it
+ * awaits no longer than the duration and its grace (docs/PROTOCOL.md): a
+ * later index is a broken or hostile server's, and pending_at() would
+ * allocate every interval up to it, 2^32 of them at worst. */
+static gboolean
+plausible_index (WsSampler *self,
+                 guint32    index)
+{
+  guint64 span_ms = (guint64) self->request.duration_ms + WS_SESSION_GRACE_S * 1000;
+
+  return index <= span_ms / MAX (self->request.interval_ms, 1) + 1;
+}
+
 /* The interval a server report belongs to, and whether it counts towards
  * completing that interval. */
 static Pending *
@@ -269,7 +283,7 @@ ws_sampler_add_interval (WsSampler        *self,
 {
   Pending *p;
 
-  if (iv->stream_id >= self->n_streams)
+  if (iv->stream_id >= self->n_streams || !plausible_index (self, iv->index))
     return;
   p = pending_for_report (self, iv->index, iv->flags & WS_INTERVAL_FLAG_FINAL);
   switch (role_of (self, iv->stream_id))
@@ -318,6 +332,8 @@ ws_sampler_add_udp_stats (WsSampler               *self,
       self->server_udp[u->stream_id] = counts;
       return;
     }
+  if (!plausible_index (self, u->index))
+    return;
   p = pending_for_report (self, u->index, u->flags & WS_UDP_STATS_FLAG_FINAL);
   add_udp_counts (&p->sample.upload, &counts, &zero);
 }

@@ -228,6 +228,20 @@ describe_peer (GSocket *socket)
   return g_strdup_printf ("[%s]:%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa)));
 }
 
+/* Where a session's control connection comes from (a GInetAddress), kept
+ * on the session: its UDP streams must come from the same host. */
+#define PEER_ADDRESS_KEY "ws-peer-address"
+
+static GInetAddress *
+remote_host (GSocket *socket)
+{
+  g_autoptr(GSocketAddress) sa = g_socket_get_remote_address (socket, NULL);
+
+  if (!G_IS_INET_SOCKET_ADDRESS (sa))
+    return NULL;
+  return g_object_ref (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
+}
+
 /* Claims a session slot; FALSE when the server already runs max_clients. */
 static gboolean
 claim_session (WsServer *self)
@@ -273,6 +287,7 @@ run_v2_session (Connection *conn,
   WsServer *self = conn->server;
   g_autoptr(WsSession) session = NULL;
   g_autoptr(GError) error = NULL;
+  GInetAddress *address;
   gboolean ok;
 
   if (!claim_session (self))
@@ -287,6 +302,9 @@ run_v2_session (Connection *conn,
   /* The connection's cancellable: the server's stop reaches the session
    * even before it is registered. */
   session = ws_session_new (conn->channel, conn->peer, self->idle_timeout_s, conn->cancellable);
+  address = remote_host (conn->socket);
+  if (address != NULL)
+    g_object_set_data_full (G_OBJECT (session), PEER_ADDRESS_KEY, address, g_object_unref);
   ws_session_set_auth (session, self->auth);
   ok = ws_session_negotiate (session, hello, &error);
   if (ok)
@@ -620,14 +638,27 @@ accept_udp_stream (WsServer              *self,
 {
   g_autoptr(WsSession) session = find_session (self, hello->cookie);
   g_autoptr(GSocketAddress) local = g_socket_get_local_address (self->listener, NULL);
+  g_autoptr(GSocketAddress) from = g_socket_address_new_from_native ((gpointer) peer, peer_len);
   g_autoptr(GSocket) socket = NULL;
   g_autoptr(GError) error = NULL;
+  GInetAddress *control_host;
   guint8 ack[WS_MESSAGE_MAX_SIZE];
   WsMessage msg;
   int fd;
 
   if (session == NULL || local == NULL)
     return;
+  /* The stream will send where its hello came from: only to the host of
+   * the test's control connection, or one spoofed datagram would aim the
+   * server's traffic at a third party. */
+  control_host = g_object_get_data (G_OBJECT (session), PEER_ADDRESS_KEY);
+  if (control_host == NULL || !G_IS_INET_SOCKET_ADDRESS (from)
+      || !g_inet_address_equal (control_host,
+                                g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (from))))
+    {
+      g_info ("UDP stream %u: hello from another host than the test's, dropped", hello->stream_id);
+      return;
+    }
   fd = open_udp (local, peer, peer_len, &error);
   if (fd < 0 || (socket = g_socket_new_from_fd (fd, &error)) == NULL)
     {

@@ -25,6 +25,10 @@
 /* Large socket buffers for UDP: a burst must not overflow them while the
  * receiving thread is descheduled. The kernel caps them at rmem_max. */
 #define UDP_SOCKET_BUFFER (8 * 1024 * 1024)
+/* The most one call moves: no UDP datagram is longer than 65 507 bytes
+ * (IPv4), and a TCP write beyond 1 MiB measures nothing more. */
+#define MAX_UDP_PAYLOAD 65507
+#define MAX_TCP_WRITE (1024 * 1024)
 
 static gboolean
 is_udp (WsStreamKind kind)
@@ -93,7 +97,11 @@ ws_stream_new (GSocket              *socket,
   stream->role = role;
   stream->kind = kind;
   stream->params = *params;
-  stream->buf_size = buffer_size (kind, params);
+  /* The peer chooses the length, up to 16 MiB, and the buffer follows it
+   * (64 times over for UDP): without a cap, one request for many streams
+   * would claim gigabytes of the server's memory. */
+  stream->params.length = MIN (params->length, is_udp (kind) ? MAX_UDP_PAYLOAD : MAX_TCP_WRITE);
+  stream->buf_size = buffer_size (kind, &stream->params);
   /* Test payload is not zeroes so that no link compression flatters us. */
   stream->buf = g_malloc (stream->buf_size);
   for (gsize i = 0; i < stream->buf_size; i++)
