@@ -352,6 +352,30 @@ test_auth (void)
   ws_test_config_clear (&config);
 }
 
+/* The seed protocol has no way to authenticate: refused, not let through. */
+static void
+test_auth_no_v1 (void)
+{
+  g_autoptr(WsAuth) auth = test_keys ();
+  g_autoptr(WsServer) server = server_new (NULL, FALSE, auth);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) connection = NULL;
+  const guint8 v1_request[] = { 0x01, 0x01, 0x03 };
+  WsMessage msg;
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", ws_server_get_port (server), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ws_io_write_all (g_socket_connection_get_socket (connection), v1_request, sizeof v1_request,
+                                  ws_now_ns () + 5 * WS_NSEC_PER_SEC, NULL, &error));
+  g_assert_true (ws_io_read_message (g_socket_connection_get_socket (connection), &msg,
+                                     ws_now_ns () + 5 * WS_NSEC_PER_SEC, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (msg.version, ==, WS_PROTOCOL_V2);
+  g_assert_cmpuint (msg.type, ==, WS_MSG_ERROR);
+  g_assert_cmpuint (msg.u.error.code, ==, WS_PROTOCOL_ERROR_AUTH_FAILED);
+}
+
 static void
 test_auth_over_tls (void)
 {
@@ -495,6 +519,7 @@ main (int    argc,
   g_test_add_func ("/security/tls/garbage", test_tls_garbage);
   g_test_add_func ("/security/auth/ok-and-refused", test_auth);
   g_test_add_func ("/security/auth/over-tls", test_auth_over_tls);
+  g_test_add_func ("/security/auth/no-v1", test_auth_no_v1);
   g_test_add_func ("/security/auth/vector", test_auth_vector);
   g_test_add_func ("/security/auth/files", test_auth_files);
   g_test_add_func ("/security/auth/codec", test_auth_codec);

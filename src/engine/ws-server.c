@@ -458,6 +458,19 @@ refuse_plaintext (Connection *conn)
   return TRUE;
 }
 
+/* Version 1 cannot authenticate: a server with keys does not run it, or
+ * anyone could test without one. */
+static gboolean
+refuse_without_auth (Connection *conn)
+{
+  if (conn->server->auth == NULL)
+    return FALSE;
+  ws_channel_send_error (conn->channel, WS_PROTOCOL_ERROR_AUTH_FAILED, 0,
+                         "This server requires authentication, which protocol version 1 cannot do");
+  g_info ("%s: refused: version 1 at a server that requires keys", conn->peer);
+  return TRUE;
+}
+
 static void
 dispatch_message (Connection *conn,
                   WsMessage  *msg)
@@ -466,7 +479,7 @@ dispatch_message (Connection *conn,
 
   if (msg->version == WS_PROTOCOL_V1 && msg->type == WS_V1_TEST_REQUEST && !tls)
     {
-      if (!refuse_plaintext (conn))
+      if (!refuse_plaintext (conn) && !refuse_without_auth (conn))
         run_v1_session (conn, &msg->u.v1_request);
     }
   else if (msg->version == WS_PROTOCOL_V2 && msg->type == WS_MSG_HELLO)
