@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "ws-acl.h"
 #include "ws-client.h"
 
 G_BEGIN_DECLS
@@ -30,6 +31,10 @@ typedef struct {
   char *bind_address;
   guint max_clients;
   guint idle_timeout_s;
+  WsAcl *acl;              /* NULL: no --allow or --deny */
+  guint max_per_address;   /* 0: no limit */
+  guint max_duration_s;    /* 0: no limit */
+  guint64 max_bitrate;     /* 0: no limit */
 } WsCliOptions;
 
 /* Exit status for bad command lines, as argparse and most tools use. */

@@ -6,6 +6,8 @@
 
 #include <gio/gio.h>
 
+#include "ws-acl.h"
+
 G_BEGIN_DECLS
 
 #define WS_DEFAULT_PORT 5201
@@ -19,6 +21,7 @@ typedef struct {
   guint64 sessions_completed;
   guint64 sessions_failed;
   guint64 connections_rejected;
+  guint64 connections_denied; /* by the ACL: TCP connections and UDP STREAM_HELLOs */
   guint64 bytes_received;
   guint64 bytes_sent;
   guint64 legacy_udp_packets;
@@ -33,6 +36,14 @@ void        ws_server_set_max_clients  (WsServer       *self,
                                         guint           max_clients);
 void        ws_server_set_idle_timeout (WsServer       *self,
                                         guint           seconds);
+void        ws_server_set_acl          (WsServer       *self,
+                                        WsAcl          *acl);
+void        ws_server_set_max_per_address (WsServer    *self,
+                                        guint           max_sessions);
+void        ws_server_set_max_duration (WsServer       *self,
+                                        guint           seconds);
+void        ws_server_set_max_bitrate  (WsServer       *self,
+                                        guint64         bits_per_second);
 gboolean    ws_server_start            (WsServer       *self,
                                         GError        **error);
 void        ws_server_stop             (WsServer       *self);
