@@ -224,7 +224,8 @@ test_help (gconstpointer data)
   static const char *const flags[] = {
     "--client", "--server", "--test", "--target", "--time", "--port", "--streams",
     "--reverse", "--bidir", "--length", "--interval", "--json", "--bind",
-    "--max-clients", "--idle-timeout", "--verbose",
+    "--max-clients", "--idle-timeout", "--verbose", "--allow", "--deny", "--max-per-address",
+    "--max-duration", "--max-bitrate",
   };
   g_autoptr(Outcome) o = run_wirespeed (EXIT_TIMEOUT_MS, "--help", NULL);
 
@@ -277,6 +278,16 @@ static const UsageCase usage_cases[] = {
   { "bind-not-an-address", { "--server", "--bind", "notanaddress" }, { "--bind" } },
   { "max-clients-zero", { "--server", "--max-clients", "0" }, { "--max-clients" } },
   { "idle-timeout-zero", { "--server", "--idle-timeout", "0" }, { "--idle-timeout" } },
+  { "allow-not-a-network", { "--server", "--allow", "example.com" }, { "--allow", "example.com" } },
+  { "allow-empty", { "--server", "--allow", "" }, { "--allow" } },
+  { "deny-bad-prefix", { "--server", "--deny", "10.0.0.0/33" }, { "--deny", "0 to 32" } },
+  { "deny-host-bits", { "--server", "--deny", "::1", "--deny", "2001:db8::1/32" },
+    { "--deny", "2001:db8::/32" } },
+  { "max-per-address-zero", { "--server", "--max-per-address", "0" }, { "--max-per-address" } },
+  { "max-duration-zero", { "--server", "--max-duration", "0" }, { "--max-duration" } },
+  { "max-duration-too-long", { "--server", "--max-duration", "86401" }, { "--max-duration" } },
+  { "max-bitrate-zero", { "--server", "--max-bitrate", "0" }, { "--max-bitrate" } },
+  { "max-bitrate-bad-suffix", { "--server", "--max-bitrate", "5X" }, { "--max-bitrate" } },
   { "unknown-option", { "--client", "--bogus" }, { "--bogus" } },
   { "unexpected-argument", { "--client", "extra" }, { "extra" } },
   { "json-without-mode", { "--json" }, { "--client", "--server" } },

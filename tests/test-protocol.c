@@ -231,6 +231,18 @@ static const guint8 udp_stats_bytes[] = {
 static const guint8 test_start_bytes[] = { 0x02, 0x06, 0x00, 0x00 };
 
 static void
+fill_grant (WsMessage *msg)
+{
+  msg->u.grant.bitrate = G_GUINT64_CONSTANT (2500000);
+}
+
+static const guint8 grant_bytes[] = {
+  0x02, 0x10, 0x00, 0x0c,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x26, 0x25, 0xa0, /* bitrate 2.5 Mbit/s */
+  0x00, 0x00, 0x00, 0x00,                         /* reserved */
+};
+
+static void
 fill_done (WsMessage *msg)
 {
   msg->u.done.elapsed_ns = G_GUINT64_CONSTANT (10000000001);
@@ -352,6 +364,7 @@ static const MessageCase message_cases[] = {
   CASE ("v2/hello-reply", V2 (HELLO_REPLY), fill_hello_reply, hello_reply_bytes),
   CASE ("v2/test-request", V2 (TEST_REQUEST), fill_request, request_bytes),
   CASE ("v2/test-accept", V2 (TEST_ACCEPT), fill_accept, accept_bytes),
+  CASE ("v2/test-grant", V2 (TEST_GRANT), fill_grant, grant_bytes),
   CASE ("v2/stream-hello", V2 (STREAM_HELLO), fill_stream_hello, stream_hello_bytes),
   CASE ("v2/test-start", V2 (TEST_START), NULL, test_start_bytes),
   CASE ("v2/test-done", V2 (TEST_DONE), fill_done, done_bytes),
@@ -1221,6 +1234,7 @@ test_type_strings (void)
     { V2 (ERROR), "ERROR" },
     { V2 (STREAM_ACK), "STREAM_ACK" },
     { V2 (UDP_STATS), "UDP_STATS" },
+    { V2 (TEST_GRANT), "TEST_GRANT" },
     { WS_PROTOCOL_V1, 0, "UNKNOWN" },
     { WS_PROTOCOL_V1, 5, "UNKNOWN" },
     { WS_PROTOCOL_V1, 0xff, "UNKNOWN" },

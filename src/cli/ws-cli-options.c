@@ -46,12 +46,17 @@ typedef struct {
   char *auth_key;
   char *auth_key_file;
   char *auth_file;
+  char *max_bitrate;
+  char **allow;
+  char **deny;
   gint rr_timeout;
   gint time;
   gint port;
   gint streams;
   gint max_clients;
   gint idle_timeout;
+  gint max_per_address;
+  gint max_duration;
   gdouble interval;
 } Raw;
 
@@ -75,6 +80,9 @@ raw_clear (Raw *raw)
   g_free (raw->auth_key);
   g_free (raw->auth_key_file);
   g_free (raw->auth_file);
+  g_free (raw->max_bitrate);
+  g_strfreev (raw->allow);
+  g_strfreev (raw->deny);
 }
 
 static GOptionContext *
@@ -123,6 +131,20 @@ build_context (Raw *raw)
       N_("Server: tests run at the same time (default: 32)"), N_("N") },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &raw->idle_timeout,
       N_("Server: drop a client silent this long (default: 45)"), N_("SECONDS") },
+    { "allow", 0, 0, G_OPTION_ARG_STRING_ARRAY, &raw->allow,
+      N_("Server: serve only this address or network, e.g. 192.0.2.0/24 or 2001:db8::/32; "
+         "repeatable (default: every address)"), N_("CIDR") },
+    { "deny", 0, 0, G_OPTION_ARG_STRING_ARRAY, &raw->deny,
+      N_("Server: refuse this address or network, even where --allow matches; repeatable"),
+      N_("CIDR") },
+    { "max-per-address", 0, 0, G_OPTION_ARG_INT, &raw->max_per_address,
+      N_("Server: tests one client address may run at the same time (default: no limit)"),
+      N_("N") },
+    { "max-duration", 0, 0, G_OPTION_ARG_INT, &raw->max_duration,
+      N_("Server: shorten longer tests to this many seconds (default: no limit)"), N_("SECONDS") },
+    { "max-bitrate", 0, 0, G_OPTION_ARG_STRING, &raw->max_bitrate,
+      N_("Server: slow UDP_STREAM tests to this many bits/s, all streams together, "
+         "K/M/G suffixes (default: no limit)"), N_("RATE") },
     { "verbose", 'V', 0, G_OPTION_ARG_NONE, &raw->verbose,
       N_("Server: log every session to standard error"), NULL },
     { "tls", 0, 0, G_OPTION_ARG_NONE, &raw->tls,
@@ -372,6 +394,49 @@ fill_server_security (WsCliOptions  *options,
 }
 
 static gboolean
+add_rules (WsAcl        *acl,
+           const char   *flag,
+           char * const *cidrs,
+           gboolean      deny,
+           GError      **error)
+{
+  for (guint i = 0; cidrs != NULL && cidrs[i] != NULL; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (!(deny ? ws_acl_deny : ws_acl_allow) (acl, cidrs[i], &local_error))
+        return usage (error, "%s: %s", flag, local_error->message);
+    }
+  return TRUE;
+}
+
+/* Who may test, and how much. */
+static gboolean
+fill_limits (WsCliOptions  *options,
+             const Raw     *raw,
+             GError       **error)
+{
+  g_autoptr(WsAcl) acl = ws_acl_new ();
+
+  if (!check_range ("--max-per-address", raw->max_per_address, 1, MAX_CLIENTS_LIMIT, error)
+      || !check_range ("--max-duration", raw->max_duration, 1, MAX_TIME_S, error)
+      || !add_rules (acl, "--allow", raw->allow, FALSE, error)
+      || !add_rules (acl, "--deny", raw->deny, TRUE, error))
+    return FALSE;
+  if (raw->max_bitrate != NULL
+      && (!ws_parse_rate (raw->max_bitrate, &options->max_bitrate) || options->max_bitrate == 0))
+    return usage (error, _("--max-bitrate must be a rate like 500K, 100M or 1G, not “%s”"),
+                  raw->max_bitrate);
+  if (raw->allow != NULL || raw->deny != NULL)
+    options->acl = g_steal_pointer (&acl);
+  if (raw->max_per_address != UNSET)
+    options->max_per_address = raw->max_per_address;
+  if (raw->max_duration != UNSET)
+    options->max_duration_s = raw->max_duration;
+  return TRUE;
+}
+
+static gboolean
 fill_server (WsCliOptions  *options,
              const Raw     *raw,
              GError       **error)
@@ -393,7 +458,7 @@ fill_server (WsCliOptions  *options,
         return usage (error, _("--bind must be an IPv4 or IPv6 address, not “%s”"), raw->bind);
       options->bind_address = g_strdup (raw->bind);
     }
-  return TRUE;
+  return fill_limits (options, raw, error);
 }
 
 static void
@@ -408,7 +473,7 @@ options_init (WsCliOptions *options,
 
   memset (raw, 0, sizeof *raw);
   raw->time = raw->port = raw->streams = raw->max_clients = raw->idle_timeout = UNSET;
-  raw->rr_timeout = UNSET;
+  raw->rr_timeout = raw->max_per_address = raw->max_duration = UNSET;
   raw->interval = NAN;
 }
 
@@ -449,4 +514,5 @@ ws_cli_options_clear (WsCliOptions *options)
   g_clear_pointer (&options->bind_address, g_free);
   g_clear_object (&options->tls_certificate);
   g_clear_pointer (&options->auth, ws_auth_unref);
+  g_clear_pointer (&options->acl, ws_acl_unref);
 }

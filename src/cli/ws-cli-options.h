@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "ws-auth.h"
+#include "ws-acl.h"
 #include "ws-client.h"
 
 G_BEGIN_DECLS
@@ -34,6 +35,10 @@ typedef struct {
   GTlsCertificate *tls_certificate; /* NULL: plaintext */
   gboolean allow_plaintext;
   WsAuth *auth;                     /* NULL: no authentication */
+  WsAcl *acl;              /* NULL: no --allow or --deny */
+  guint max_per_address;   /* 0: no limit */
+  guint max_duration_s;    /* 0: no limit */
+  guint64 max_bitrate;     /* 0: no limit */
 } WsCliOptions;
 
 /* Exit status for bad command lines, as argparse and most tools use. */

@@ -28,6 +28,7 @@ typedef struct {
   GError *error;
   guint samples_printed;
   gboolean signalled;
+  char *last_notice;
 } ClientRun;
 
 static void
@@ -48,6 +49,24 @@ on_sample (WsClient       *client,
   if (run->options->json || sample->index < run->samples_printed)
     return;
   print_sample (run, sample);
+}
+
+/* The server granted less than was asked: say so once (a speed test's
+ * phases would each repeat it), on stdout unless that carries JSON. */
+static void
+on_notice (WsClient   *client,
+           const char *text,
+           ClientRun  *run)
+{
+  if (g_strcmp0 (text, run->last_notice) == 0)
+    return;
+  g_free (run->last_notice);
+  run->last_notice = g_strdup (text);
+  if (run->options->json)
+    fprintf (stderr, "wirespeed: %s\n", text);
+  else
+    printf ("%s\n", text);
+  fflush (run->options->json ? stderr : stdout);
 }
 
 static void
@@ -107,6 +126,7 @@ run_client (const WsCliOptions *options)
   sigint_id = g_unix_signal_add (SIGINT, on_client_signal, &run);
   sigterm_id = g_unix_signal_add (SIGTERM, on_client_signal, &run);
   g_signal_connect (client, "sample", G_CALLBACK (on_sample), &run);
+  g_signal_connect (client, "notice", G_CALLBACK (on_notice), &run);
 
   if (!options->json)
     ws_text_print_header (stdout, &options->test);
@@ -127,6 +147,7 @@ run_client (const WsCliOptions *options)
   g_source_remove (sigterm_id);
   g_clear_pointer (&run.result, ws_result_unref);
   g_clear_error (&run.error);
+  g_free (run.last_notice);
   g_object_unref (run.cancellable);
   g_main_loop_unref (run.loop);
   return status;
@@ -186,6 +207,10 @@ run_server (const WsCliOptions *options)
   ws_server_set_idle_timeout (server, options->idle_timeout_s);
   ws_server_set_tls (server, options->tls_certificate, options->allow_plaintext);
   ws_server_set_auth (server, options->auth);
+  ws_server_set_acl (server, options->acl);
+  ws_server_set_max_per_address (server, options->max_per_address);
+  ws_server_set_max_duration (server, options->max_duration_s);
+  ws_server_set_max_bitrate (server, options->max_bitrate);
   if (!ws_server_start (server, &error))
     {
       fprintf (stderr, _("wirespeed: cannot listen on port %u: %s\n"), options->port, error->message);

@@ -46,6 +46,7 @@ G_DEFINE_FINAL_TYPE (WsClient, ws_client, G_TYPE_OBJECT)
 
 enum {
   SIGNAL_SAMPLE,
+  SIGNAL_NOTICE,
   N_SIGNALS
 };
 
@@ -66,6 +67,7 @@ typedef struct {
   GSocket *control;     /* the control connection's socket… */
   WsChannel *channel;   /* …and the channel over it, maybe TLS */
   GSocketAddress *remote;
+  gboolean grant;       /* the server sends TEST_GRANT after TEST_ACCEPT */
   WsTestAccept accept;
 
   WsStream **streams;
@@ -184,6 +186,48 @@ post_sample (WsClient       *self,
   g_mutex_unlock (&self->lock);
 }
 
+typedef struct {
+  WsClient *client;
+  char *text;
+} Notice;
+
+static gboolean
+deliver_notice (gpointer data)
+{
+  Notice *notice = data;
+
+  g_signal_emit (notice->client, signals[SIGNAL_NOTICE], 0, notice->text);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+notice_free (gpointer data)
+{
+  Notice *notice = data;
+
+  g_object_unref (notice->client);
+  g_free (notice->text);
+  g_free (notice);
+}
+
+/* Hands @text (transfer full) to the caller's main context. At the same
+ * priority as the samples and queued before them, so it comes first. */
+static void
+post_notice (WsClient *self,
+             char     *text)
+{
+  Notice *notice = g_new0 (Notice, 1);
+  GSource *source = g_idle_source_new ();
+
+  notice->client = g_object_ref (self);
+  notice->text = text;
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, deliver_notice, notice, notice_free);
+  g_source_set_static_name (source, "[wirespeed] deliver notice");
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
 /* ---- Errors a person can act on ---- */
 
 static void
@@ -232,9 +276,16 @@ explain_server_error (GError          **error,
                      WS_PROTOCOL_V2, e->value, e->text);
       return;
     case WS_PROTOCOL_ERROR_BUSY:
-      g_set_error (error, WS_PROTOCOL_ERROR, e->code,
-                   "The server is busy (all %u test slots in use): try again later",
-                   e->value);
+      /* Busy for everybody or for our address: the text says which. */
+      if (e->text[0] != '\0')
+        g_set_error (error, WS_PROTOCOL_ERROR, e->code, "%s; try again later", e->text);
+      else
+        g_set_error (error, WS_PROTOCOL_ERROR, e->code,
+                     "The server is busy (all %u test slots in use): try again later",
+                     e->value);
+      return;
+    case WS_PROTOCOL_ERROR_ACCESS_DENIED:
+      g_set_error_literal (error, WS_PROTOCOL_ERROR, e->code, "Access denied by the server");
       return;
     case WS_PROTOCOL_ERROR_AUTH_FAILED:
       g_set_error_literal (error, WS_PROTOCOL_ERROR, e->code,
@@ -396,6 +447,78 @@ build_request (const WsTestConfig *config,
 #define PROBE_INTERVAL_NS (15 * WS_NSEC_PER_MSEC)
 #define IDLE_PROBE_S 2
 
+/* "5 Mbit/s", for notices. */
+static char *
+format_rate (guint64 bps)
+{
+  static const char * const units[] = { "bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s" };
+  gdouble value = bps;
+  guint i = 0;
+
+  for (; value >= 1000 && i + 1 < G_N_ELEMENTS (units); i++)
+    value /= 1000;
+  return g_strdup_printf ("%.3g %s", value, units[i]);
+}
+
+/* Tells the caller, once per limit, where the server granted less than
+ * @asked: the test then runs as granted. */
+static void
+notice_limits (Run                 *run,
+               const WsTestRequest *asked)
+{
+  const WsTestRequest *got = &run->request;
+
+  if (got->duration_ms < asked->duration_ms)
+    post_notice (run->client, g_strdup_printf ("The server limits tests to %g s; running %g s",
+                                               got->duration_ms / 1000.0,
+                                               got->duration_ms / 1000.0));
+  if (got->length < asked->length)
+    post_notice (run->client, g_strdup_printf ("The server limits writes to %u bytes; "
+                                               "using %u bytes", got->length, got->length));
+  if (got->mode == WS_TEST_UDP_STREAM && got->bitrate != asked->bitrate)
+    {
+      g_autofree char *rate = format_rate (got->bitrate);
+
+      post_notice (run->client, g_strdup_printf ("The server limits the rate to %s per stream; "
+                                                 "running at %s per stream", rate, rate));
+    }
+}
+
+/* TEST_ACCEPT, and TEST_GRANT when the server sends one: what the server
+ * granted, which may be less than run->request asked for and never more. */
+static gboolean
+take_grant (Run     *run,
+            GError **error)
+{
+  const WsTestAccept *a = &run->accept;
+  const WsTestRequest asked = run->request;
+  WsMessage msg;
+
+  if (a->streams > asked.streams || a->duration_ms > asked.duration_ms
+      || a->length > asked.length)
+    goto more;
+  run->request.streams = a->streams;
+  run->request.duration_ms = a->duration_ms;
+  run->request.length = a->length;
+  if (run->grant)
+    {
+      if (!expect (run, WS_MSG_TEST_GRANT, &msg, error))
+        return FALSE;
+      if (asked.bitrate != 0 && (msg.u.grant.bitrate == 0 || msg.u.grant.bitrate > asked.bitrate))
+        goto more;
+      run->request.bitrate = msg.u.grant.bitrate;
+    }
+  run->result->streams = a->streams;
+  run->result->duration_s = (a->duration_ms + 500) / 1000;
+  notice_limits (run, &asked);
+  return TRUE;
+
+more:
+  g_set_error_literal (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_VALUE,
+                       "The server granted more than this client asked for");
+  return FALSE;
+}
+
 static gboolean
 handshake (Run     *run,
            GError **error)
@@ -404,9 +527,11 @@ handshake (Run     *run,
 
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_HELLO);
   msg.u.hello.max_version = WS_PROTOCOL_V2;
+  msg.u.hello.capabilities = WS_CAP_TEST_GRANT;
   if (!send_msg (run, &msg, error) || !expect (run, WS_MSG_HELLO_REPLY, &msg, error)
       || !authenticate (run, &msg.u.hello_reply, error))
     return FALSE;
+  run->grant = (msg.u.hello_reply.capabilities & WS_CAP_TEST_GRANT) != 0;
 
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_REQUEST);
   build_request (&run->config, &msg.u.request);
@@ -418,10 +543,7 @@ handshake (Run     *run,
     return FALSE;
   run->accept = msg.u.accept;
   /* The server may grant less than we asked for. */
-  run->request.streams = run->accept.streams;
-  run->request.duration_ms = run->accept.duration_ms;
-  run->request.length = run->accept.length;
-  return TRUE;
+  return take_grant (run, error);
 }
 
 static void
@@ -1035,6 +1157,17 @@ ws_client_class_init (WsClientClass *klass)
   signals[SIGNAL_SAMPLE] = g_signal_new ("sample", G_TYPE_FROM_CLASS (klass),
                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                          G_TYPE_NONE, 1, G_TYPE_POINTER);
+
+  /**
+   * WsClient::notice:
+   * @text: one line for the person running the test, e.g. that the
+   *   server granted a shorter test than was asked for
+   *
+   * Emitted before the first sample of the session it concerns.
+   */
+  signals[SIGNAL_NOTICE] = g_signal_new ("notice", G_TYPE_FROM_CLASS (klass),
+                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                         G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

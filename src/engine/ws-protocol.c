@@ -31,6 +31,7 @@ static const guint16 v2_payload_size[256] = {
   [WS_MSG_STREAM_ACK] = 20,
   [WS_MSG_UDP_STATS] = 48,
   [WS_MSG_AUTH] = 96,
+  [WS_MSG_TEST_GRANT] = 12,
   [WS_MSG_ERROR] = 128,
 };
 
@@ -483,6 +484,10 @@ decode_v2 (Reader *r, WsMessage *msg, GError **error)
       return decode_stream_hello (r, msg, error);
     case WS_MSG_UDP_STATS:
       return decode_udp_stats (r, msg, error);
+    case WS_MSG_TEST_GRANT:
+      msg->u.grant.bitrate = get_u64 (r);
+      skip (r, 4);
+      return TRUE;
     case WS_MSG_TEST_START:
     case WS_MSG_KEEPALIVE:
       return TRUE;
@@ -695,6 +700,10 @@ encode_v2 (const WsMessage *msg, Writer *w)
       break;
     case WS_MSG_UDP_STATS:
       encode_udp_stats (&msg->u.udp_stats, w);
+      break;
+    case WS_MSG_TEST_GRANT:
+      put_u64 (w, msg->u.grant.bitrate);
+      put_zero (w, 4);
       break;
     case WS_MSG_TEST_DONE:
       put_u64 (w, msg->u.done.elapsed_ns);
@@ -976,7 +985,8 @@ ws_message_type_to_string (guint8 version,
     [WS_MSG_TEST_DONE] = "TEST_DONE", [WS_MSG_INTERVAL] = "INTERVAL",
     [WS_MSG_STREAM_RESULT] = "STREAM_RESULT", [WS_MSG_RESULTS_END] = "RESULTS_END",
     [WS_MSG_KEEPALIVE] = "KEEPALIVE", [WS_MSG_STREAM_ACK] = "STREAM_ACK",
-    [WS_MSG_UDP_STATS] = "UDP_STATS", [WS_MSG_AUTH] = "AUTH", [WS_MSG_ERROR] = "ERROR",
+    [WS_MSG_UDP_STATS] = "UDP_STATS", [WS_MSG_AUTH] = "AUTH",
+    [WS_MSG_TEST_GRANT] = "TEST_GRANT", [WS_MSG_ERROR] = "ERROR",
   };
 
   if (version == WS_PROTOCOL_V1 && type >= 1 && type <= 4)

@@ -103,6 +103,7 @@ typedef enum {
   WS_MSG_STREAM_ACK = 0x0c,
   WS_MSG_UDP_STATS = 0x0d,
   WS_MSG_AUTH = 0x0e,
+  WS_MSG_TEST_GRANT = 0x10,
   WS_MSG_ERROR = 0x7f,
 } WsMessageType;
 
@@ -130,6 +131,10 @@ typedef enum {
 
 #define WS_PROTOCOL_ERROR (ws_protocol_error_quark ())
 GQuark ws_protocol_error_quark (void);
+
+/* HELLO and HELLO_REPLY capabilities. A feature is used only when both
+ * sides announce it: the client in HELLO, the server echoing it. */
+#define WS_CAP_TEST_GRANT 0x00000002u /* TEST_GRANT follows every TEST_ACCEPT */
 
 typedef struct {
   guint8 max_version;
@@ -176,6 +181,11 @@ typedef struct {
   guint32 duration_ms;
   guint32 length;
 } WsTestAccept;
+
+/* What TEST_ACCEPT has no room for: the granted UDP_STREAM bitrate. */
+typedef struct {
+  guint64 bitrate;
+} WsTestGrant;
 
 typedef struct {
   guint8 cookie[WS_COOKIE_SIZE];
@@ -263,6 +273,7 @@ typedef struct {
     WsAuthMessage auth;
     WsTestRequest request;
     WsTestAccept accept;
+    WsTestGrant grant;
     WsStreamHello stream_hello;
     WsTestDone done;
     WsUdpStatsMessage udp_stats;

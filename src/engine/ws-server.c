@@ -41,6 +41,10 @@ struct _WsServer {
   GTlsCertificate *tls_certificate; /* NULL: plaintext only */
   gboolean allow_plaintext;         /* with a certificate: serve plaintext too */
   WsAuth *auth;                     /* NULL: no authentication */
+  WsAcl *acl;             /* NULL: everybody; read-only once started */
+  guint max_per_address;  /* 0: no limit */
+  guint max_duration_s;   /* 0: no limit */
+  guint64 max_bitrate;    /* 0: no limit */
 
   GSocket *listener;
   GThread *accept_thread;
@@ -54,6 +58,7 @@ struct _WsServer {
   GPtrArray *sessions;    /* WsSession, v2 sessions with a cookie */
   guint n_sessions;       /* v1 and v2 sessions running */
   guint n_pending;
+  GHashTable *per_address; /* unmapped address string → sessions running */
   gboolean stopping;
   WsServerStats stats;
 };
@@ -66,6 +71,7 @@ typedef struct {
   WsChannel *channel;  /* the socket as a control connection, maybe TLS */
   GCancellable *cancellable;
   char *peer;
+  char *address;          /* the peer's address, IPv4-mapped ones as IPv4 */
 } Connection;
 
 static void
@@ -77,6 +83,8 @@ ws_server_finalize (GObject *object)
   g_free (self->bind_address);
   g_clear_object (&self->tls_certificate);
   g_clear_pointer (&self->auth, ws_auth_unref);
+  g_clear_pointer (&self->acl, ws_acl_unref);
+  g_hash_table_unref (self->per_address);
   g_clear_object (&self->cancellable);
   g_ptr_array_unref (self->connections);
   g_ptr_array_unref (self->sessions);
@@ -101,6 +109,7 @@ ws_server_init (WsServer *self)
   self->udp_fd = -1;
   self->connections = g_ptr_array_new ();
   self->sessions = g_ptr_array_new ();
+  self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
 }
@@ -158,6 +167,41 @@ ws_server_set_idle_timeout (WsServer *self,
                             guint     seconds)
 {
   self->idle_timeout_s = MAX (seconds, 1);
+}
+
+/* Before ws_server_start(): the accept and UDP threads read it unlocked. */
+void
+ws_server_set_acl (WsServer *self,
+                   WsAcl    *acl)
+{
+  g_return_if_fail (self->listener == NULL);
+  g_clear_pointer (&self->acl, ws_acl_unref);
+  self->acl = acl ? ws_acl_ref (acl) : NULL;
+}
+
+/* Sessions one peer address may run at once; 0 = no limit. */
+void
+ws_server_set_max_per_address (WsServer *self,
+                               guint     max_sessions)
+{
+  self->max_per_address = max_sessions;
+}
+
+/* Longer requests are granted this many seconds; 0 = no limit. */
+void
+ws_server_set_max_duration (WsServer *self,
+                            guint     seconds)
+{
+  self->max_duration_s = seconds;
+}
+
+/* The most a UDP_STREAM test may send, all its streams together; faster
+ * requests are slowed to it. 0 = no limit. */
+void
+ws_server_set_max_bitrate (WsServer *self,
+                           guint64   bits_per_second)
+{
+  self->max_bitrate = bits_per_second;
 }
 
 static GSocket *
@@ -242,27 +286,70 @@ remote_host (GSocket *socket)
   return g_object_ref (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
 }
 
-/* Claims a session slot; FALSE when the server already runs max_clients. */
-static gboolean
-claim_session (WsServer *self)
+typedef enum {
+  CLAIM_OK,
+  CLAIM_BUSY,         /* the server runs max_clients sessions */
+  CLAIM_ADDRESS_BUSY, /* the peer's address runs max_per_address */
+} Claim;
+
+/* Claims a session slot for a peer at @address (see Connection). */
+static Claim
+claim_session (WsServer   *self,
+               const char *address)
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  guint mine = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address));
 
   if (self->n_sessions >= self->max_clients || self->stopping)
     {
       self->stats.connections_rejected++;
-      return FALSE;
+      return CLAIM_BUSY;
+    }
+  if (self->max_per_address > 0 && mine >= self->max_per_address)
+    {
+      self->stats.connections_rejected++;
+      return CLAIM_ADDRESS_BUSY;
     }
   self->n_sessions++;
-  return TRUE;
+  g_hash_table_replace (self->per_address, g_strdup (address), GUINT_TO_POINTER (mine + 1));
+  return CLAIM_OK;
+}
+
+/* Busy for everybody or for this address: ERROR BUSY either way (the
+ * client should try again later), its value the limit that was hit and
+ * its text saying which. */
+static void
+refuse_session (Connection *conn,
+                Claim       claim)
+{
+  WsServer *self = conn->server;
+  guint limit = claim == CLAIM_BUSY ? self->max_clients : self->max_per_address;
+  g_autofree char *text = NULL;
+
+  if (claim == CLAIM_BUSY)
+    text = g_strdup_printf ("The server is busy: it already runs %u test%s",
+                            limit, limit == 1 ? "" : "s");
+  else
+    text = g_strdup_printf ("The server is busy: this address already runs %u test%s, "
+                            "the most one address may run", limit, limit == 1 ? "" : "s");
+  ws_channel_send_error (conn->channel, WS_PROTOCOL_ERROR_BUSY, MIN (limit, G_MAXUINT16), text);
+  g_info ("%s: refused, busy (%u sessions%s)", conn->peer, limit,
+          claim == CLAIM_BUSY ? "" : " from this address");
 }
 
 static void
-release_session (WsServer  *self,
-                 WsSession *session,
-                 gboolean   ok)
+release_session (WsServer   *self,
+                 const char *address,
+                 WsSession  *session,
+                 gboolean    ok)
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  guint mine = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address));
+
+  if (mine > 1)
+    g_hash_table_replace (self->per_address, g_strdup (address), GUINT_TO_POINTER (mine - 1));
+  else
+    g_hash_table_remove (self->per_address, address);
 
   if (session != NULL)
     {
@@ -288,14 +375,12 @@ run_v2_session (Connection *conn,
   g_autoptr(WsSession) session = NULL;
   g_autoptr(GError) error = NULL;
   GInetAddress *address;
+  Claim claim = claim_session (self, conn->address);
   gboolean ok;
 
-  if (!claim_session (self))
+  if (claim != CLAIM_OK)
     {
-      g_autofree char *text = g_strdup_printf ("The server is busy: it already runs %u tests",
-                                               self->max_clients);
-      ws_channel_send_error (conn->channel, WS_PROTOCOL_ERROR_BUSY, MIN (self->max_clients, G_MAXUINT16), text);
-      g_info ("%s: refused, busy (%u sessions)", conn->peer, self->max_clients);
+      refuse_session (conn, claim);
       return;
     }
 
@@ -306,6 +391,7 @@ run_v2_session (Connection *conn,
   if (address != NULL)
     g_object_set_data_full (G_OBJECT (session), PEER_ADDRESS_KEY, address, g_object_unref);
   ws_session_set_auth (session, self->auth);
+  ws_session_set_limits (session, self->max_duration_s, self->max_bitrate);
   ok = ws_session_negotiate (session, hello, &error);
   if (ok)
     {
@@ -317,7 +403,7 @@ run_v2_session (Connection *conn,
       g_info ("%s: session started", conn->peer);
       ok = ws_session_run (session, &error);
     }
-  release_session (self, session, ok);
+  release_session (self, conn->address, session, ok);
   if (ok)
     g_info ("%s: session finished", conn->peer);
   else
@@ -330,15 +416,15 @@ run_v1_session (Connection *conn,
 {
   WsServer *self = conn->server;
   g_autoptr(GError) error = NULL;
+  Claim claim = claim_session (self, conn->address);
   guint64 packets = 0;
   gboolean ok;
 
-  if (!claim_session (self))
+  if (claim != CLAIM_OK)
     {
       /* Version 1 has no way to say "busy": an ERROR frame at least tells a
        * person with a packet capture, then the connection closes. */
-      ws_io_send_error (conn->socket, WS_PROTOCOL_ERROR_BUSY, self->max_clients,
-                        "The server is busy");
+      refuse_session (conn, claim);
       return;
     }
   g_info ("%s: version 1 session started", conn->peer);
@@ -347,7 +433,7 @@ run_v1_session (Connection *conn,
   g_mutex_lock (&self->lock);
   self->stats.legacy_udp_packets += packets;
   g_mutex_unlock (&self->lock);
-  release_session (self, NULL, ok);
+  release_session (self, conn->address, NULL, ok);
   if (ok)
     g_info ("%s: version 1 session finished, %" G_GUINT64_FORMAT " UDP packets", conn->peer, packets);
   else
@@ -546,16 +632,69 @@ connection_thread (gpointer data)
   g_object_unref (conn->socket);
   g_object_unref (conn->cancellable);
   g_free (conn->peer);
+  g_free (conn->address);
   g_free (conn);
   return NULL;
+}
+
+/* Returns: (transfer full) (nullable): the peer's address, an IPv4-mapped
+ * one as the IPv4 address it is. */
+static GInetAddress *
+peer_address (GSocket *socket)
+{
+  g_autoptr(GSocketAddress) sa = g_socket_get_remote_address (socket, NULL);
+
+  if (!G_IS_INET_SOCKET_ADDRESS (sa))
+    return NULL;
+  return ws_acl_unmap_address (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
+}
+
+/* Refuses a peer the ACL does not allow: one ERROR written without waiting
+ * (a new socket's send buffer has room for it, and the accept thread must
+ * never block on a peer), then close. Whatever the peer sent already is
+ * discarded unread, so that the close is a FIN behind the ERROR and not a
+ * reset, which could destroy it before the peer reads it. */
+static void
+deny_connection (WsServer     *self,
+                 GSocket      *socket,
+                 GInetAddress *address)
+{
+  g_autofree char *ip = g_inet_address_to_string (address);
+  guint8 buf[WS_MESSAGE_MAX_SIZE];
+  WsMessage msg;
+  gsize n;
+
+  /* Counted first: whoever sees the close may look at the stats. */
+  g_mutex_lock (&self->lock);
+  self->stats.connections_denied++;
+  g_mutex_unlock (&self->lock);
+  ws_message_init_error (&msg, WS_PROTOCOL_ERROR_ACCESS_DENIED, 0, "Access denied");
+  n = ws_message_encode (&msg, buf, sizeof buf);
+  g_socket_set_blocking (socket, FALSE);
+  g_socket_send (socket, (const char *) buf, n, NULL, NULL);
+  g_socket_receive (socket, (char *) buf, sizeof buf, NULL, NULL);
+  g_socket_close (socket, NULL);
+  g_info ("[%s]: access denied", ip);
 }
 
 static void
 spawn_connection (WsServer *self,
                   GSocket  *socket)
 {
+  g_autoptr(GInetAddress) address = peer_address (socket);
   Connection *conn;
   GThread *thread;
+
+  /* Before a thread or a byte is spent on a peer the ACL refuses. A peer
+   * already gone has no address: nothing to serve. */
+  if (address == NULL || !ws_acl_allows (self->acl, address))
+    {
+      if (address != NULL)
+        deny_connection (self, socket, address);
+      else
+        g_socket_close (socket, NULL);
+      return;
+    }
 
   g_mutex_lock (&self->lock);
   if (self->connections->len >= MAX_PENDING_CONNECTIONS + 2 * self->max_clients
@@ -572,6 +711,7 @@ spawn_connection (WsServer *self,
   conn->channel = ws_channel_new (socket);
   conn->cancellable = g_cancellable_new ();
   conn->peer = describe_peer (socket);
+  conn->address = g_inet_address_to_string (address);
   g_ptr_array_add (self->connections, conn->cancellable);
   g_mutex_unlock (&self->lock);
 
@@ -691,6 +831,30 @@ accept_udp_stream (WsServer              *self,
   send (fd, ack, ws_message_encode (&msg, ack, sizeof ack), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+/* A STREAM_HELLO from a peer the ACL does not allow is dropped like junk:
+ * no socket, no STREAM_ACK. */
+static gboolean
+udp_peer_allowed (WsServer              *self,
+                  const struct sockaddr *peer,
+                  socklen_t              peer_len)
+{
+  g_autoptr(GSocketAddress) sa = NULL;
+  gboolean allowed;
+
+  if (self->acl == NULL)
+    return TRUE;
+  sa = g_socket_address_new_from_native ((gpointer) peer, peer_len);
+  allowed = G_IS_INET_SOCKET_ADDRESS (sa)
+            && ws_acl_allows (self->acl, g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
+  if (!allowed)
+    {
+      g_mutex_lock (&self->lock);
+      self->stats.connections_denied++;
+      g_mutex_unlock (&self->lock);
+    }
+  return allowed;
+}
+
 static gpointer
 udp_thread (gpointer data)
 {
@@ -711,7 +875,8 @@ udp_thread (gpointer data)
       /* Anything but a well-formed STREAM_HELLO is junk: drop it silently,
        * answering junk would make us a reflector. */
       if (n > 0 && ws_message_decode (buf, n, &msg, NULL, NULL)
-          && msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_STREAM_HELLO)
+          && msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_STREAM_HELLO
+          && udp_peer_allowed (self, (struct sockaddr *) &peer, peer_len))
         accept_udp_stream (self, &msg.u.stream_hello, (struct sockaddr *) &peer, peer_len);
     }
   return NULL;

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "ws-auth.h"
+#include "ws-acl.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +22,7 @@ typedef struct {
   guint64 sessions_completed;
   guint64 sessions_failed;
   guint64 connections_rejected;
+  guint64 connections_denied; /* by the ACL: TCP connections and UDP STREAM_HELLOs */
   guint64 bytes_received;
   guint64 bytes_sent;
   guint64 legacy_udp_packets;
@@ -40,6 +42,14 @@ void        ws_server_set_auth         (WsServer       *self,
                                         WsAuth         *auth);
 void        ws_server_set_idle_timeout (WsServer       *self,
                                         guint           seconds);
+void        ws_server_set_acl          (WsServer       *self,
+                                        WsAcl          *acl);
+void        ws_server_set_max_per_address (WsServer    *self,
+                                        guint           max_sessions);
+void        ws_server_set_max_duration (WsServer       *self,
+                                        guint           seconds);
+void        ws_server_set_max_bitrate  (WsServer       *self,
+                                        guint64         bits_per_second);
 gboolean    ws_server_start            (WsServer       *self,
                                         GError        **error);
 void        ws_server_stop             (WsServer       *self);

@@ -31,6 +31,9 @@ struct _WsSession {
   char *peer;
   GCancellable *cancellable;
   gint64 idle_timeout_ns;
+  guint max_duration_s;   /* 0: no limit */
+  guint64 max_bitrate;    /* a whole UDP_STREAM test, bit/s; 0: no limit */
+  gboolean grant;         /* the client takes TEST_GRANT */
 
   WsTestRequest request;
   guint8 cookie[WS_COOKIE_SIZE];
@@ -104,6 +107,16 @@ ws_session_new (WsChannel    *control,
   self->cancellable = g_object_ref (cancellable);
   self->idle_timeout_ns = idle_timeout_s * WS_NSEC_PER_SEC;
   return self;
+}
+
+/* The server's limits, which ws_session_negotiate() applies; 0 = none. */
+void
+ws_session_set_limits (WsSession *self,
+                       guint      max_duration_s,
+                       guint64    max_bitrate)
+{
+  self->max_duration_s = max_duration_s;
+  self->max_bitrate = max_bitrate;
 }
 
 static gint64
@@ -183,6 +196,58 @@ read_request (WsSession  *self,
   return FALSE;
 }
 
+/* The longest write that keeps the stream buffers within
+ * WS_SESSION_MAX_BUFFER: a UDP_STREAM stream batches 64 datagrams
+ * (ws-stream.c), and a datagram holds at most 65 507 bytes. */
+static guint32
+max_length (WsSession *self)
+{
+  gboolean udp = self->request.mode == WS_TEST_UDP_STREAM;
+  guint64 limit = WS_SESSION_MAX_BUFFER / ((udp ? 64 : 1) * self->n_streams);
+
+  return MIN (limit, udp ? WS_MAX_RR_SIZE : WS_MAX_LENGTH);
+}
+
+/* max_bitrate is for the whole test: each UDP_STREAM data stream, in
+ * either direction, gets its share. */
+static guint64
+bitrate_limit (WsSession *self)
+{
+  const WsTestRequest *q = &self->request;
+  guint n = q->streams * (q->direction == WS_DIRECTION_BIDIR ? 2 : 1);
+
+  return MAX (self->max_bitrate / n, 1);
+}
+
+/* Shrinks the request to the server's limits: TEST_ACCEPT tells the client
+ * the granted duration and length, TEST_GRANT the bitrate. A client that
+ * cannot take TEST_GRANT would send at the rate it asked for, so a
+ * faster request from it is refused instead, saying what is allowed. */
+static gboolean
+apply_limits (WsSession  *self,
+              GError    **error)
+{
+  WsTestRequest *q = &self->request;
+  guint64 rate;
+
+  if (self->max_duration_s > 0)
+    q->duration_ms = MIN (q->duration_ms, self->max_duration_s * 1000);
+  q->length = MIN (q->length, max_length (self));
+  if (q->mode != WS_TEST_UDP_STREAM || self->max_bitrate == 0)
+    return TRUE;
+  rate = bitrate_limit (self);
+  if (q->bitrate != 0 && q->bitrate <= rate)
+    return TRUE;
+  if (!self->grant)
+    {
+      g_autofree char *text = g_strdup_printf ("The server allows at most %" G_GUINT64_FORMAT
+                                               " bit/s per stream for this test", rate);
+      return refuse (self, WS_PROTOCOL_ERROR_INVALID_VALUE, text, error);
+    }
+  q->bitrate = rate;
+  return TRUE;
+}
+
 gboolean
 ws_session_negotiate (WsSession      *self,
                       const WsHello  *hello,
@@ -201,6 +266,8 @@ ws_session_negotiate (WsSession      *self,
       msg.u.hello_reply.flags = WS_HELLO_FLAG_AUTH_REQUIRED;
       memcpy (msg.u.hello_reply.nonce, nonce, sizeof nonce);
     }
+  self->grant = (hello->capabilities & WS_CAP_TEST_GRANT) != 0;
+  msg.u.hello_reply.capabilities = hello->capabilities & WS_CAP_TEST_GRANT;
   if (!send_msg (self, &msg, error))
     return FALSE;
   if (self->auth != NULL && !check_auth (self, nonce, error))
@@ -222,6 +289,8 @@ ws_session_negotiate (WsSession      *self,
   self->last = g_new0 (WsStreamCounters, self->n_streams);
   self->last_udp = g_new0 (WsUdpCounts, self->n_streams);
   self->first_retransmits = g_new0 (guint32, self->n_streams);
+  if (!apply_limits (self, error))
+    return FALSE;
   if (getrandom (self->cookie, sizeof self->cookie, 0) != sizeof self->cookie)
     return refuse (self, WS_PROTOCOL_ERROR_INTERNAL, "No randomness for a cookie", error);
   return TRUE;
@@ -331,6 +400,12 @@ send_accept (WsSession  *self,
   msg.u.accept.data_port = 0;
   msg.u.accept.duration_ms = self->request.duration_ms;
   msg.u.accept.length = self->request.length;
+  if (!send_msg (self, &msg, error))
+    return FALSE;
+  if (!self->grant)
+    return TRUE;
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_GRANT);
+  msg.u.grant.bitrate = self->request.bitrate;
   return send_msg (self, &msg, error);
 }
 

@@ -19,6 +19,11 @@ G_DECLARE_FINAL_TYPE (WsSession, ws_session, WS, SESSION, GObject)
 /* A session may run this long past its agreed duration without TEST_DONE. */
 #define WS_SESSION_GRACE_S 10
 
+/* The stream buffers one session may hold: the granted length shrinks to
+ * fit, so that no request (257 streams of 16 MiB writes) can take the
+ * server's memory. */
+#define WS_SESSION_MAX_BUFFER (64u * 1024u * 1024u)
+
 typedef struct {
   guint64 bytes_sent;
   guint64 bytes_received;
@@ -30,6 +35,9 @@ WsSession    *ws_session_new           (WsChannel           *control,
                                         GCancellable        *cancellable);
 void          ws_session_set_auth      (WsSession           *self,
                                         WsAuth              *auth);
+void          ws_session_set_limits    (WsSession           *session,
+                                        guint                max_duration_s,
+                                        guint64              max_bitrate);
 gboolean      ws_session_negotiate     (WsSession           *session,
                                         const WsHello       *hello,
                                         GError             **error);
