@@ -352,6 +352,41 @@ test_auth (void)
   ws_test_config_clear (&config);
 }
 
+/* Without a key, a client cannot take the only slot: it is asked for the
+ * key before it gets one. */
+static void
+test_auth_before_slot (void)
+{
+  g_autoptr(WsAuth) auth = test_keys ();
+  g_autoptr(WsServer) server = ws_server_new ();
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) squatter = NULL;
+  WsTestConfig config;
+  WsMessage msg;
+
+  ws_server_set_port (server, 0);
+  ws_server_set_idle_timeout (server, 10);
+  ws_server_set_max_clients (server, 1);
+  ws_server_set_auth (server, auth);
+  g_assert_true (ws_server_start (server, &error));
+  squatter = g_socket_client_connect_to_host (client, "127.0.0.1", ws_server_get_port (server), NULL, &error);
+  g_assert_no_error (error);
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_HELLO);
+  msg.u.hello.max_version = WS_PROTOCOL_V2;
+  g_assert_true (ws_io_send_message (g_socket_connection_get_socket (squatter), &msg,
+                                     ws_now_ns () + 5 * WS_NSEC_PER_SEC, NULL, &error));
+  g_assert_true (ws_io_read_message (g_socket_connection_get_socket (squatter), &msg,
+                                     ws_now_ns () + 5 * WS_NSEC_PER_SEC, NULL, &error));
+  g_assert_cmpuint (msg.type, ==, WS_MSG_HELLO_REPLY);
+  g_assert_true (msg.u.hello_reply.flags & WS_HELLO_FLAG_AUTH_REQUIRED);
+  /* …and says no more. A client with a key still gets the slot. */
+  config_for (&config, server, "localhost");
+  set_key (&config, "bob", "hunter2");
+  run_ok (&config);
+  ws_test_config_clear (&config);
+}
+
 /* The seed protocol has no way to authenticate: refused, not let through. */
 static void
 test_auth_no_v1 (void)
@@ -520,6 +555,7 @@ main (int    argc,
   g_test_add_func ("/security/auth/ok-and-refused", test_auth);
   g_test_add_func ("/security/auth/over-tls", test_auth_over_tls);
   g_test_add_func ("/security/auth/no-v1", test_auth_no_v1);
+  g_test_add_func ("/security/auth/before-slot", test_auth_before_slot);
   g_test_add_func ("/security/auth/vector", test_auth_vector);
   g_test_add_func ("/security/auth/files", test_auth_files);
   g_test_add_func ("/security/auth/codec", test_auth_codec);

@@ -375,14 +375,8 @@ run_v2_session (Connection *conn,
   g_autoptr(WsSession) session = NULL;
   g_autoptr(GError) error = NULL;
   GInetAddress *address;
-  Claim claim = claim_session (self, conn->address);
+  Claim claim;
   gboolean ok;
-
-  if (claim != CLAIM_OK)
-    {
-      refuse_session (conn, claim);
-      return;
-    }
 
   /* The connection's cancellable: the server's stop reaches the session
    * even before it is registered. */
@@ -392,6 +386,18 @@ run_v2_session (Connection *conn,
     g_object_set_data_full (G_OBJECT (session), PEER_ADDRESS_KEY, address, g_object_unref);
   ws_session_set_auth (session, self->auth);
   ws_session_set_limits (session, self->max_duration_s, self->max_bitrate);
+  /* With keys, a slot only for who has one (see ws_session_greet()). */
+  if (self->auth != NULL && !ws_session_greet (session, hello, &error))
+    {
+      g_info ("%s: dropped: %s", conn->peer, error->message);
+      return;
+    }
+  claim = claim_session (self, conn->address);
+  if (claim != CLAIM_OK)
+    {
+      refuse_session (conn, claim);
+      return;
+    }
   ok = ws_session_negotiate (session, hello, &error);
   if (ok)
     {

@@ -28,6 +28,7 @@ struct _WsSession {
 
   WsChannel *control;
   WsAuth *auth;          /* NULL: no authentication */
+  gboolean greeted;      /* HELLO_REPLY sent (and the key checked) */
   char *peer;
   GCancellable *cancellable;
   gint64 idle_timeout_ns;
@@ -248,15 +249,19 @@ apply_limits (WsSession  *self,
   return TRUE;
 }
 
+/* HELLO_REPLY, and with keys the challenge and its answer. A server with
+ * keys greets before it gives a client a test slot, so that one without a
+ * key cannot keep the server busy for those who have one. */
 gboolean
-ws_session_negotiate (WsSession      *self,
-                      const WsHello  *hello,
-                      GError        **error)
+ws_session_greet (WsSession      *self,
+                  const WsHello  *hello,
+                  GError        **error)
 {
-  g_autoptr(GError) local_error = NULL;
   guint8 nonce[WS_NONCE_SIZE];
   WsMessage msg;
 
+  g_return_val_if_fail (!self->greeted, FALSE);
+  self->greeted = TRUE;
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_HELLO_REPLY);
   msg.u.hello_reply.version = WS_PROTOCOL_V2;
   if (self->auth != NULL)
@@ -270,7 +275,18 @@ ws_session_negotiate (WsSession      *self,
   msg.u.hello_reply.capabilities = hello->capabilities & WS_CAP_TEST_GRANT;
   if (!send_msg (self, &msg, error))
     return FALSE;
-  if (self->auth != NULL && !check_auth (self, nonce, error))
+  return self->auth == NULL || check_auth (self, nonce, error);
+}
+
+gboolean
+ws_session_negotiate (WsSession      *self,
+                      const WsHello  *hello,
+                      GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  WsMessage msg;
+
+  if (!self->greeted && !ws_session_greet (self, hello, error))
     return FALSE;
 
   if (!ws_channel_read_message (self->control, &msg, idle_deadline (self), self->cancellable,

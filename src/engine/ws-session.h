@@ -38,6 +38,9 @@ void          ws_session_set_auth      (WsSession           *self,
 void          ws_session_set_limits    (WsSession           *session,
                                         guint                max_duration_s,
                                         guint64              max_bitrate);
+gboolean      ws_session_greet         (WsSession           *self,
+                                        const WsHello       *hello,
+                                        GError             **error);
 gboolean      ws_session_negotiate     (WsSession           *session,
                                         const WsHello       *hello,
                                         GError             **error);
