@@ -191,7 +191,10 @@ ws_iperf3_refuse (GSocket *control,
   buf[0] = (guint8) (gint8) state;
   if (state == WS_IPERF3_SERVER_ERROR)
     {
-      guint32 ie = GUINT32_TO_BE ((guint32) ie_errno), err = 0;
+      /* The errno after it is Linux's EOPNOTSUPP, which the client prints
+       * after its own text for some errors. */
+      guint32 ie = GUINT32_TO_BE ((guint32) ie_errno);
+      guint32 err = GUINT32_TO_BE (ie_errno == 0 ? 0 : EOPNOTSUPP);
 
       memcpy (buf + 1, &ie, 4);
       memcpy (buf + 5, &err, 4);
@@ -786,6 +789,15 @@ ws_iperf3_session_run (WsIperf3Session  *self,
     goto fail;
   assign_streams (self);
 
+  user0 = cpu_seconds (TRUE);
+  system0 = cpu_seconds (FALSE);
+  start_ns = ws_now_ns ();
+  if (!send_state (self, WS_IPERF3_TEST_START, error)
+      || !send_state (self, WS_IPERF3_TEST_RUNNING, error))
+    goto fail;
+  /* Senders start only now: datagrams sent before the client has seen
+   * TEST_RUNNING wait in its small default socket buffer (a few 32 KiB
+   * datagrams on loopback) and may be lost there. */
   for (guint i = 0; i < self->streams->len; i++)
     {
       Stream *s = g_ptr_array_index (self->streams, i);
@@ -795,12 +807,6 @@ ws_iperf3_session_run (WsIperf3Session  *self,
       if (s->thread == NULL)
         goto fail;
     }
-  user0 = cpu_seconds (TRUE);
-  system0 = cpu_seconds (FALSE);
-  start_ns = ws_now_ns ();
-  if (!send_state (self, WS_IPERF3_TEST_START, error)
-      || !send_state (self, WS_IPERF3_TEST_RUNNING, error))
-    goto fail;
   ok = run_test (self, start_ns, &omit_end_ns, error);
   end_ns = ws_now_ns ();
   stop_streams (self);
