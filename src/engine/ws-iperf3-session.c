@@ -26,29 +26,14 @@
 
 #include "ws-io.h"
 #include "ws-iperf3-session.h"
+#include "ws-iperf3-stream.h"
 #include "ws-time.h"
 
 /* A test may run this long past its agreed duration without TEST_END. */
 #define GRACE_S 10
 #define TICK_NS (100 * G_GINT64_CONSTANT (1000000))
 
-typedef struct {
-  WsIperf3Session *session;  /* not a reference: the session joins us */
-  GSocket *socket;
-  int fd;
-  guint64 seq;               /* the server's accept order */
-  guint id;
-  gboolean sender;
-  gboolean udp;
-  GThread *thread;
-  guint8 *buf;
-  gsize buf_size;
-  _Atomic guint64 bytes;
-  _Atomic guint64 packets;   /* UDP: sent, or the highest number received */
-  _Atomic guint64 errors;    /* UDP receivers */
-  WsIperf3UdpRx rx;          /* UDP receivers; read after join */
-  guint64 base_bytes, base_packets, base_errors;  /* at the end of --omit */
-} Stream;
+typedef WsIperf3Stream Stream;
 
 struct _WsIperf3Session {
   gatomicrefcount ref;
@@ -70,15 +55,6 @@ struct _WsIperf3Session {
   _Atomic guint64 total_sent;  /* for -n with us as the sender */
   guint64 totals_sent, totals_received;
 };
-
-static void
-stream_free (Stream *s)
-{
-  g_socket_close (s->socket, NULL);
-  g_object_unref (s->socket);
-  g_free (s->buf);
-  g_free (s);
-}
 
 static char *
 plain_ip (GInetAddress *address)
@@ -110,7 +86,7 @@ ws_iperf3_session_new (GSocket      *control,
   self->cancellable = g_object_ref (cancellable);
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
-  self->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) stream_free);
+  self->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) ws_iperf3_stream_free);
   return self;
 }
 
@@ -282,38 +258,6 @@ ws_iperf3_session_wants_udp (WsIperf3Session *self,
   return g_strcmp0 (ip, self->peer_ip) == 0;
 }
 
-static void
-prepare_fd (WsIperf3Session *self,
-            Stream          *s)
-{
-  struct timeval tv = { 0, 200 * 1000 };
-  int flags = fcntl (s->fd, F_GETFL);
-
-  fcntl (s->fd, F_SETFL, flags & ~O_NONBLOCK);
-  setsockopt (s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  setsockopt (s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  if (self->params.window > 0)
-    {
-      int size = self->params.window;
-
-      setsockopt (s->fd, SOL_SOCKET, s->sender ? SO_SNDBUF : SO_RCVBUF, &size, sizeof size);
-    }
-  else if (s->udp)
-    {
-      /* A burst must not overflow the buffer while this thread sleeps. */
-      int size = 4 * 1024 * 1024;
-
-      if (setsockopt (s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
-        setsockopt (s->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-      if (setsockopt (s->fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0)
-        setsockopt (s->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-    }
-  if (!s->udp && self->params.nodelay)
-    {
-      int one = 1;
-      setsockopt (s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    }
-}
 
 /**
  * ws_iperf3_session_attach:
@@ -338,12 +282,7 @@ ws_iperf3_session_attach (WsIperf3Session  *self,
                            "this iperf3 test expects no more data connections");
       return FALSE;
     }
-  s = g_new0 (Stream, 1);
-  s->session = self;
-  s->socket = g_object_ref (socket);
-  s->fd = g_socket_get_fd (socket);
-  s->seq = seq;
-  s->udp = udp;
+  s = ws_iperf3_stream_new (socket, udp, seq);
   g_ptr_array_add (self->streams, s);
   if (self->streams->len == n)
     self->accepting = FALSE;
@@ -371,174 +310,13 @@ assign_streams (WsIperf3Session *self)
     {
       Stream *s = g_ptr_array_index (self->streams, i);
 
-      s->id = ws_iperf3_stream_id (i);
-      s->sender = self->params.reverse
-                  || (self->params.bidirectional && i >= self->params.parallel);
-      s->buf_size = MAX (self->params.len, s->udp ? 65536 : 128 * 1024);
-      s->buf = g_malloc (s->buf_size);
-      /* Not zeroes, so that no link compression flatters us. */
-      for (gsize j = 0; j < s->buf_size; j++)
-        s->buf[j] = (guint8) (j * 131 + 7);
-      prepare_fd (self, s);
+      ws_iperf3_stream_setup (s, ws_iperf3_stream_id (i),
+                              self->params.reverse
+                              || (self->params.bidirectional && i >= self->params.parallel),
+                              &self->params, &self->stop, &self->total_sent);
     }
 }
 
-static gboolean
-should_stop (Stream *s)
-{
-  return atomic_load_explicit (&s->session->stop, memory_order_relaxed);
-}
-
-/* Waits until @bytes sent so far are due at @bitrate; FALSE to stop. */
-static gboolean
-pace (Stream  *s,
-      gint64   start_ns,
-      guint64  bytes,
-      guint64  bitrate)
-{
-  gint64 due;
-
-  if (bitrate == 0)
-    return TRUE;
-  due = start_ns + (gint64) ((gdouble) bytes * 8 * WS_NSEC_PER_SEC / bitrate);
-  for (;;)
-    {
-      gint64 now = ws_now_ns ();
-      struct timespec ts;
-
-      if (now >= due)
-        return TRUE;
-      if (should_stop (s))
-        return FALSE;
-      /* Short sleeps: the stop flag is looked at every 50 ms at most. */
-      ts.tv_sec = 0;
-      ts.tv_nsec = MIN (due - now, 50 * 1000 * 1000);
-      nanosleep (&ts, NULL);
-    }
-}
-
-static gboolean
-byte_limit_reached (Stream *s)
-{
-  guint64 limit = s->session->params.bytes;
-
-  return limit > 0 && atomic_load_explicit (&s->session->total_sent, memory_order_relaxed) >= limit;
-}
-
-static void
-tcp_send (Stream *s)
-{
-  guint32 len = s->session->params.len;
-  guint64 bitrate = s->session->params.bandwidth;
-  gint64 start = ws_now_ns ();
-  guint64 sent = 0;
-
-  while (!should_stop (s) && !byte_limit_reached (s) && pace (s, start, sent, bitrate))
-    {
-      ssize_t n = send (s->fd, s->buf, len, MSG_NOSIGNAL);
-
-      if (n < 0)
-        {
-          if (errno == EAGAIN || errno == EINTR)
-            continue;
-          break;
-        }
-      sent += n;
-      atomic_fetch_add_explicit (&s->bytes, n, memory_order_relaxed);
-      atomic_fetch_add_explicit (&s->session->total_sent, n, memory_order_relaxed);
-    }
-}
-
-static void
-tcp_receive (Stream *s)
-{
-  while (!should_stop (s))
-    {
-      ssize_t n = recv (s->fd, s->buf, s->buf_size, 0);
-
-      if (n == 0)
-        break;
-      if (n < 0)
-        {
-          if (errno == EAGAIN || errno == EINTR)
-            continue;
-          break;
-        }
-      atomic_fetch_add_explicit (&s->bytes, n, memory_order_relaxed);
-    }
-}
-
-static void
-udp_send (Stream *s)
-{
-  gboolean c64 = s->session->params.udp_counters_64bit;
-  guint32 len = s->session->params.len;
-  guint64 bitrate = s->session->params.bandwidth;
-  gint64 start = ws_now_ns ();
-  guint64 sent = 0, pcount = 0;
-
-  while (!should_stop (s) && !byte_limit_reached (s) && pace (s, start, sent, bitrate))
-    {
-      ssize_t n;
-
-      ws_iperf3_udp_header_write (s->buf, c64, g_get_real_time (), pcount + 1);
-      n = send (s->fd, s->buf, len, MSG_NOSIGNAL);
-      if (n < 0)
-        {
-          /* ENOBUFS and ECONNREFUSED (an ICMP from a client not yet
-           * reading) are passing conditions for a datagram sender. */
-          if (errno == EAGAIN || errno == EINTR || errno == ENOBUFS || errno == ECONNREFUSED)
-            {
-              if (errno == ENOBUFS)
-                g_usleep (100);
-              continue;
-            }
-          break;
-        }
-      pcount++;
-      sent += n;
-      atomic_fetch_add_explicit (&s->bytes, n, memory_order_relaxed);
-      atomic_store_explicit (&s->packets, pcount, memory_order_relaxed);
-      atomic_fetch_add_explicit (&s->session->total_sent, n, memory_order_relaxed);
-    }
-}
-
-static void
-udp_receive (Stream *s)
-{
-  gboolean c64 = s->session->params.udp_counters_64bit;
-
-  while (!should_stop (s))
-    {
-      ssize_t n = recv (s->fd, s->buf, s->buf_size, 0);
-      guint64 sent_us, pcount;
-
-      if (n < 0)
-        {
-          if (errno == EAGAIN || errno == EINTR || errno == ECONNREFUSED)
-            continue;
-          break;
-        }
-      if (!ws_iperf3_udp_header_read (s->buf, n, c64, &sent_us, &pcount))
-        continue;
-      ws_iperf3_udp_rx_add (&s->rx, pcount, (g_get_real_time () - (gint64) sent_us) / 1e6);
-      atomic_fetch_add_explicit (&s->bytes, n, memory_order_relaxed);
-      atomic_store_explicit (&s->packets, s->rx.packet_count, memory_order_relaxed);
-      atomic_store_explicit (&s->errors, s->rx.errors, memory_order_relaxed);
-    }
-}
-
-static gpointer
-stream_thread (gpointer data)
-{
-  Stream *s = data;
-
-  if (s->udp)
-    s->sender ? udp_send (s) : udp_receive (s);
-  else
-    s->sender ? tcp_send (s) : tcp_receive (s);
-  return NULL;
-}
 
 static guint64
 sum_bytes (WsIperf3Session *self)
@@ -756,8 +534,7 @@ stop_streams (WsIperf3Session *self)
     {
       Stream *s = g_ptr_array_index (self->streams, i);
 
-      if (s->thread != NULL)
-        g_thread_join (g_steal_pointer (&s->thread));
+      ws_iperf3_stream_join (s);
     }
 }
 
@@ -801,10 +578,7 @@ ws_iperf3_session_run (WsIperf3Session  *self,
   for (guint i = 0; i < self->streams->len; i++)
     {
       Stream *s = g_ptr_array_index (self->streams, i);
-      g_autofree char *name = g_strdup_printf ("ws-iperf3-%u", s->id);
-
-      s->thread = g_thread_try_new (name, stream_thread, s, error);
-      if (s->thread == NULL)
+      if (!ws_iperf3_stream_start (s, error))
         goto fail;
     }
   ok = run_test (self, start_ns, &omit_end_ns, error);
