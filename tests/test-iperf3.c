@@ -439,6 +439,188 @@ static const Case cases[] = {
   { "-u -b 10M -t 2 -P 4 --udp-counters-64bit", TRUE, FALSE, 4 },
 };
 
+/* ---- our client against the real iperf3 server ---- */
+
+static guint16
+free_port (void)
+{
+  g_autoptr(GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (s, sa, TRUE, NULL));
+  bound = g_socket_get_local_address (s, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* Whether something listens on TCP @port: connecting would use up a
+ * one-off iperf3 server's only test, so look in /proc instead. */
+static gboolean
+is_listening (guint16 port)
+{
+  const char *files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *text = NULL;
+      g_auto(GStrv) lines = NULL;
+
+      if (!g_file_get_contents (files[i], &text, NULL, NULL))
+        continue;
+      lines = g_strsplit (text, "\n", -1);
+      for (guint j = 1; lines[j] != NULL; j++)
+        {
+          g_auto(GStrv) f = g_strsplit_set (g_strstrip (lines[j]), " ", -1);
+          guint n = 0;
+          const char *local = NULL, *state = NULL;
+
+          for (guint k = 0; f[k] != NULL; k++)
+            if (*f[k] != '\0')
+              {
+                if (n == 1)
+                  local = f[k];
+                else if (n == 3)
+                  state = f[k];
+                n++;
+              }
+          if (local && state && strchr (local, ':') != NULL
+              && g_ascii_strtoull (strrchr (local, ':') + 1, NULL, 16) == port
+              && strcmp (state, "0A") == 0)
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static GSubprocess *
+spawn_iperf3_server (guint16 *port)
+{
+  g_autofree char *port_s = NULL;
+  g_autoptr(GError) error = NULL;
+  GSubprocess *proc;
+  gint64 end;
+
+  *port = free_port ();
+  port_s = g_strdup_printf ("%u", *port);
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
+                           iperf3_path, "-s", "-1", "-J", "-p", port_s, NULL);
+  g_assert_no_error (error);
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!is_listening (*port))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_usleep (20000);
+    }
+  return proc;
+}
+
+typedef struct {
+  WsTestMode mode;
+  WsDirection direction;
+  guint streams;
+  guint64 bitrate;
+} ClientCase;
+
+/* Ours and the iperf3 server's count of one direction agree within one
+ * interval's worth; the server's own JSON says what it received or sent. */
+static void
+check_flow_agrees (const WsFlowStats *f,
+                   gdouble            seconds,
+                   const char        *name)
+{
+  gdouble per_interval = f->sender_bytes / MAX (seconds, 1.0);
+
+  g_test_message ("%s: sender %" G_GUINT64_FORMAT ", receiver %" G_GUINT64_FORMAT " bytes",
+                  name, f->sender_bytes, f->receiver_bytes);
+  g_assert_true (f->measured);
+  g_assert_cmpuint (f->receiver_bytes, >, 0);
+  g_assert_cmpfloat (fabs ((gdouble) f->sender_bytes - (gdouble) f->receiver_bytes), <=, per_interval);
+  if (f->udp)
+    {
+      g_assert_cmpuint (f->receiver_packets, >, 0);
+      g_assert_cmpuint (f->lost, ==, 0);
+    }
+}
+
+static void
+test_server_to_iperf3 (gconstpointer data)
+{
+  const ClientCase *c = data;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(WsResult) back = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  WsTestRun run = { 0 };
+  WsTestConfig config;
+  JsonObject *end;
+  guint16 port;
+
+  if (!need_iperf3 ())
+    return;
+  proc = spawn_iperf3_server (&port);
+  ws_test_config_init (&config);
+  g_free (config.target);
+  config.target = g_strdup ("127.0.0.1");
+  config.port = port;
+  config.duration_s = 2;
+  config.interval_ms = 500;
+  config.latency_probe = FALSE;
+  config.iperf3 = TRUE;
+  config.mode = c->mode;
+  config.direction = c->direction;
+  config.streams = c->streams;
+  if (c->bitrate)
+    config.bitrate = c->bitrate;
+  ws_test_run (&run, &config);
+  g_assert_no_error (run.error);
+  g_assert_nonnull (run.result);
+  g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (run.samples, >=, 3);
+  g_assert_cmpuint (run.result->stream_summaries->len, ==,
+                    c->streams * (c->direction == WS_DIRECTION_BIDIR ? 2 : 1));
+  if (c->direction != WS_DIRECTION_DOWNLOAD)
+    check_flow_agrees (&run.result->upload, run.result->elapsed_s, "upload");
+  if (c->direction != WS_DIRECTION_UPLOAD)
+    check_flow_agrees (&run.result->download, run.result->elapsed_s, "download");
+  /* TCP: the handshake times stand for idle latency, TCP_INFO for loaded. */
+  g_assert_cmpuint (run.result->idle_latency.count, >=, 1);
+  g_assert_nonnull (run.result->latency_method);
+
+  /* The iperf3 server's own account: what it received from us is what our
+   * result says was received. */
+  if (!json_parser_load_from_data (parser, out, -1, &error))
+    g_error ("iperf3 -s -J: not JSON (%s):\n%s", error->message, out);
+  end = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "end");
+  g_assert_nonnull (end);
+  if (c->direction == WS_DIRECTION_UPLOAD && c->mode == WS_TEST_TCP_STREAM)
+    g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (end, "sum_received"), "bytes"),
+                       ==, (gdouble) run.result->upload.receiver_bytes);
+
+  /* The same JSON as every other result, and it reads back. */
+  json = ws_result_to_json_string (run.result);
+  back = ws_result_new_from_json_string (json, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back->peer_protocol, ==, "iperf3");
+  g_assert_cmpuint (back->upload.receiver_bytes, ==, run.result->upload.receiver_bytes);
+  ws_test_run_clear (&run);
+  ws_test_config_clear (&config);
+}
+
+static const ClientCase client_cases[] = {
+  { WS_TEST_TCP_STREAM, WS_DIRECTION_UPLOAD, 1, 0 },
+  { WS_TEST_TCP_STREAM, WS_DIRECTION_DOWNLOAD, 1, 0 },
+  { WS_TEST_TCP_STREAM, WS_DIRECTION_BIDIR, 1, 0 },
+  { WS_TEST_TCP_STREAM, WS_DIRECTION_UPLOAD, 4, 0 },
+  { WS_TEST_UDP_STREAM, WS_DIRECTION_UPLOAD, 1, 10000000 },
+  { WS_TEST_UDP_STREAM, WS_DIRECTION_DOWNLOAD, 1, 10000000 },
+  { WS_TEST_UDP_STREAM, WS_DIRECTION_BIDIR, 1, 10000000 },
+};
+
 int
 main (int argc, char **argv)
 {
@@ -459,5 +641,14 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/iperf3/server/concurrent", test_concurrent);
   g_test_add_func ("/iperf3/server/busy-and-unsupported", test_busy_and_unsupported);
+  for (gsize i = 0; i < G_N_ELEMENTS (client_cases); i++)
+    {
+      const ClientCase *c = &client_cases[i];
+      g_autofree char *path = g_strdup_printf ("/iperf3/client/%s-%s-P%u",
+                                               ws_test_mode_to_string (c->mode),
+                                               ws_direction_to_string (c->direction), c->streams);
+
+      g_test_add_data_func (path, c, test_server_to_iperf3);
+    }
   return g_test_run ();
 }

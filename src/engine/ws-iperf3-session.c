@@ -235,7 +235,10 @@ ws_iperf3_session_negotiate (WsIperf3Session  *self,
     return FALSE;
   json = read_json (self, &len, error);
   if (json == NULL)
-    return FALSE;
+    {
+      g_prefix_error (error, "reading parameters: ");
+      return FALSE;
+    }
   if (!ws_iperf3_parse_params (json, len, &self->params, &ie, error))
     {
       ws_iperf3_refuse (self->control, WS_IPERF3_SERVER_ERROR, ie);
@@ -557,10 +560,12 @@ ws_iperf3_session_run (WsIperf3Session  *self,
   gboolean ok;
   gsize len = 0;
   guint8 state;
+  const char *step = "starting";
 
   g_mutex_lock (&self->lock);
   self->accepting = !self->aborted;
   g_mutex_unlock (&self->lock);
+  step = "creating streams";
   if (!send_state (self, WS_IPERF3_CREATE_STREAMS, error)
       || !wait_for_streams (self, error))
     goto fail;
@@ -569,6 +574,7 @@ ws_iperf3_session_run (WsIperf3Session  *self,
   user0 = cpu_seconds (TRUE);
   system0 = cpu_seconds (FALSE);
   start_ns = ws_now_ns ();
+  step = "starting";
   if (!send_state (self, WS_IPERF3_TEST_START, error)
       || !send_state (self, WS_IPERF3_TEST_RUNNING, error))
     goto fail;
@@ -581,6 +587,7 @@ ws_iperf3_session_run (WsIperf3Session  *self,
       if (!ws_iperf3_stream_start (s, error))
         goto fail;
     }
+  step = "running";
   ok = run_test (self, start_ns, &omit_end_ns, error);
   end_ns = ws_now_ns ();
   stop_streams (self);
@@ -606,6 +613,7 @@ ws_iperf3_session_run (WsIperf3Session  *self,
     }
   g_mutex_unlock (&self->lock);
 
+  step = "reading the client's results";
   if (!send_state (self, WS_IPERF3_EXCHANGE_RESULTS, error)
       || (json = read_json (self, &len, error)) == NULL)
     goto fail;
@@ -614,6 +622,7 @@ ws_iperf3_session_run (WsIperf3Session  *self,
   if (theirs == NULL)
     g_info ("%s: iperf3 client sent results we cannot read", self->peer);
   our_json = ws_iperf3_results_build (results);
+  step = "sending results";
   if (!write_json (self, our_json, error)
       || !send_state (self, WS_IPERF3_DISPLAY_RESULTS, error))
     goto fail;
@@ -626,6 +635,7 @@ ws_iperf3_session_run (WsIperf3Session  *self,
   return TRUE;
 
 fail:
+  g_prefix_error (error, "%s: ", step);
   g_mutex_lock (&self->lock);
   self->accepting = FALSE;
   g_mutex_unlock (&self->lock);
