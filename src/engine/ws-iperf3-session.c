@@ -538,6 +538,10 @@ stop_streams (WsIperf3Session *self)
       Stream *s = g_ptr_array_index (self->streams, i);
 
       ws_iperf3_stream_join (s);
+      /* As iperf3's server does at TEST_END: a client still in a blocking
+       * read on a data stream sees end-of-file and gets to its control
+       * connection. */
+      shutdown (s->fd, SHUT_RDWR);
     }
 }
 

@@ -144,28 +144,50 @@ byte_limit_reached (WsIperf3Stream *s)
   return limit > 0 && atomic_load_explicit (s->total_sent, memory_order_relaxed) >= limit;
 }
 
+/* Whole blocks only: iperf3 reads TCP in blocks of "len" bytes with a
+ * blocking read that waits for the whole block, so a block cut short at
+ * the end would leave it waiting for bytes that never come, deaf to its
+ * control connection. A partial block is finished even after the stop,
+ * for at most FINISH_BLOCK_NS. */
+#define FINISH_BLOCK_NS (2 * WS_NSEC_PER_SEC)
+
 static void
 tcp_send (WsIperf3Stream *s)
 {
   guint32 len = s->params->len;
   guint64 bitrate = s->params->bandwidth;
   gint64 start = ws_now_ns ();
+  gint64 give_up = G_MAXINT64;
   guint64 sent = 0;
+  gsize off = 0;
 
-  while (!should_stop (s) && !byte_limit_reached (s) && pace (s, start, sent, bitrate))
+  for (;;)
     {
-      ssize_t n = send (s->fd, s->buf, len, MSG_NOSIGNAL);
+      ssize_t n;
 
+      if (off == 0 && (should_stop (s) || byte_limit_reached (s) || !pace (s, start, sent, bitrate)))
+        break;
+      if (off > 0 && should_stop (s))
+        {
+          if (give_up == G_MAXINT64)
+            give_up = ws_now_ns () + FINISH_BLOCK_NS;
+          else if (ws_now_ns () > give_up)
+            break;
+        }
+      n = send (s->fd, s->buf + off, len - off, MSG_NOSIGNAL);
       if (n < 0)
         {
           if (errno == EAGAIN || errno == EINTR)
             continue;
           break;
         }
+      off = (off + n) % len;
       sent += n;
       atomic_fetch_add_explicit (&s->bytes, n, memory_order_relaxed);
       atomic_fetch_add_explicit (s->total_sent, n, memory_order_relaxed);
     }
+  g_debug ("iperf3 stream %u: sent %" G_GUINT64_FORMAT " bytes, %" G_GSIZE_FORMAT " into a block",
+           s->id, sent, off);
 }
 
 static void
