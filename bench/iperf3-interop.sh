@@ -1,5 +1,10 @@
 #!/bin/bash
-W=/work/wt-iperf3/_build/src/wirespeed
+# bench/iperf3-interop.sh — loopback TCP_STREAM throughput, one stream, 4 s,
+# four ways per round: iperf3→iperf3, iperf3→wirespeed server, wirespeed
+# --iperf3 client→iperf3 server, wirespeed→wirespeed; upload and -R.
+# Prints one line per round and direction (Gbit/s at the receiver).
+# Ports 15401 and 15402 must be free. See docs/PERFORMANCE.md.
+W=${WIRESPEED:-$(dirname "$0")/../_build/src/wirespeed}
 iperf3 -s -p 15401 >/dev/null 2>&1 & IP=$!
 $W --server -p 15402 >/dev/null 2>&1 & WS=$!
 sleep 0.5
