@@ -523,6 +523,25 @@ summarise (Client          *c,
       g_array_append_val (r->stream_summaries, ss);
       ws_flow_stats_add (s->sender ? &r->upload : &r->download, f);
     }
+  /* Summing flows leaves the RTT out: the mean over each direction's streams. */
+  for (int d = 0; d < 2; d++)
+    {
+      WsFlowStats *sum = d == 0 ? &r->upload : &r->download;
+      guint64 total = 0;
+      guint n = 0;
+
+      for (guint i = 0; i < r->stream_summaries->len; i++)
+        {
+          const WsStreamSummary *ss = &g_array_index (r->stream_summaries, WsStreamSummary, i);
+
+          if ((ss->direction == WS_DIRECTION_UPLOAD) == (d == 0) && ss->flow.rtt_us > 0)
+            {
+              total += ss->flow.rtt_us;
+              n++;
+            }
+        }
+      sum->rtt_us = n > 0 ? total / n : 0;
+    }
   r->elapsed_s = seconds;
   r->upload_s = r->download_s = seconds;
   r->interrupted = c->interrupted;
