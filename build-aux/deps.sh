@@ -23,6 +23,7 @@ iproute2
 xvfb
 xauth
 dbus-daemon
+iperf3
 "
 
 ws_missing_packages () {

@@ -31,6 +31,7 @@ typedef struct {
   gboolean reverse;
   gboolean bidir;
   gboolean no_latency;
+  gboolean iperf3;
   char *test;
   char *target;
   char *length;
@@ -123,6 +124,8 @@ build_context (Raw *raw)
       N_("Seconds between interval reports, 0.1–3600 (default: 1)"), N_("SECONDS") },
     { "no-latency", 0, 0, G_OPTION_ARG_NONE, &raw->no_latency,
       N_("Throughput tests: skip the idle and loaded latency probes"), NULL },
+    { "iperf3", 0, 0, G_OPTION_ARG_NONE, &raw->iperf3,
+      N_("Client: the server is iperf3 3.x (TCP_STREAM and UDP_STREAM only)"), NULL },
     { "json", 'J', 0, G_OPTION_ARG_NONE, &raw->json,
       N_("Print the result as JSON when the test ends"), NULL },
     { "bind", 'B', 0, G_OPTION_ARG_STRING, &raw->bind,
@@ -336,6 +339,7 @@ fill_client (WsCliOptions  *options,
   if (raw->streams != UNSET)
     t->streams = raw->streams;
   t->latency_probe = !raw->no_latency;
+  t->iperf3 = raw->iperf3;
   if (raw->length != NULL)
     {
       if (!ws_parse_size (raw->length, &length) || length > WS_MAX_LENGTH)

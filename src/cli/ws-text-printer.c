@@ -229,7 +229,11 @@ print_under_load (FILE           *out,
 
   if (r->loaded_latency.count == 0 && r->idle_latency.count == 0)
     return;
-  fprintf (out, _("Latency (UDP probe every 15 ms):\n"));
+  /* Against iperf3 there is no probe: say what was measured instead. */
+  if (r->latency_method != NULL)
+    fprintf (out, _("Latency (%s):\n"), r->latency_method);
+  else
+    fprintf (out, _("Latency (UDP probe every 15 ms):\n"));
   print_latency_line (out, _("idle"), &r->idle_latency);
   if (r->mode == WS_TEST_SPEED)
     {
@@ -241,6 +245,8 @@ print_under_load (FILE           *out,
   if (r->idle_latency.count && r->loaded_latency.count)
     fprintf (out, _("  %-22s %+.2f ms at p50\n"), _("increase under load"),
              r->loaded_latency.p50 - r->idle_latency.p50);
+  if (r->latency_method != NULL)
+    return;
   fprintf (out, _("  %-22s %.3f ms, probe loss %.2f%%\n"), _("jitter"), r->rtt_jitter_ms,
            r->probe_sent ? 100.0 * r->probe_lost / r->probe_sent : 0);
   if (rpm > 0)

@@ -21,6 +21,7 @@
 #include "ws-auth.h"
 #include "ws-channel.h"
 #include "ws-client.h"
+#include "ws-iperf3-client.h"
 #include "ws-io.h"
 #include "ws-sampler.h"
 #include "ws-stream.h"
@@ -1065,6 +1066,13 @@ run_speed (Job     *job,
 }
 
 static void
+post_iperf3_sample (const WsSample *sample,
+                    gpointer        client)
+{
+  post_sample (client, sample);
+}
+
+static void
 run_worker (GTask        *task,
             gpointer      source_object,
             gpointer      task_data,
@@ -1074,7 +1082,9 @@ run_worker (GTask        *task,
   GError *error = NULL;
   WsResult *result;
 
-  if (job->config.mode == WS_TEST_SPEED)
+  if (job->config.iperf3)
+    result = ws_iperf3_client_run (&job->config, job->stop, post_iperf3_sample, job->client, &error);
+  else if (job->config.mode == WS_TEST_SPEED)
     result = run_speed (job, &error);
   else if (!ws_test_mode_is_rr (job->config.mode) && job->config.latency_probe)
     result = run_under_load (job, &error);

@@ -42,6 +42,7 @@ typedef struct {
   char *tls_fingerprint; /* NULL: no pin */
   char *auth_name;       /* NULL: no key */
   char *auth_secret;
+  gboolean iperf3;       /* the server is iperf3 3.x (TCP_STREAM, UDP_STREAM) */
 } WsTestConfig;
 
 void ws_test_config_init  (WsTestConfig       *config);

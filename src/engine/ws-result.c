@@ -44,6 +44,8 @@ ws_result_unref (WsResult *result)
     return;
   g_free (result->target);
   g_free (result->remote_address);
+  g_free (result->peer_protocol);
+  g_free (result->latency_method);
   g_clear_pointer (&result->start_time, g_date_time_unref);
   g_array_unref (result->samples);
   g_array_unref (result->stream_summaries);
@@ -489,6 +491,16 @@ add_header (JsonBuilder *b,
   json_builder_add_double_value (b, r->elapsed_s);
   json_builder_set_member_name (b, "interrupted");
   json_builder_add_boolean_value (b, r->interrupted);
+  if (r->peer_protocol != NULL)
+    {
+      json_builder_set_member_name (b, "peer_protocol");
+      json_builder_add_string_value (b, r->peer_protocol);
+    }
+  if (r->latency_method != NULL)
+    {
+      json_builder_set_member_name (b, "latency_method");
+      json_builder_add_string_value (b, r->latency_method);
+    }
 }
 
 JsonNode *
@@ -1085,6 +1097,11 @@ read_header (JsonObject  *o,
   r->start_time = get_time (o, "start_time", error);
   r->elapsed_s = get_span (o, "elapsed_s", error);
   r->interrupted = get_boolean (o, "interrupted", error);
+  /* Optional: only results against another tool's server have them. */
+  if (json_object_has_member (o, "peer_protocol"))
+    r->peer_protocol = g_strndup (get_string (o, "peer_protocol", error), 64);
+  if (json_object_has_member (o, "latency_method"))
+    r->latency_method = g_strndup (get_string (o, "latency_method", error), 512);
 }
 
 WsResult *

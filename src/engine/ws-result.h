@@ -121,6 +121,11 @@ typedef struct {
   guint64 probe_sent;
   guint64 probe_lost;
 
+  /* Against another tool's server (NULL: ours): its name, e.g. "iperf3",
+   * and how latency was measured there, as there is no probe. */
+  char *peer_protocol;
+  char *latency_method;
+
   /*< private >*/
   WsHistogram *loaded_histogram; /* merges the speed test's phases */
   gint ref_count;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ws-io.h"
+#include "ws-iperf3-session.h"
 #include "ws-legacy-session.h"
 #include "ws-protocol.h"
 #include "ws-auth.h"
@@ -56,9 +57,11 @@ struct _WsServer {
   GCond cond;
   GPtrArray *connections; /* GCancellable per connection thread */
   GPtrArray *sessions;    /* WsSession, v2 sessions with a cookie */
+  GPtrArray *iperf3_sessions; /* WsIperf3Session, found by cookie or address */
   guint n_sessions;       /* v1 and v2 sessions running */
   guint n_pending;
   GHashTable *per_address; /* unmapped address string → sessions running */
+  guint64 n_accepted;
   gboolean stopping;
   WsServerStats stats;
 };
@@ -72,6 +75,7 @@ typedef struct {
   GCancellable *cancellable;
   char *peer;
   char *address;          /* the peer's address, IPv4-mapped ones as IPv4 */
+  guint64 seq;         /* accept order: iperf3 streams are told apart by it */
 } Connection;
 
 static void
@@ -88,6 +92,7 @@ ws_server_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_ptr_array_unref (self->connections);
   g_ptr_array_unref (self->sessions);
+  g_ptr_array_unref (self->iperf3_sessions);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
 
@@ -110,6 +115,7 @@ ws_server_init (WsServer *self)
   self->connections = g_ptr_array_new ();
   self->sessions = g_ptr_array_new ();
   self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->iperf3_sessions = g_ptr_array_new ();
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
 }
@@ -591,6 +597,103 @@ dispatch_message (Connection *conn,
     }
 }
 
+/* Returns: (transfer full) (nullable): the iperf3 session with @cookie. */
+static WsIperf3Session *
+find_iperf3_session (WsServer     *self,
+                     const guint8 *cookie)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  for (guint i = 0; i < self->iperf3_sessions->len; i++)
+    {
+      WsIperf3Session *s = g_ptr_array_index (self->iperf3_sessions, i);
+      if (memcmp (ws_iperf3_session_get_cookie (s), cookie, WS_IPERF3_COOKIE_SIZE) == 0)
+        return ws_iperf3_session_ref (s);
+    }
+  return NULL;
+}
+
+static void
+run_iperf3_session (Connection   *conn,
+                    const guint8 *cookie)
+{
+  WsServer *self = conn->server;
+  g_autoptr(WsIperf3Session) session = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  /* iperf3 cannot prove who it is to us, nor speak TLS. */
+  if (self->auth != NULL || (self->tls_certificate != NULL && !self->allow_plaintext))
+    {
+      ws_iperf3_refuse (conn->socket, WS_IPERF3_SERVER_ERROR, WS_IPERF3_IE_AUTHTEST);
+      g_info ("%s: iperf3 client refused: this server requires %s", conn->peer,
+              self->auth != NULL ? "authentication" : "TLS");
+      return;
+    }
+  if (claim_session (self, conn->address) != CLAIM_OK)
+    {
+      ws_iperf3_refuse (conn->socket, WS_IPERF3_ACCESS_DENIED, 0);
+      g_info ("%s: iperf3 client refused: busy", conn->peer);
+      return;
+    }
+  session = ws_iperf3_session_new (conn->socket, conn->peer, cookie,
+                                   self->idle_timeout_s, conn->cancellable);
+  ok = ws_iperf3_session_negotiate (session, &error);
+  if (ok)
+    {
+      g_mutex_lock (&self->lock);
+      g_ptr_array_add (self->iperf3_sessions, session);
+      if (self->stopping)
+        ws_iperf3_session_abort (session);
+      g_mutex_unlock (&self->lock);
+      ok = ws_iperf3_session_run (session, &error);
+      g_mutex_lock (&self->lock);
+      g_ptr_array_remove (self->iperf3_sessions, session);
+      g_mutex_unlock (&self->lock);
+    }
+  {
+    guint64 sent, received;
+
+    ws_iperf3_session_get_totals (session, &sent, &received);
+    g_mutex_lock (&self->lock);
+    self->stats.bytes_sent += sent;
+    self->stats.bytes_received += received;
+    g_mutex_unlock (&self->lock);
+  }
+  release_session (self, conn->address, NULL, ok);
+  if (ok)
+    g_info ("%s: iperf3 test finished", conn->peer);
+  else
+    g_info ("%s: iperf3 test aborted: %s", conn->peer, error->message);
+}
+
+/* The 37-byte cookie of an iperf3 client: a data connection of a running
+ * iperf3 test, or a new test's control connection. */
+static void
+dispatch_iperf3 (Connection *conn,
+                 gint64      deadline)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WsIperf3Session) session = NULL;
+  guint8 cookie[WS_IPERF3_COOKIE_SIZE];
+
+  if (!ws_io_read_exact (conn->socket, cookie, sizeof cookie, deadline, conn->cancellable, &error))
+    {
+      g_info ("%s: dropped: %s", conn->peer, error->message);
+      return;
+    }
+  if (!ws_iperf3_cookie_is_valid (cookie, sizeof cookie))
+    {
+      g_info ("%s: dropped: neither our protocol nor an iperf3 cookie", conn->peer);
+      return;
+    }
+  session = find_iperf3_session (conn->server, cookie);
+  if (session == NULL)
+    run_iperf3_session (conn, cookie);
+  else if (!ws_iperf3_session_attach (session, conn->socket, FALSE, conn->seq, &error))
+    g_info ("%s: iperf3 data connection refused: %s", conn->peer, error->message);
+}
+
 static void
 dispatch (Connection *conn)
 {
@@ -604,6 +707,11 @@ dispatch (Connection *conn)
   if (first < 0)
     {
       g_info ("%s: dropped: %s", conn->peer, error->message);
+      return;
+    }
+  if (ws_iperf3_is_cookie_char (first))
+    {
+      dispatch_iperf3 (conn, deadline);
       return;
     }
   if (!ws_channel_read_message (conn->channel, &msg, deadline, conn->cancellable, &error))
@@ -718,6 +826,7 @@ spawn_connection (WsServer *self,
   conn->cancellable = g_cancellable_new ();
   conn->peer = describe_peer (socket);
   conn->address = g_inet_address_to_string (address);
+  conn->seq = self->n_accepted++;
   g_ptr_array_add (self->connections, conn->cancellable);
   g_mutex_unlock (&self->lock);
 
@@ -861,6 +970,53 @@ udp_peer_allowed (WsServer              *self,
   return allowed;
 }
 
+/* An iperf3 UDP stream says only "connect" (four bytes): it belongs to the
+ * iperf3 test waiting for UDP streams from the same address. */
+static void
+accept_iperf3_udp (WsServer              *self,
+                   int                    kind,
+                   gboolean               swapped,
+                   const struct sockaddr *peer,
+                   socklen_t              peer_len)
+{
+  g_autoptr(GSocketAddress) from = g_socket_address_new_from_native ((gpointer) peer, peer_len);
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (self->listener, NULL);
+  g_autoptr(WsIperf3Session) session = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 reply[4];
+  int fd;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (from) || local == NULL)
+    return;
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->iperf3_sessions->len && session == NULL; i++)
+    {
+      WsIperf3Session *s = g_ptr_array_index (self->iperf3_sessions, i);
+      if (ws_iperf3_session_wants_udp (s, g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (from))))
+        session = ws_iperf3_session_ref (s);
+    }
+  g_mutex_unlock (&self->lock);
+  if (session == NULL)
+    return;
+  fd = open_udp (local, peer, peer_len, &error);
+  if (fd < 0 || (socket = g_socket_new_from_fd (fd, &error)) == NULL)
+    {
+      g_info ("iperf3 UDP stream: %s", error->message);
+      if (fd >= 0)
+        close (fd);
+      return;
+    }
+  /* The client waits for our reply before its next stream: arrival order. */
+  if (!ws_iperf3_session_attach (session, socket, TRUE, 0, &error))
+    {
+      g_info ("iperf3 UDP stream refused: %s", error->message);
+      return;
+    }
+  ws_iperf3_udp_connect_reply (kind, swapped, reply);
+  send (fd, reply, sizeof reply, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 static gpointer
 udp_thread (gpointer data)
 {
@@ -873,6 +1029,8 @@ udp_thread (gpointer data)
       struct sockaddr_storage peer;
       socklen_t peer_len = sizeof peer;
       WsMessage msg;
+      gboolean swapped;
+      int kind;
       ssize_t n;
 
       if (poll (&pfd, 1, 200) <= 0)
@@ -884,6 +1042,9 @@ udp_thread (gpointer data)
           && msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_STREAM_HELLO
           && udp_peer_allowed (self, (struct sockaddr *) &peer, peer_len))
         accept_udp_stream (self, &msg.u.stream_hello, (struct sockaddr *) &peer, peer_len);
+      else if (n > 0 && (kind = ws_iperf3_udp_connect_kind (buf, n, &swapped)) != 0
+               && udp_peer_allowed (self, (struct sockaddr *) &peer, peer_len))
+        accept_iperf3_udp (self, kind, swapped, (struct sockaddr *) &peer, peer_len);
     }
   return NULL;
 }
@@ -959,6 +1120,8 @@ ws_server_stop (WsServer *self)
   g_mutex_lock (&self->lock);
   for (guint i = 0; i < self->sessions->len; i++)
     ws_session_abort (g_ptr_array_index (self->sessions, i));
+  for (guint i = 0; i < self->iperf3_sessions->len; i++)
+    ws_iperf3_session_abort (g_ptr_array_index (self->iperf3_sessions, i));
   for (guint i = 0; i < self->connections->len; i++)
     g_cancellable_cancel (g_ptr_array_index (self->connections, i));
   while (self->connections->len > 0)

@@ -1,0 +1,23 @@
+/* ws-iperf3-client.h — a test against an iperf3 server
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ws-client.h"
+#include "ws-result.h"
+
+G_BEGIN_DECLS
+
+typedef void (*WsIperf3SampleFunc) (const WsSample *sample,
+                                    gpointer        user_data);
+
+WsResult *ws_iperf3_client_run (const WsTestConfig  *config,
+                                GCancellable        *stop,
+                                WsIperf3SampleFunc   on_sample,
+                                gpointer             user_data,
+                                GError             **error);
+
+G_END_DECLS
