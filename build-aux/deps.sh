@@ -24,6 +24,8 @@ xvfb
 xauth
 dbus-daemon
 iperf3
+clang
+libclang-rt-14-dev
 "
 
 ws_missing_packages () {

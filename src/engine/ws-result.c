@@ -503,10 +503,48 @@ add_header (JsonBuilder *b,
     }
 }
 
+/* json-glib 1.6 writes a double whose shortest form has an exponent but no
+ * point (1e+17, 6e-09) with ".0" after the exponent, which is not JSON: the
+ * history could not read such a result back. Those are one digit times a
+ * power of ten; the next double towards zero differs in the 17th digit
+ * only, and prints with a point or without an exponent. */
+static void
+fix_doubles (JsonNode *node)
+{
+  JsonObjectIter iter;
+  JsonNode *member;
+  JsonArray *array;
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, NULL, &member))
+        fix_doubles (member);
+      break;
+    case JSON_NODE_ARRAY:
+      array = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        fix_doubles (json_array_get_element (array, i));
+      break;
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) != G_TYPE_DOUBLE)
+        break;
+      g_ascii_dtostr (buf, sizeof buf, json_node_get_double (node));
+      if (strchr (buf, 'e') != NULL && strchr (buf, '.') == NULL)
+        json_node_set_double (node, nextafter (json_node_get_double (node), 0));
+      break;
+    default:
+      break;
+    }
+}
+
 JsonNode *
 ws_result_to_json (WsResult *r)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
+  JsonNode *root;
 
   json_builder_begin_object (b);
   add_header (b, r);
@@ -525,7 +563,9 @@ ws_result_to_json (WsResult *r)
 
   add_summary (b, r);
   json_builder_end_object (b);
-  return json_builder_get_root (b);
+  root = json_builder_get_root (b);
+  fix_doubles (root);
+  return root;
 }
 
 char *
@@ -660,7 +700,9 @@ get_span (JsonObject  *o,
   return value;
 }
 
-/* Whole numbers up to @max; a double counts when it is whole. */
+/* Whole numbers up to @max; a double counts when it is whole. Never above
+ * G_MAXINT64: the writer's JSON integers are gint64, so a larger count
+ * would be written back negative and refused on the next read. */
 static guint64
 get_uint (JsonObject  *o,
           const char  *key,
@@ -681,7 +723,7 @@ get_uint (JsonObject  *o,
   else if (type == G_TYPE_DOUBLE)
     {
       d = json_object_get_double_member (o, key);
-      if (d >= 0 && d < 0x1p64 && d == floor (d) && (guint64) d <= max)
+      if (d >= 0 && d < 0x1p63 && d == floor (d) && (guint64) d <= max)
         return (guint64) d;
     }
   else if (type == G_TYPE_INVALID)
@@ -1156,6 +1198,37 @@ json_depth (const char *json)
   return deepest;
 }
 
+/* Whether @json holds at most one container, with nothing but white space
+ * around it. json-glib 1.6 also reads values in a row ("{…}{…}") and
+ * JavaScript statements ("var a = 1; var b = {…};"), keeps the last root
+ * and leaks the others: a damaged entry would leak each time it is read. */
+static gboolean
+json_is_one_value (const char *json)
+{
+  guint depth = 0, containers = 0;
+  gboolean in_string = FALSE, stray = FALSE;
+
+  for (const char *p = json; *p != '\0'; p++)
+    {
+      if (in_string && *p == '\\' && p[1] != '\0')
+        p++;
+      else if (*p == '"')
+        {
+          in_string = !in_string;
+          stray |= depth == 0;
+        }
+      else if (in_string)
+        continue;
+      else if (*p == '[' || *p == '{')
+        containers += depth++ == 0;
+      else if ((*p == ']' || *p == '}') && depth > 0)
+        depth--;
+      else if (depth == 0 && !g_ascii_isspace (*p))
+        stray = TRUE;
+    }
+  return containers == 0 || (containers == 1 && !stray);
+}
+
 /* Parses JSON text from a file or a database, which may be hostile. */
 JsonNode *
 ws_result_json_parse (const char  *json,
@@ -1171,6 +1244,12 @@ ws_result_json_parse (const char  *json,
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                            "Invalid result: nested too deeply");
+      return NULL;
+    }
+  if (!json_is_one_value (json))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           "Invalid result: more than one JSON value");
       return NULL;
     }
   if (!json_parser_load_from_data (parser, json, -1, &local_error))
