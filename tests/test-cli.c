@@ -463,6 +463,31 @@ test_fake_silent (gconstpointer data)
   assert_error_line (o, "Timed out");
 }
 
+/* A Wirespeed server that takes longer to answer HELLO than an iperf3
+ * server would stay silent: the client asks whether it is iperf3, which
+ * spoils that connection, and then runs the test on a new one. The server
+ * is frozen (SIGSTOP) for 1.6 s; the kernel still accepts for it. */
+static void
+test_slow_server (gconstpointer data)
+{
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, NULL);
+  g_autoptr(Proc) client = NULL;
+  g_autoptr(Outcome) o = NULL;
+  g_autoptr(Outcome) s = NULL;
+
+  g_subprocess_send_signal (server->proc, SIGSTOP);
+  client = spawn_client ("127.0.0.1", port, "--time", "1", "--no-latency", NULL);
+  g_usleep (1600 * G_TIME_SPAN_MILLISECOND);
+  g_subprocess_send_signal (server->proc, SIGCONT);
+  o = proc_finish (client, EXIT_TIMEOUT_MS);
+  g_assert_cmpint (o->status, ==, 0);
+  g_assert_cmpstr (o->err, ==, "");
+  assert_contains (o->out, "Summary over");
+  g_assert_null (strstr (o->out, "iperf3"));
+  s = stop_server (server, SIGINT);
+}
+
 /* ------------------------------------------------------------------ */
 /* Real runs: text                                                     */
 
@@ -775,6 +800,7 @@ main (int    argc,
   add_test ("/cli/error/server-too-old", test_fake_too_old, NULL);
   add_test ("/cli/error/server-closes", test_fake_closes, NULL);
   add_test ("/cli/error/server-silent", test_fake_silent, NULL);
+  add_test ("/cli/run/slow-server", test_slow_server, NULL);
   add_test ("/cli/run/upload", test_run_upload_text, NULL);
   add_test ("/cli/run/reverse", test_run_reverse_text, NULL);
   add_test ("/cli/run/streams", test_run_streams_text, NULL);

@@ -12,12 +12,14 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "ws-application.h"
 #include "ws-channel.h"
 #include "ws-client.h"
 #include "ws-fake-server.h"
+#include "ws-listen-util.h"
 #include "ws-server.h"
 #include "ws-window-private.h"
 
@@ -461,6 +463,83 @@ test_tls (void)
   ws_window_set_server_active (window, TRUE);
 }
 
+static gboolean
+subprocess_exited (gpointer data)
+{
+  return g_subprocess_get_identifier (data) == NULL;
+}
+
+/* A persistent `iperf3 -s` on a free loopback port, listening when this
+ * returns. */
+static GSubprocess *
+start_iperf3_server (const char *iperf3,
+                     guint16    *port)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autofree char *port_s = NULL;
+  g_autoptr(GError) error = NULL;
+  GSubprocess *proc;
+
+  *port = g_socket_listener_add_any_inet_port (listener, NULL, NULL);
+  g_socket_listener_close (listener);
+  port_s = g_strdup_printf ("%u", *port);
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                           iperf3, "-s", "-p", port_s, NULL);
+  g_assert_no_error (error);
+  wait_listening (*port, 10);
+  return proc;
+}
+
+/* An iperf3 server, not marked as one: found out, tested, marked; and a
+ * busy one is shown as busy. */
+static void
+test_iperf3 (void)
+{
+  g_autofree char *iperf3 = g_find_program_in_path ("iperf3");
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(GSubprocess) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *port_s = NULL;
+  g_auto(GStrv) marked = NULL;
+  guint16 port;
+
+  if (iperf3 == NULL)
+    {
+      g_test_skip ("iperf3 is not installed");
+      return;
+    }
+  server = start_iperf3_server (iperf3, &port);
+  target = g_strdup_printf ("127.0.0.1:%u", port);
+  ws_window_set_form (window, target, WS_TEST_TCP_STREAM, 1);
+  g_assert_false (ws_window_get_iperf3 (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
+  spin_until (test_finished, NULL, 30);
+  g_assert_cmpstr (ws_window_get_status (window), ==, "Finished");
+  g_assert_cmpstr (ws_window_get_result (window)->peer_protocol, ==, "iperf3");
+  g_assert_true (figure_is (WS_WINDOW_FIGURE_UPLOAD, "bit/s"));
+  g_assert_nonnull (strstr (ws_window_get_detail (window), "iperf3 server"));
+  g_assert_true (ws_window_get_iperf3 (window));
+  marked = g_settings_get_strv (ws_application_get_settings (app), "iperf3-targets");
+  g_assert_true (g_strv_contains ((const char *const *) marked, target));
+
+  /* Chosen again, it is still marked; busy with a real iperf3 client. */
+  ws_window_set_form (window, "elsewhere", WS_TEST_TCP_STREAM, 1);
+  g_assert_false (ws_window_get_iperf3 (window));
+  port_s = g_strdup_printf ("%u", port);
+  other = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
+                            iperf3, "-c", "127.0.0.1", "-p", port_s, "-t", "3", NULL);
+  g_assert_no_error (error);
+  spin_for (1000);
+  g_assert_nonnull (strstr (run_against (target), "busy"));
+  g_assert_true (ws_window_get_iperf3 (window));
+  spin_until (subprocess_exited, other, 30);
+  g_assert_true (g_subprocess_get_successful (other));
+
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+}
+
 static void
 test_version_mismatch (void)
 {
@@ -662,6 +741,7 @@ main (int    argc,
   g_test_add_func ("/gui/busy", test_busy);
   g_test_add_func ("/gui/version-mismatch", test_version_mismatch);
   g_test_add_func ("/gui/tls", test_tls);
+  g_test_add_func ("/gui/iperf3", test_iperf3);
   status = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (window));

@@ -12,10 +12,12 @@
 
 #include <json-glib/json-glib.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ws-iperf3.h"
+#include "ws-listen-util.h"
 #include "ws-test-util.h"
 
 /* ---- codecs ---- */
@@ -454,64 +456,27 @@ free_port (void)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
-/* Whether something listens on TCP @port: connecting would use up a
- * one-off iperf3 server's only test, so look in /proc instead. */
-static gboolean
-is_listening (guint16 port)
-{
-  const char *files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autofree char *text = NULL;
-      g_auto(GStrv) lines = NULL;
-
-      if (!g_file_get_contents (files[i], &text, NULL, NULL))
-        continue;
-      lines = g_strsplit (text, "\n", -1);
-      for (guint j = 1; lines[j] != NULL; j++)
-        {
-          g_auto(GStrv) f = g_strsplit_set (g_strstrip (lines[j]), " ", -1);
-          guint n = 0;
-          const char *local = NULL, *state = NULL;
-
-          for (guint k = 0; f[k] != NULL; k++)
-            if (*f[k] != '\0')
-              {
-                if (n == 1)
-                  local = f[k];
-                else if (n == 3)
-                  state = f[k];
-                n++;
-              }
-          if (local && state && strchr (local, ':') != NULL
-              && g_ascii_strtoull (strrchr (local, ':') + 1, NULL, 16) == port
-              && strcmp (state, "0A") == 0)
-            return TRUE;
-        }
-    }
-  return FALSE;
-}
-
+/* @one_off: iperf3 -1, which exits after its first connection; a server
+ * that our client must first recognise needs to outlive that one. */
 static GSubprocess *
-spawn_iperf3_server (guint16 *port)
+spawn_iperf3_server (guint16  *port,
+                     gboolean  one_off)
 {
   g_autofree char *port_s = NULL;
   g_autoptr(GError) error = NULL;
   GSubprocess *proc;
-  gint64 end;
 
   *port = free_port ();
   port_s = g_strdup_printf ("%u", *port);
-  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
-                           iperf3_path, "-s", "-1", "-J", "-p", port_s, NULL);
+  /* Only a one-off server's JSON is read; a lasting one's could fill the pipe. */
+  if (one_off)
+    proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
+                             iperf3_path, "-s", "-1", "-J", "-p", port_s, NULL);
+  else
+    proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                             iperf3_path, "-s", "-p", port_s, NULL);
   g_assert_no_error (error);
-  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (!is_listening (*port))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, end);
-      g_usleep (20000);
-    }
+  wait_listening (*port, 10);
   return proc;
 }
 
@@ -560,7 +525,7 @@ test_server_to_iperf3 (gconstpointer data)
 
   if (!need_iperf3 ())
     return;
-  proc = spawn_iperf3_server (&port);
+  proc = spawn_iperf3_server (&port, TRUE);
   ws_test_config_init (&config);
   g_free (config.target);
   config.target = g_strdup ("127.0.0.1");
@@ -611,6 +576,146 @@ test_server_to_iperf3 (gconstpointer data)
   ws_test_config_clear (&config);
 }
 
+/* ---- a plain client meets an iperf3 server: recognised, then served ---- */
+
+static void
+iperf3_config (WsTestConfig *config,
+               guint16       port,
+               WsTestMode    mode,
+               guint         seconds)
+{
+  ws_test_config_init (config);
+  g_free (config->target);
+  config->target = g_strdup ("127.0.0.1");
+  config->port = port;
+  config->mode = mode;
+  config->duration_s = seconds;
+  config->interval_ms = 500;
+  config->latency_probe = FALSE;
+}
+
+static void
+stop_iperf3_server (GSubprocess *proc)
+{
+  g_subprocess_send_signal (proc, SIGTERM);
+  g_subprocess_wait (proc, NULL, NULL);
+}
+
+/* Runs @mode against a fresh, lasting iperf3 server that the client was
+ * not told about; FALSE (skipped) without iperf3. */
+static gboolean
+run_unmarked (WsTestMode  mode,
+              guint       streams,
+              WsTestRun  *run)
+{
+  g_autoptr(GSubprocess) proc = NULL;
+  WsTestConfig config;
+  guint16 port;
+
+  if (!need_iperf3 ())
+    return FALSE;
+  proc = spawn_iperf3_server (&port, FALSE);
+  iperf3_config (&config, port, mode, mode == WS_TEST_TCP_STREAM ? 2 : 1);
+  config.streams = streams;
+  ws_test_run (run, &config);
+  stop_iperf3_server (proc);
+  ws_test_config_clear (&config);
+  return TRUE;
+}
+
+static void
+test_detect_stream (void)
+{
+  WsTestRun run = { 0 };
+
+  if (!run_unmarked (WS_TEST_TCP_STREAM, 1, &run))
+    return;
+  g_assert_no_error (run.error);
+  g_assert_cmpstr (run.result->peer_protocol, ==, "iperf3");
+  g_assert_nonnull (run.notice);
+  g_assert_nonnull (strstr (run.notice, "is an iperf3 server"));
+  g_assert_cmpuint (run.samples, >=, 3);
+  check_flow_agrees (&run.result->upload, run.result->elapsed_s, "upload");
+  ws_test_run_clear (&run);
+}
+
+/* The speed test against iperf3: its download, then its upload, as one
+ * result whose samples run on (ws_test_on_sample checks the indices). */
+static void
+test_detect_speed (void)
+{
+  WsTestRun run = { 0 };
+
+  if (!run_unmarked (WS_TEST_SPEED, 2, &run))
+    return;
+  g_assert_no_error (run.error);
+  g_assert_cmpint (run.result->mode, ==, WS_TEST_SPEED);
+  g_assert_cmpstr (run.result->peer_protocol, ==, "iperf3");
+  g_assert_cmpuint (run.samples, >=, 4);
+  g_assert_cmpuint (run.samples, ==, run.result->samples->len);
+  check_flow_agrees (&run.result->download, run.result->download_s, "download");
+  check_flow_agrees (&run.result->upload, run.result->upload_s, "upload");
+  g_assert_cmpuint (run.result->stream_summaries->len, ==, 4);
+  g_assert_cmpuint (run.result->idle_latency.count, >=, 1);
+  g_assert_cmpuint (run.result->loaded_latency_download.count, >=, 1);
+  g_assert_cmpuint (run.result->loaded_latency_upload.count, >=, 1);
+  g_assert_cmpuint (run.result->loaded_latency.count, >=, 2);
+  ws_test_run_clear (&run);
+}
+
+static void
+test_detect_rr (void)
+{
+  WsTestRun run = { 0 };
+
+  if (!run_unmarked (WS_TEST_TCP_RR, 1, &run))
+    return;
+  g_assert_error (run.error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (run.error->message, "is an iperf3 server"));
+  g_assert_nonnull (strstr (run.error->message, "no request/response"));
+  g_assert_null (run.notice);
+  ws_test_run_clear (&run);
+}
+
+/* A busy iperf3 server is reported as busy, whether we knew it was iperf3
+ * or not, and the test it is running does not suffer from our asking. */
+static void
+test_detect_busy (void)
+{
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(JsonObject) first = NULL;
+  g_autofree char *port_s = NULL;
+  char *args[2];
+  GThread *thread;
+  guint16 port;
+
+  if (!need_iperf3 ())
+    return;
+  proc = spawn_iperf3_server (&port, FALSE);
+  port_s = g_strdup_printf ("%u", port);
+  args[0] = port_s;
+  args[1] = "-t 3";
+  thread = g_thread_new ("iperf3", run_in_thread, args);
+  g_usleep (G_USEC_PER_SEC);
+  for (int known = 0; known < 2; known++)
+    {
+      WsTestRun run = { 0 };
+      WsTestConfig config;
+
+      iperf3_config (&config, port, WS_TEST_TCP_STREAM, 1);
+      config.iperf3 = known;
+      ws_test_run (&run, &config);
+      g_assert_error (run.error, G_IO_ERROR, G_IO_ERROR_BUSY);
+      g_assert_nonnull (strstr (run.error->message, "busy"));
+      ws_test_run_clear (&run);
+      ws_test_config_clear (&config);
+    }
+  first = g_thread_join (thread);
+  check_no_error (first);
+  check_agree (first, "sum_sent", "sum_received");
+  stop_iperf3_server (proc);
+}
+
 static const ClientCase client_cases[] = {
   { WS_TEST_TCP_STREAM, WS_DIRECTION_UPLOAD, 1, 0 },
   { WS_TEST_TCP_STREAM, WS_DIRECTION_DOWNLOAD, 1, 0 },
@@ -650,5 +755,9 @@ main (int argc, char **argv)
 
       g_test_add_data_func (path, c, test_server_to_iperf3);
     }
+  g_test_add_func ("/iperf3/detect/stream", test_detect_stream);
+  g_test_add_func ("/iperf3/detect/speed", test_detect_speed);
+  g_test_add_func ("/iperf3/detect/rr", test_detect_rr);
+  g_test_add_func ("/iperf3/detect/busy", test_detect_busy);
   return g_test_run ();
 }

@@ -16,6 +16,7 @@ typedef struct {
   guint samples;
   GCancellable *cancellable;
   guint cancel_after_samples;
+  char *notice;         /* the last "notice" the client gave */
 } WsTestRun;
 
 static inline WsServer *
@@ -61,6 +62,15 @@ ws_test_on_sample (WsClient       *client,
 }
 
 static void
+ws_test_on_notice (WsClient   *client,
+                   const char *text,
+                   WsTestRun  *run)
+{
+  g_free (run->notice);
+  run->notice = g_strdup (text);
+}
+
+static void
 ws_test_on_done (GObject      *source,
                  GAsyncResult *result,
                  gpointer      data)
@@ -90,6 +100,7 @@ ws_test_run (WsTestRun          *run,
   if (run->cancellable == NULL)
     run->cancellable = g_cancellable_new ();
   g_signal_connect (client, "sample", G_CALLBACK (ws_test_on_sample), run);
+  g_signal_connect (client, "notice", G_CALLBACK (ws_test_on_notice), run);
   ws_client_run_async (client, config, run->cancellable, ws_test_on_done, run);
   g_main_loop_run (run->loop);
   g_source_remove (watchdog);
@@ -105,6 +116,7 @@ ws_test_run_clear (WsTestRun *run)
   g_clear_pointer (&run->result, ws_result_unref);
   g_clear_error (&run->error);
   g_clear_object (&run->cancellable);
+  g_clear_pointer (&run->notice, g_free);
 }
 
 /* Polls until @server has no session left, or fails after @seconds. */

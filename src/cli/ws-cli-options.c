@@ -125,7 +125,7 @@ build_context (Raw *raw)
     { "no-latency", 0, 0, G_OPTION_ARG_NONE, &raw->no_latency,
       N_("Throughput tests: skip the idle and loaded latency probes"), NULL },
     { "iperf3", 0, 0, G_OPTION_ARG_NONE, &raw->iperf3,
-      N_("Client: the server is iperf3 3.x (TCP_STREAM and UDP_STREAM only)"), NULL },
+      N_("Client: the server is iperf3 3.x (TCP_STREAM, UDP_STREAM, SPEED); without it, one is recognised after a second"), NULL },
     { "json", 'J', 0, G_OPTION_ARG_NONE, &raw->json,
       N_("Print the result as JSON when the test ends"), NULL },
     { "bind", 'B', 0, G_OPTION_ARG_STRING, &raw->bind,

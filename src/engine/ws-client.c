@@ -17,10 +17,12 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "ws-auth.h"
 #include "ws-channel.h"
 #include "ws-client.h"
+#include "ws-iperf3.h"
 #include "ws-iperf3-client.h"
 #include "ws-io.h"
 #include "ws-sampler.h"
@@ -33,6 +35,21 @@
 #define CONNECT_TIMEOUT_S 10
 #define UDP_HELLO_ATTEMPTS 10
 #define UDP_HELLO_WAIT_NS (300 * WS_NSEC_PER_MSEC)
+/* How long a server may stay silent after HELLO before the client asks
+ * whether it is iperf3: at least this, at most SNIFF_QUIET_MAX_NS, four
+ * connect times in between (a Wirespeed server answers within one RTT). */
+#define SNIFF_QUIET_NS (1 * WS_NSEC_PER_SEC)
+#define SNIFF_QUIET_MAX_NS (3 * WS_NSEC_PER_SEC)
+
+/* What the first connection of a test learnt about the peer; never leaves
+ * this file. */
+#define PEER_ERROR (peer_error_quark ())
+static G_DEFINE_QUARK (ws-client-peer-error-quark, peer_error)
+enum {
+  PEER_IS_IPERF3,    /* an iperf3 server: run the test in its protocol */
+  PEER_SPOILT,       /* a slow Wirespeed server: the padding spoilt the
+                      * connection, start again without sniffing */
+};
 
 struct _WsClient {
   GObject parent_instance;
@@ -61,6 +78,9 @@ typedef struct {
   guint32 flags;        /* TEST_REQUEST flags, e.g. the latency probe */
   GCancellable *stop;
   gboolean post;        /* hand samples to the caller as they come */
+  gboolean *sniff;      /* the job's: nobody has answered like a Wirespeed
+                         * server yet, so this run checks for iperf3 */
+  gint64 connect_ns;
   guint index_offset;   /* where this session's samples go in a longer test */
   gdouble time_offset;
 
@@ -303,6 +323,14 @@ explain_server_error (GError          **error,
     }
 }
 
+static void
+set_no_answer_error (GError **error)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+               "Timed out: the server did not answer within %d s",
+               (int) (HANDSHAKE_TIMEOUT_NS / WS_NSEC_PER_SEC));
+}
+
 /* Reads the message the handshake expects, or explains what came instead. */
 static gboolean
 expect (Run        *run,
@@ -320,9 +348,7 @@ expect (Run        *run,
                      "The server closed the connection during the handshake: "
                      "is it a Wirespeed server (0.1 or later)?");
       else if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                     "Timed out: the server did not answer within %d s",
-                     (int) (HANDSHAKE_TIMEOUT_NS / WS_NSEC_PER_SEC));
+        set_no_answer_error (error);
       else if (local_error->domain == WS_PROTOCOL_ERROR)
         g_set_error (error, WS_PROTOCOL_ERROR, local_error->code,
                      "The server does not speak the Wirespeed protocol: %s",
@@ -404,9 +430,12 @@ connect_control (Run     *run,
 {
   g_autoptr(GSocketClient) sc = g_socket_client_new ();
 
+  gint64 t0 = ws_now_ns ();
+
   g_socket_client_set_timeout (sc, CONNECT_TIMEOUT_S);
   run->connection = g_socket_client_connect_to_host (sc, run->config.target, run->config.port,
                                                      run->stop, error);
+  run->connect_ns = ws_now_ns () - t0;
   if (run->connection == NULL)
     {
       explain_connect_error (run, error);
@@ -520,6 +549,78 @@ more:
   return FALSE;
 }
 
+/* ---- Is it iperf3? ---- */
+
+/* Judges the first byte the server sent, without taking it. Only iperf3
+ * starts with 0xff (ACCESS_DENIED: busy, said before reading anything) or,
+ * once it has a whole cookie, 9 (PARAM_EXCHANGE). */
+static gboolean
+judge_first_byte (Run      *run,
+                  gboolean  padded,
+                  GError  **error)
+{
+  guint8 first;
+
+  if (recv (g_socket_get_fd (run->control), &first, 1, MSG_PEEK | MSG_DONTWAIT) != 1)
+    return TRUE;  /* closed or failed: expect() says what */
+  if (first == (guint8) WS_IPERF3_ACCESS_DENIED)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                   "The iperf3 server at %s port %u is busy running another test; try again later",
+                   run->config.target, run->config.port);
+      return FALSE;
+    }
+  if (padded && first == WS_IPERF3_PARAM_EXCHANGE)
+    {
+      g_set_error_literal (error, PEER_ERROR, PEER_IS_IPERF3, "iperf3");
+      return FALSE;
+    }
+  if (padded && first == WS_PROTOCOL_V2)
+    {
+      g_set_error_literal (error, PEER_ERROR, PEER_SPOILT, "slow");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* iperf3 servers listen on our default port and say nothing until they
+ * have read a 37-byte cookie; our HELLO has 16. After a silence that no
+ * Wirespeed server keeps, the client sends the other 21 bytes: an iperf3
+ * server then answers PARAM_EXCHANGE. A Wirespeed server that was merely
+ * slow answers HELLO_REPLY and then chokes on the padding, so that test
+ * starts again on a new connection. Plaintext only: a TLS ClientHello is
+ * longer than a cookie already. */
+static gboolean
+sniff_server (Run     *run,
+              GError **error)
+{
+  static const guint8 padding[WS_IPERF3_COOKIE_SIZE - 16] = { 0 };
+  gint64 quiet = CLAMP (4 * run->connect_ns, SNIFF_QUIET_NS, SNIFF_QUIET_MAX_NS);
+  gint64 deadline = ws_now_ns () + HANDSHAKE_TIMEOUT_NS;
+  g_autoptr(GError) local_error = NULL;
+
+  *run->sniff = FALSE;
+  if (ws_channel_wait_readable (run->channel, ws_now_ns () + quiet, run->stop, &local_error))
+    return judge_first_byte (run, FALSE, error);
+  if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  g_clear_error (&local_error);
+  if (!ws_io_write_all (run->control, padding, sizeof padding, deadline, run->stop, error))
+    return FALSE;
+  if (!ws_channel_wait_readable (run->channel, deadline, run->stop, &local_error))
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        set_no_answer_error (error);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return judge_first_byte (run, TRUE, error);
+}
+
 static gboolean
 handshake (Run     *run,
            GError **error)
@@ -529,7 +630,12 @@ handshake (Run     *run,
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_HELLO);
   msg.u.hello.max_version = WS_PROTOCOL_V2;
   msg.u.hello.capabilities = WS_CAP_TEST_GRANT;
-  if (!send_msg (run, &msg, error) || !expect (run, WS_MSG_HELLO_REPLY, &msg, error)
+  if (!send_msg (run, &msg, error))
+    return FALSE;
+  if (*run->sniff && !run->config.tls && !sniff_server (run, error))
+    return FALSE;
+  *run->sniff = FALSE;
+  if (!expect (run, WS_MSG_HELLO_REPLY, &msg, error)
       || !authenticate (run, &msg.u.hello_reply, error))
     return FALSE;
   run->grant = (msg.u.hello_reply.capabilities & WS_CAP_TEST_GRANT) != 0;
@@ -896,6 +1002,8 @@ typedef struct {
   WsClient *client;
   WsTestConfig config;
   GCancellable *stop;
+  gboolean sniff;       /* no server has answered HELLO yet */
+  gboolean detected;    /* the server answered like iperf3 a moment ago */
 } Job;
 
 static void
@@ -907,6 +1015,29 @@ job_free (Job *job)
   g_free (job);
 }
 
+static Run *
+run_new (Job                *job,
+         const WsTestConfig *config,
+         guint32             flags,
+         gboolean            post,
+         const WsResult     *before)
+{
+  Run *run = g_new0 (Run, 1);
+
+  run->client = g_object_ref (job->client);
+  ws_test_config_copy (&run->config, config);
+  run->flags = flags;
+  run->stop = g_object_ref (job->stop);
+  run->post = post;
+  run->sniff = &job->sniff;
+  if (before != NULL)
+    {
+      run->index_offset = before->samples->len;
+      run->time_offset = before->elapsed_s;
+    }
+  return run;
+}
+
 static WsResult *
 run_one (Job                *job,
          const WsTestConfig *config,
@@ -915,19 +1046,16 @@ run_one (Job                *job,
          const WsResult     *before,
          GError            **error)
 {
-  g_autoptr(Run) run = g_new0 (Run, 1);
+  g_autoptr(Run) run = run_new (job, config, flags, post, before);
+  g_autoptr(GError) local_error = NULL;
+  WsResult *result = run_session (run, &local_error);
 
-  run->client = g_object_ref (job->client);
-  ws_test_config_copy (&run->config, config);
-  run->flags = flags;
-  run->stop = g_object_ref (job->stop);
-  run->post = post;
-  if (before != NULL)
-    {
-      run->index_offset = before->samples->len;
-      run->time_offset = before->elapsed_s;
-    }
-  return run_session (run, error);
+  /* Sniffing is over by now, so this starts again at most once. */
+  if (g_error_matches (local_error, PEER_ERROR, PEER_SPOILT))
+    return run_one (job, config, flags, post, before, error);
+  if (result == NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return result;
 }
 
 /* A few seconds of probing on a quiet link: the baseline that latency
@@ -1010,6 +1138,42 @@ append_phase (WsResult       *into,
   ws_result_merge_loaded_latency (into, phase);
 }
 
+/* The speed test's result from its phases: @up is NULL when the test was
+ * stopped during the download. */
+static WsResult *
+combine_speed (const WsLatency *idle_latency,
+               const WsResult  *down,
+               const WsResult  *up)
+{
+  WsResult *r = ws_result_new ();
+
+  r->target = g_strdup (down->target);
+  r->remote_address = g_strdup (down->remote_address);
+  r->port = down->port;
+  r->mode = WS_TEST_SPEED;
+  r->direction = WS_DIRECTION_BIDIR;
+  r->streams = down->streams;
+  r->duration_s = down->duration_s;
+  r->interval_s = down->interval_s;
+  r->length = down->length;
+  r->start_time = g_date_time_ref (down->start_time);
+  r->peer_protocol = g_strdup (down->peer_protocol);
+  r->latency_method = g_strdup (down->latency_method);
+  r->idle_latency = *idle_latency;
+  r->download = down->download;
+  r->download_s = down->elapsed_s;
+  r->loaded_latency_download = down->loaded_latency;
+  append_phase (r, down);
+  if (up != NULL)
+    {
+      r->upload = up->upload;
+      r->upload_s = up->elapsed_s;
+      r->loaded_latency_upload = up->loaded_latency;
+      append_phase (r, up);
+    }
+  return r;
+}
+
 /* The speed test: idle latency, then download, then upload, each load
  * phase with its own loaded latency. */
 static WsResult *
@@ -1020,7 +1184,6 @@ run_speed (Job     *job,
   g_autoptr(WsResult) down = NULL;
   g_autoptr(WsResult) up = NULL;
   WsTestConfig phase;
-  WsResult *r;
 
   if (idle == NULL)
     return NULL;
@@ -1038,38 +1201,99 @@ run_speed (Job     *job,
   ws_test_config_clear (&phase);
   if (down == NULL || (up == NULL && !down->interrupted))
     return NULL;
-
-  r = ws_result_new ();
-  r->target = g_strdup (down->target);
-  r->remote_address = g_strdup (down->remote_address);
-  r->port = down->port;
-  r->mode = WS_TEST_SPEED;
-  r->direction = WS_DIRECTION_BIDIR;
-  r->streams = down->streams;
-  r->duration_s = down->duration_s;
-  r->interval_s = down->interval_s;
-  r->length = down->length;
-  r->start_time = g_date_time_ref (down->start_time);
-  r->idle_latency = idle->latency;
-  r->download = down->download;
-  r->download_s = down->elapsed_s;
-  r->loaded_latency_download = down->loaded_latency;
-  append_phase (r, down);
-  if (up != NULL)
-    {
-      r->upload = up->upload;
-      r->upload_s = up->elapsed_s;
-      r->loaded_latency_upload = up->loaded_latency;
-      append_phase (r, up);
-    }
-  return r;
+  return combine_speed (&idle->latency, down, up);
 }
+
+static WsResult *
+run_wirespeed (Job     *job,
+               GError **error)
+{
+  if (job->config.mode == WS_TEST_SPEED)
+    return run_speed (job, error);
+  if (!ws_test_mode_is_rr (job->config.mode) && job->config.latency_probe)
+    return run_under_load (job, error);
+  return run_one (job, &job->config, 0, TRUE, NULL, error);
+}
+
+/* ---- Against an iperf3 server ---- */
+
+typedef struct {
+  WsClient *client;
+  const WsResult *before;   /* the speed test's download, during its upload */
+} Iperf3Post;
 
 static void
 post_iperf3_sample (const WsSample *sample,
-                    gpointer        client)
+                    gpointer        data)
 {
-  post_sample (client, sample);
+  Iperf3Post *post = data;
+  WsSample s = *sample;
+
+  if (post->before != NULL)
+    {
+      s.index += post->before->samples->len;
+      s.start_s += post->before->elapsed_s;
+      s.end_s += post->before->elapsed_s;
+    }
+  post_sample (post->client, &s);
+}
+
+static WsResult *
+run_iperf3_phase (Job            *job,
+                  WsDirection     direction,
+                  const WsResult *before,
+                  GError        **error)
+{
+  Iperf3Post post = { job->client, before };
+  WsTestConfig phase;
+  WsResult *r;
+
+  ws_test_config_copy (&phase, &job->config);
+  phase.mode = WS_TEST_TCP_STREAM;
+  phase.direction = direction;
+  r = ws_iperf3_client_run (&phase, job->detected || before != NULL, job->stop,
+                            post_iperf3_sample, &post, error);
+  ws_test_config_clear (&phase);
+  return r;
+}
+
+/* iperf3 has no idle probe: the download's TCP handshake times stand for
+ * idle latency, its TCP_INFO RTTs for latency under load. */
+static WsResult *
+run_iperf3_speed (Job     *job,
+                  GError **error)
+{
+  g_autoptr(WsResult) down = run_iperf3_phase (job, WS_DIRECTION_DOWNLOAD, NULL, error);
+  g_autoptr(WsResult) up = NULL;
+
+  if (down == NULL)
+    return NULL;
+  if (!down->interrupted)
+    {
+      up = run_iperf3_phase (job, WS_DIRECTION_UPLOAD, down, error);
+      if (up == NULL)
+        return NULL;
+    }
+  return combine_speed (&down->idle_latency, down, up);
+}
+
+static WsResult *
+run_iperf3 (Job     *job,
+            GError **error)
+{
+  Iperf3Post post = { job->client, NULL };
+
+  if (ws_test_mode_is_rr (job->config.mode))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "%s port %u is an iperf3 server, and iperf3 has no request/response tests: "
+                   "run a speed test, TCP_STREAM or UDP_STREAM",
+                   job->config.target, job->config.port);
+      return NULL;
+    }
+  if (job->config.mode == WS_TEST_SPEED)
+    return run_iperf3_speed (job, error);
+  return ws_iperf3_client_run (&job->config, job->detected, job->stop, post_iperf3_sample, &post, error);
 }
 
 static void
@@ -1083,13 +1307,19 @@ run_worker (GTask        *task,
   WsResult *result;
 
   if (job->config.iperf3)
-    result = ws_iperf3_client_run (&job->config, job->stop, post_iperf3_sample, job->client, &error);
-  else if (job->config.mode == WS_TEST_SPEED)
-    result = run_speed (job, &error);
-  else if (!ws_test_mode_is_rr (job->config.mode) && job->config.latency_probe)
-    result = run_under_load (job, &error);
+    result = run_iperf3 (job, &error);
   else
-    result = run_one (job, &job->config, 0, TRUE, NULL, &error);
+    result = run_wirespeed (job, &error);
+  if (result == NULL && g_error_matches (error, PEER_ERROR, PEER_IS_IPERF3))
+    {
+      g_clear_error (&error);
+      job->detected = TRUE;
+      if (!ws_test_mode_is_rr (job->config.mode))
+        post_notice (job->client,
+                     g_strdup_printf ("%s port %u is an iperf3 server: testing in iperf3’s protocol",
+                                      job->config.target, job->config.port));
+      result = run_iperf3 (job, &error);
+    }
 
   if (result == NULL)
     g_task_return_error (task, error);
@@ -1123,6 +1353,7 @@ ws_client_run_async (WsClient            *self,
   job->client = g_object_ref (self);
   ws_test_config_copy (&job->config, config);
   job->stop = cancellable ? g_object_ref (cancellable) : g_cancellable_new ();
+  job->sniff = TRUE;
 
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, ws_client_run_async);

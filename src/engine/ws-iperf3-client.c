@@ -25,12 +25,17 @@
 /* How long to wait for the server between steps; iperf3 servers answer at
  * once, but a busy one may take a moment to accept streams. */
 #define STEP_TIMEOUT_NS (15 * WS_NSEC_PER_SEC)
+/* iperf3 closes its listening socket after every test and opens a new
+ * one; how long to keep knocking when it has just answered. */
+#define RELISTEN_PATIENCE_NS (3 * WS_NSEC_PER_SEC)
+#define RELISTEN_RETRY_US (50 * 1000)
 
 typedef struct {
   const WsTestConfig *config;
   GCancellable *stop;
   WsIperf3SampleFunc on_sample;
   gpointer user_data;
+  gboolean just_answered;    /* the server was there a moment ago */
 
   GSocketConnection *connection;
   GSocket *control;
@@ -213,6 +218,45 @@ connect_control (Client  *c,
   ws_iperf3_make_cookie (c->cookie);
   return ws_io_write_all (c->control, (guint8 *) c->cookie, WS_IPERF3_COOKIE_SIZE,
                           ws_now_ns () + STEP_TIMEOUT_NS, NULL, error);
+}
+
+/* A connection made while iperf3 is between tests meets no listener, or
+ * the old one's backlog as it closes. */
+static gboolean
+is_between_tests (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
+         || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)
+         || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+}
+
+/* Connects and waits for PARAM_EXCHANGE; a server that has just answered
+ * (the end of the speed test's download, or our check whether it is
+ * iperf3 at all) gets a few seconds to listen again. */
+static gboolean
+open_control (Client  *c,
+              GError **error)
+{
+  gint64 give_up = ws_now_ns () + RELISTEN_PATIENCE_NS;
+
+  for (;;)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (connect_control (c, &local_error)
+          && expect_state (c, WS_IPERF3_PARAM_EXCHANGE, &local_error))
+        return TRUE;
+      g_clear_object (&c->connection);
+      g_clear_object (&c->remote);
+      c->control = NULL;
+      if (!c->just_answered || !is_between_tests (local_error) || ws_now_ns () > give_up
+          || g_cancellable_is_cancelled (c->stop))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_usleep (RELISTEN_RETRY_US);
+    }
 }
 
 static GSocket *
@@ -547,6 +591,8 @@ summarise (Client          *c,
   r->interrupted = c->interrupted;
   ws_latency_from_histogram (&r->idle_latency, c->connect_rtt);
   ws_latency_from_histogram (&r->loaded_latency, c->tcp_rtt);
+  /* Kept, so that the speed test's two phases merge into one figure. */
+  r->loaded_histogram = g_steal_pointer (&c->tcp_rtt);
   r->latency_method = g_strdup (c->params.udp
                                 ? "iperf3 server: TCP/UDP connect time only (iperf3 has no request/response mode)"
                                 : "iperf3 server: idle = TCP connect time of the data connections; "
@@ -601,15 +647,14 @@ run_test (Client  *c,
                            "iperf3 has no TLS and no Wirespeed keys: use --iperf3 without --tls or --key");
       return NULL;
     }
-  if (!connect_control (c, error))
+  if (!open_control (c, error))
     return NULL;
   {
     GInetAddress *a = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (c->remote));
     c->result->remote_address = g_inet_address_to_string (a);
   }
   params = ws_iperf3_build_params (&c->params);
-  if (!expect_state (c, WS_IPERF3_PARAM_EXCHANGE, error)
-      || !write_json (c, params, error)
+  if (!write_json (c, params, error)
       || !expect_state (c, WS_IPERF3_CREATE_STREAMS, error)
       || !open_streams (c, error)
       || !expect_state (c, WS_IPERF3_TEST_START, error)
@@ -652,6 +697,8 @@ run_test (Client  *c,
 
 /**
  * ws_iperf3_client_run:
+ * @just_answered: the server answered a moment ago, so a refused
+ *   connection means it is between two tests: try again for a while
  * @stop: cancelling it ends the test early (the result says interrupted)
  * @on_sample: called from this thread once per interval
  *
@@ -660,6 +707,7 @@ run_test (Client  *c,
  */
 WsResult *
 ws_iperf3_client_run (const WsTestConfig  *config,
+                      gboolean             just_answered,
                       GCancellable        *stop,
                       WsIperf3SampleFunc   on_sample,
                       gpointer             user_data,
@@ -669,6 +717,7 @@ ws_iperf3_client_run (const WsTestConfig  *config,
   WsResult *result;
 
   c.config = config;
+  c.just_answered = just_answered;
   c.stop = stop;
   c.on_sample = on_sample;
   c.user_data = user_data;

@@ -15,6 +15,7 @@ typedef void (*WsIperf3SampleFunc) (const WsSample *sample,
                                     gpointer        user_data);
 
 WsResult *ws_iperf3_client_run (const WsTestConfig  *config,
+                                gboolean             just_answered,
                                 GCancellable        *stop,
                                 WsIperf3SampleFunc   on_sample,
                                 gpointer             user_data,

@@ -72,6 +72,30 @@ ws_flow_stats_bps (const WsFlowStats *flow,
   return seconds > 0 ? flow->receiver_bytes * 8.0 / seconds : 0;
 }
 
+/**
+ * ws_sample_latency_ms:
+ *
+ * The interval's latency as a person feels it: the probe's median, else
+ * the request/response median, else the senders' smoothed TCP RTT (all an
+ * iperf3 server leaves us); NAN when the interval has none.
+ */
+gdouble
+ws_sample_latency_ms (const WsSample *s)
+{
+  guint32 rtt_us = 0;
+  guint n = 0;
+
+  if (s->probe.count)
+    return s->probe.p50;
+  if (s->latency.count)
+    return s->latency.p50;
+  if (s->upload.rtt_us > 0)
+    rtt_us += s->upload.rtt_us, n++;
+  if (s->download.rtt_us > 0)
+    rtt_us += s->download.rtt_us, n++;
+  return n > 0 ? rtt_us / 1000.0 / n : NAN;
+}
+
 gdouble
 ws_flow_stats_sender_bps (const WsFlowStats *flow,
                           gdouble            seconds)

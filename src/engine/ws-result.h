@@ -154,6 +154,7 @@ gdouble    ws_flow_stats_bps            (const WsFlowStats *flow,
                                          gdouble            seconds);
 gdouble    ws_flow_stats_sender_bps     (const WsFlowStats *flow,
                                          gdouble            seconds);
+gdouble    ws_sample_latency_ms         (const WsSample    *sample);
 void       ws_flow_stats_add            (WsFlowStats       *sum,
                                          const WsFlowStats *part);
 

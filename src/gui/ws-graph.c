@@ -69,10 +69,7 @@ ws_graph_add_sample (WsGraph        *self,
     p.upload_bps = ws_flow_stats_bps (&sample->upload, span);
   if (sample->download.measured)
     p.download_bps = ws_flow_stats_bps (&sample->download, span);
-  if (sample->probe.count)
-    p.latency_ms = sample->probe.p50;
-  else if (sample->latency.count)
-    p.latency_ms = sample->latency.p50;
+  p.latency_ms = ws_sample_latency_ms (sample);
   g_array_append_val (self->points, p);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }

@@ -37,6 +37,9 @@ void           ws_window_set_form          (WsWindow   *self,
                                             WsTestMode  mode,
                                             guint       duration_s);
 guint          ws_window_get_form_duration (WsWindow   *self);
+void           ws_window_set_iperf3        (WsWindow   *self,
+                                            gboolean    iperf3);
+gboolean       ws_window_get_iperf3        (WsWindow   *self);
 void           ws_window_set_security      (WsWindow   *self,
                                             gboolean    tls,
                                             const char *fingerprint,

@@ -57,6 +57,7 @@ struct _WsWindow {
   AdwComboRow *direction_row;
   AdwEntryRow *bitrate_row;
   AdwEntryRow *length_row;
+  GtkSwitch *iperf3_switch;
   GtkSwitch *tls_switch;
   AdwEntryRow *fingerprint_row;
   AdwPasswordEntryRow *key_row;
@@ -70,6 +71,7 @@ struct _WsWindow {
   WsClient *client;
   GCancellable *cancellable;
   WsTestMode running_mode;
+  char *running_target;    /* as typed, for what the test finds out */
   WsResult *result;        /* shown now: the last test's, or one from the history */
   gboolean bytes;          /* rates in MB/s rather than Mbit/s */
   /* Running means of the live samples, per direction */
@@ -157,10 +159,11 @@ show_sample (WsWindow       *self,
       g_autofree char *tps = g_strdup_printf ("%.0f", span > 0 ? s->transactions / span : 0);
       set_figure (self, FIGURE_TRANSACTIONS, tps);
     }
-  if (s->probe.count)
-    set_latency_figure (self, FIGURE_LOADED, &s->probe);
-  else if (s->latency.count)
-    set_latency_figure (self, FIGURE_LOADED, &s->latency);
+  if (!isnan (ws_sample_latency_ms (s)))
+    {
+      g_autofree char *ms = ws_gui_format_ms (ws_sample_latency_ms (s));
+      set_figure (self, FIGURE_LOADED, ms);
+    }
 }
 
 static void
@@ -194,6 +197,10 @@ describe_result (const WsResult *r)
                             ws_test_mode_is_rr (r->mode)
                             ? (r->requests_sent ? 100.0 * r->rr_lost / r->requests_sent : 0)
                             : (r->probe_sent ? 100.0 * r->probe_lost / r->probe_sent : 0));
+  if (g_strcmp0 (r->peer_protocol, "iperf3") == 0)
+    g_string_append_printf (text, "%s%s", text->len ? "\n" : "",
+                            _("Against an iperf3 server: idle latency is the TCP connect time, "
+                              "loaded latency the kernel’s smoothed RTT of the streams"));
   if (r->upload.udp || r->download.udp)
     {
       WsFlowStats sum = { 0 };
@@ -357,15 +364,37 @@ remember_tls (WsWindow   *self,
   g_settings_set_value (self->settings, "target-tls", g_variant_builder_end (builder));
 }
 
+static void
+remember_iperf3 (WsWindow   *self,
+                 const char *target,
+                 gboolean    iperf3)
+{
+  g_auto(GStrv) old = g_settings_get_strv (self->settings, "iperf3-targets");
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) now = NULL;
+
+  if (g_strv_contains ((const char *const *) old, target) == iperf3)
+    return;
+  for (guint i = 0; old[i] != NULL; i++)
+    if (g_strcmp0 (old[i], target) != 0)
+      g_strv_builder_add (builder, old[i]);
+  if (iperf3)
+    g_strv_builder_add (builder, target);
+  now = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "iperf3-targets", (const char *const *) now);
+}
+
 /* Typing or choosing a server brings back how it was reached last time. */
 static void
 on_target_changed (WsWindow *self)
 {
   g_autofree char *target = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->target_row))));
   g_autoptr(GVariant) all = g_settings_get_value (self->settings, "target-tls");
+  g_auto(GStrv) iperf3 = g_settings_get_strv (self->settings, "iperf3-targets");
   gboolean tls;
   const char *fingerprint;
 
+  gtk_switch_set_active (self->iperf3_switch, g_strv_contains ((const char *const *) iperf3, target));
   if (g_variant_lookup (all, target, "(b&s)", &tls, &fingerprint))
     {
       gtk_switch_set_active (self->tls_switch, tls);
@@ -392,6 +421,28 @@ store_result (WsWindow *self,
 }
 
 static void
+show_error (WsWindow     *self,
+            const GError *error)
+{
+  g_autofree char *text = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      set_status (self, _("Stopped"), FALSE);
+      return;
+    }
+  /* Busy is not a failure of this computer or the network: say so plainly,
+   * whether a Wirespeed or an iperf3 server said it. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY)
+      || g_error_matches (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_BUSY))
+    text = g_strdup (_("The server is busy with another test; try again in a moment"));
+  else
+    text = g_strdup_printf (_("The test failed: %s"), error->message);
+  set_status (self, text, TRUE);
+  toast (self, error->message);
+}
+
+static void
 on_run_done (GObject      *source,
              GAsyncResult *res,
              gpointer      user_data)
@@ -404,15 +455,15 @@ on_run_done (GObject      *source,
   set_running (self, FALSE);
   if (result == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        set_status (self, _("Stopped"), FALSE);
-      else
-        {
-          g_autofree char *text = g_strdup_printf (_("The test failed: %s"), error->message);
-          set_status (self, text, TRUE);
-          toast (self, error->message);
-        }
+      show_error (self, error);
       return;
+    }
+  /* A server found to be iperf3 is marked so, and next time is asked
+   * nothing before its test. */
+  if (g_strcmp0 (result->peer_protocol, "iperf3") == 0 && self->running_target != NULL)
+    {
+      remember_iperf3 (self, self->running_target, TRUE);
+      gtk_switch_set_active (self->iperf3_switch, TRUE);
     }
   set_result (self, result);
   show_result (self, result);
@@ -505,6 +556,7 @@ read_form (WsWindow     *self,
   config->direction = adw_combo_row_get_selected (self->direction_row);
   /* Ten samples a second: a smooth graph, and cheap for the engine. */
   config->interval_ms = 100;
+  config->iperf3 = gtk_switch_get_active (self->iperf3_switch);
   return read_sizes (self, config) && read_security (self, config);
 }
 
@@ -531,7 +583,10 @@ start_action (GtkWidget  *widget,
     {
       remember_target (self, target);
       remember_tls (self, target, config.tls, config.tls_fingerprint);
+      remember_iperf3 (self, target, config.iperf3);
     }
+  g_free (self->running_target);
+  self->running_target = *target ? g_strdup (target) : NULL;
   g_settings_set_string (self->settings, "last-test-type", mode_keys[adw_combo_row_get_selected (self->mode_row)]);
   self->cancellable = g_cancellable_new ();
   set_running (self, TRUE);
@@ -807,19 +862,29 @@ build_target_row (WsWindow            *self,
   adw_preferences_group_add (group, GTK_WIDGET (self->target_row));
 }
 
+static GtkSwitch *
+switch_row (AdwExpanderRow *advanced,
+            const char     *title,
+            const char     *subtitle)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *toggle = gtk_switch_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), toggle);
+  adw_expander_row_add_row (advanced, row);
+  return GTK_SWITCH (toggle);
+}
+
 static void
 build_security_rows (WsWindow       *self,
                      AdwExpanderRow *advanced)
 {
-  GtkWidget *tls_row = adw_action_row_new ();
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (tls_row), _("Encrypt with TLS"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (tls_row), _("The server needs a certificate (--tls-cert)"));
-  self->tls_switch = GTK_SWITCH (gtk_switch_new ());
-  gtk_widget_set_valign (GTK_WIDGET (self->tls_switch), GTK_ALIGN_CENTER);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (tls_row), GTK_WIDGET (self->tls_switch));
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (tls_row), GTK_WIDGET (self->tls_switch));
-  adw_expander_row_add_row (advanced, tls_row);
+  self->tls_switch = switch_row (advanced, _("Encrypt with TLS"),
+                                 _("The server needs a certificate (--tls-cert)"));
   self->fingerprint_row = entry_row (_("Certificate fingerprint (empty: trust the system’s CAs)"), "");
   adw_expander_row_add_row (advanced, GTK_WIDGET (self->fingerprint_row));
   self->key_row = ADW_PASSWORD_ENTRY_ROW (adw_password_entry_row_new ());
@@ -844,6 +909,9 @@ build_advanced (WsWindow            *self,
   adw_expander_row_add_row (advanced, GTK_WIDGET (self->bitrate_row));
   self->length_row = entry_row (_("Message size (empty: default)"), "");
   adw_expander_row_add_row (advanced, GTK_WIDGET (self->length_row));
+  self->iperf3_switch = switch_row (advanced, _("iperf3 server"),
+                                    _("Found out by itself when the server answers like one. "
+                                      "iperf3 runs speed tests and TCP and UDP streams"));
   build_security_rows (self, advanced);
 }
 
@@ -1142,8 +1210,12 @@ ws_window_dispose (GObject *object)
   /* The server stops with the window, not whenever the last ref goes. */
   if (self->server_row)
     ws_server_row_stop (self->server_row);
+  /* A sample or notice may still be queued for the main loop. */
+  if (self->client)
+    g_signal_handlers_disconnect_by_data (self->client, self);
   g_clear_object (&self->client);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->running_target, g_free);
   g_clear_object (&self->recent_menu);
   g_clear_pointer (&self->result, ws_result_unref);
   G_OBJECT_CLASS (ws_window_parent_class)->dispose (object);
@@ -1174,6 +1246,7 @@ ws_window_init (WsWindow *self)
   gtk_window_set_title (GTK_WINDOW (self), _("Wirespeed"));
   self->client = ws_client_new ();
   g_signal_connect (self->client, "sample", G_CALLBACK (on_sample), self);
+  g_signal_connect_swapped (self->client, "notice", G_CALLBACK (toast), self);
 }
 
 WsWindow *
@@ -1255,6 +1328,19 @@ ws_window_set_security (WsWindow   *self,
   gtk_switch_set_active (self->tls_switch, tls);
   gtk_editable_set_text (GTK_EDITABLE (self->fingerprint_row), fingerprint ? fingerprint : "");
   gtk_editable_set_text (GTK_EDITABLE (self->key_row), key ? key : "");
+}
+
+void
+ws_window_set_iperf3 (WsWindow *self,
+                      gboolean  iperf3)
+{
+  gtk_switch_set_active (self->iperf3_switch, iperf3);
+}
+
+gboolean
+ws_window_get_iperf3 (WsWindow *self)
+{
+  return gtk_switch_get_active (self->iperf3_switch);
 }
 
 guint
