@@ -432,7 +432,10 @@ run_test (WsIperf3Session  *self,
                        "idle for %u s", self->idle_timeout_s);
           return FALSE;
         }
-      if (!ws_io_wait_readable (self->control, now + TICK_NS, self->cancellable, &local_error))
+      /* While omitting, wake at the omit's end: counting from a later tick
+       * would leave out what arrived in between, which the client counts. */
+      if (!ws_io_wait_readable (self->control, omitting ? MIN (now + TICK_NS, *omit_end_ns) : now + TICK_NS,
+                                self->cancellable, &local_error))
         {
           if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
             continue;
