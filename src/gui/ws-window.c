@@ -910,8 +910,7 @@ build_advanced (WsWindow            *self,
   self->length_row = entry_row (_("Message size (empty: default)"), "");
   adw_expander_row_add_row (advanced, GTK_WIDGET (self->length_row));
   self->iperf3_switch = switch_row (advanced, _("iperf3 server"),
-                                    _("Found out by itself when the server answers like one. "
-                                      "iperf3 runs speed tests and TCP and UDP streams"));
+                                    _("Switched on by itself when the server answers like one"));
   build_security_rows (self, advanced);
 }
 
