@@ -9,9 +9,11 @@
 #include "config.h"
 
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 #include "ws-iperf3.h"
+#include "ws-result.h"
 
 static const char cookie_alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
 
@@ -48,6 +50,26 @@ ws_iperf3_params_clear (WsIperf3Params *params)
   memset (params, 0, sizeof *params);
 }
 
+/* The peer's JSON as one node. ws_result_json_parse() refuses what
+ * json-glib 1.6 would leak or recurse into too deeply: it reads values in a
+ * row ("{}{}"), keeps the last and leaks the others, which a client could
+ * do on every connection. It reads up to a NUL, and a NUL is not JSON. */
+static JsonNode *
+parse_json (const char  *json,
+            gsize        len,
+            GError     **error)
+{
+  g_autofree char *text = NULL;
+
+  if (memchr (json, '\0', len) != NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "a NUL in the JSON");
+      return NULL;
+    }
+  text = g_strndup (json, len);
+  return ws_result_json_parse (text, error);
+}
+
 /* A non-negative number no larger than @max, as iperf3's cJSON writes
  * them (integers, or doubles for big values). */
 static gboolean
@@ -71,7 +93,9 @@ get_uint (JsonObject  *o,
     }
   d = json_node_get_value_type (node) == G_TYPE_INT64
       ? (gdouble) json_node_get_int (node) : json_node_get_double (node);
-  if (!(d >= 0 && d <= (gdouble) max))
+  /* Compared as integers: (gdouble) G_MAXINT64 rounds up to 2^63, which
+   * the builder could not write back. */
+  if (!(d >= 0 && d < 0x1p64) || (guint64) d > max)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "“%s” is out of range", key);
       return FALSE;
@@ -139,21 +163,21 @@ ws_iperf3_parse_params (const char      *json,
                         int             *ie_errno,
                         GError         **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
   JsonObject *o;
   guint64 v;
 
   memset (params, 0, sizeof *params);
   *ie_errno = WS_IPERF3_IE_RECVPARAMS;
-  if (len > WS_IPERF3_JSON_MAX || !json_parser_load_from_data (parser, json, len, error))
+  if (len > WS_IPERF3_JSON_MAX)
     {
-      if (error != NULL && *error == NULL)
-        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "parameters too long");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "parameters too long");
       return FALSE;
     }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  root = parse_json (json, len, error);
+  if (root == NULL)
+    return FALSE;
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "parameters are not a JSON object");
       return FALSE;
@@ -221,7 +245,14 @@ ws_iperf3_parse_params (const char      *json,
   if (json_object_has_member (o, "client_version")
       && JSON_NODE_HOLDS_VALUE (json_object_get_member (o, "client_version"))
       && json_node_get_value_type (json_object_get_member (o, "client_version")) == G_TYPE_STRING)
-    params->client_version = g_strndup (json_object_get_string_member (o, "client_version"), 32);
+    {
+      const char *version = json_object_get_string_member (o, "client_version");
+      const char *end;
+
+      /* At most 32 bytes, cut where a character starts: still UTF-8. */
+      g_utf8_validate (version, strnlen (version, 32), &end);
+      params->client_version = g_strndup (version, end - version);
+    }
   *ie_errno = 0;
   return TRUE;
 }
@@ -312,6 +343,22 @@ ws_iperf3_results_free (WsIperf3Results *results)
   g_free (results);
 }
 
+/* json-glib 1.6 writes a double whose shortest form has an exponent but no
+ * point (1e-05) as "1e-05.0", which is not JSON: iperf3 would fail to read
+ * the results. The next double towards zero differs in the 17th digit
+ * only, and prints with a point (as in ws-result.c). */
+static void
+add_double (JsonBuilder *b,
+            gdouble      d)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_ascii_dtostr (buf, sizeof buf, d);
+  if (strchr (buf, 'e') != NULL && strchr (buf, '.') == NULL)
+    d = nextafter (d, 0);
+  json_builder_add_double_value (b, d);
+}
+
 char *
 ws_iperf3_results_build (const WsIperf3Results *r)
 {
@@ -320,11 +367,11 @@ ws_iperf3_results_build (const WsIperf3Results *r)
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "cpu_util_total");
-  json_builder_add_double_value (b, r->cpu_total);
+  add_double (b, r->cpu_total);
   json_builder_set_member_name (b, "cpu_util_user");
-  json_builder_add_double_value (b, r->cpu_user);
+  add_double (b, r->cpu_user);
   json_builder_set_member_name (b, "cpu_util_system");
-  json_builder_add_double_value (b, r->cpu_system);
+  add_double (b, r->cpu_system);
   json_builder_set_member_name (b, "sender_has_retransmits");
   json_builder_add_int_value (b, r->sender_has_retransmits);
   if (r->server_output_text != NULL)
@@ -346,15 +393,15 @@ ws_iperf3_results_build (const WsIperf3Results *r)
       json_builder_set_member_name (b, "retransmits");
       json_builder_add_int_value (b, s->retransmits);
       json_builder_set_member_name (b, "jitter");
-      json_builder_add_double_value (b, s->jitter_s);
+      add_double (b, s->jitter_s);
       json_builder_set_member_name (b, "errors");
       json_builder_add_int_value (b, s->errors);
       json_builder_set_member_name (b, "packets");
       json_builder_add_int_value (b, s->packets);
       json_builder_set_member_name (b, "start_time");
-      json_builder_add_double_value (b, s->start_time);
+      add_double (b, s->start_time);
       json_builder_set_member_name (b, "end_time");
-      json_builder_add_double_value (b, s->end_time);
+      add_double (b, s->end_time);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -376,7 +423,8 @@ get_number (JsonObject *o,
 
       if (t == G_TYPE_INT64)
         return json_node_get_int (node);
-      if (t == G_TYPE_DOUBLE)
+      /* 1e999 parses as infinity, which JSON cannot hold when written again. */
+      if (t == G_TYPE_DOUBLE && isfinite (json_node_get_double (node)))
         return json_node_get_double (node);
     }
   *ok = FALSE;
@@ -388,28 +436,32 @@ ws_iperf3_results_parse (const char  *json,
                          gsize        len,
                          GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(WsIperf3Results) r = ws_iperf3_results_new ();
-  JsonNode *root, *node;
+  g_autoptr(JsonNode) root = NULL;
+  JsonNode *node;
   JsonObject *o;
   JsonArray *streams;
   gboolean ok = TRUE;
+  gdouble has_retransmits;
 
   if (len > WS_IPERF3_JSON_MAX)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "results too long");
       return NULL;
     }
-  if (!json_parser_load_from_data (parser, json, len, error))
+  root = parse_json (json, len, error);
+  if (root == NULL)
     return NULL;
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     goto bad;
   o = json_node_get_object (root);
   r->cpu_total = get_number (o, "cpu_util_total", &ok);
   r->cpu_user = get_number (o, "cpu_util_user", &ok);
   r->cpu_system = get_number (o, "cpu_util_system", &ok);
-  r->sender_has_retransmits = get_number (o, "sender_has_retransmits", &ok);
+  /* iperf3 sends its -1 as 2^64 - 1, as it does a stream's retransmits. */
+  has_retransmits = get_number (o, "sender_has_retransmits", &ok);
+  r->sender_has_retransmits = has_retransmits >= G_MININT && has_retransmits <= G_MAXINT
+                              ? (gint) has_retransmits : -1;
   node = json_object_get_member (o, "streams");
   if (!ok || node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     goto bad;
@@ -422,22 +474,26 @@ ws_iperf3_results_parse (const char  *json,
       WsIperf3StreamResult s = { 0 };
       JsonObject *so;
       gboolean sok = TRUE;
-      gdouble id, bytes, errors, packets;
+      gdouble id, bytes, retransmits, errors, packets;
 
       if (!JSON_NODE_HOLDS_OBJECT (sn))
         goto bad;
       so = json_node_get_object (sn);
       id = get_number (so, "id", &ok);
       bytes = get_number (so, "bytes", &ok);
-      s.retransmits = get_number (so, "retransmits", &ok);
+      retransmits = get_number (so, "retransmits", &ok);
       s.jitter_s = get_number (so, "jitter", &ok);
       errors = get_number (so, "errors", &ok);
       packets = get_number (so, "packets", &ok);
       s.start_time = get_number (so, "start_time", &sok);
       s.end_time = get_number (so, "end_time", &sok);
       if (!ok || id < 0 || id > 65535 || bytes < 0 || errors < 0 || packets < 0
-          || !(bytes < 1e19) || !(errors < 1e19) || !(packets < 1e19))
+          || !(bytes < 0x1p63) || !(errors < 0x1p63) || !(packets < 0x1p63))
         goto bad;
+      /* iperf3 writes its -1, "not known", through an unsigned 64-bit
+       * integer: 18446744073709551615, or 1.8446744073709552e+19 once
+       * cJSON has held it as a double. Whatever does not fit is that. */
+      s.retransmits = retransmits >= -0x1p63 && retransmits < 0x1p63 ? (gint64) retransmits : -1;
       s.id = id;
       s.bytes = bytes;
       s.errors = errors;
@@ -555,7 +611,8 @@ ws_iperf3_udp_rx_add (WsIperf3UdpRx *rx,
                       guint64        pcount,
                       gdouble        transit_s)
 {
-  if (pcount >= rx->packet_count + 1)
+  /* Not pcount >= packet_count + 1: after 2^64 - 1 that would wrap. */
+  if (pcount > rx->packet_count)
     {
       rx->errors += pcount - 1 - rx->packet_count;
       rx->packet_count = pcount;

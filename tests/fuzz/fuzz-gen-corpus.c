@@ -4,8 +4,9 @@
  *
  * Valid messages of every type, made by the codec's own encoders so that
  * they stay valid as it changes, a few whole sessions as a client reads
- * them, UDP datagram sequences, and the edge cases the fuzzer should start
- * from. Run by hand after a protocol change (README.md); the output is
+ * them, UDP datagram sequences, iperf3's binary pieces (cookie, UDP
+ * headers, connect datagrams), and the edge cases the fuzzer should start
+ * from. corpus/iperf3's JSON seeds are files captured from iperf3 itself. Run by hand after a protocol change (README.md); the output is
  * committed, and the replay tests check every file stays harmless.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -14,6 +15,7 @@
 
 #include <string.h>
 
+#include "ws-iperf3.h"
 #include "ws-protocol.h"
 
 static const char *corpus_dir;
@@ -419,6 +421,69 @@ write_udp (void)
   }
 }
 
+/* iperf3's UDP headers, alone and as runs of datagrams that arrive late,
+ * twice or not at all (fuzz-iperf3 reads a run as consecutive headers). */
+static void
+write_iperf3_udp_run (const char    *name,
+                      gboolean       counters_64bit,
+                      const guint64 *pcounts,
+                      gsize          n)
+{
+  g_autoptr(GByteArray) bytes = g_byte_array_new ();
+  gsize size = ws_iperf3_udp_header_size (counters_64bit);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      guint8 buf[16];
+
+      ws_iperf3_udp_header_write (buf, counters_64bit,
+                                  G_GUINT64_CONSTANT (1700000000000000) + pcounts[i] * 1000 + i * 37,
+                                  pcounts[i]);
+      g_byte_array_append (bytes, buf, size);
+    }
+  write_seed ("iperf3", name, bytes);
+}
+
+static void
+write_iperf3 (void)
+{
+  static const char cookie_ok[WS_IPERF3_COOKIE_SIZE] = "abcdefghijklmnopqrstuvwxyz234567abcd";
+  static const char cookie_no_nul[] = "abcdefghijklmnopqrstuvwxyz234567abcde";
+  static const guint64 run[] = { 1, 2, 4, 3, 6, 6, 5, 9, 10 };
+  static const guint64 wide_run[] = { 1, G_MAXUINT32, G_GUINT64_CONSTANT (0x100000001), 2,
+                                      G_MAXUINT64 - 1, G_MAXUINT64, 7 };
+  static const guint8 usec_overflow[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                          0, 0, 0, 1, 0, 0, 0, 2 };
+  guint8 buf[16];
+  guint32 v;
+
+  write_raw ("iperf3", "cookie", (const guint8 *) cookie_ok, sizeof cookie_ok);
+  write_raw ("iperf3", "cookie-without-nul", (const guint8 *) cookie_no_nul,
+             WS_IPERF3_COOKIE_SIZE);
+
+  ws_iperf3_udp_header_write (buf, FALSE, G_GUINT64_CONSTANT (1700000000123456), 42);
+  write_raw ("iperf3", "udp-header-32bit", buf, 12);
+  ws_iperf3_udp_header_write (buf, TRUE, G_GUINT64_CONSTANT (1700000000123456),
+                              G_GUINT64_CONSTANT (0x100000002));
+  write_raw ("iperf3", "udp-header-64bit", buf, 16);
+  /* More than a million microseconds: a peer may write that. */
+  write_raw ("iperf3", "udp-header-usec-overflow", usec_overflow, sizeof usec_overflow);
+  write_iperf3_udp_run ("udp-run-32bit", FALSE, run, G_N_ELEMENTS (run));
+  write_iperf3_udp_run ("udp-run-64bit", TRUE, wide_run, G_N_ELEMENTS (wide_run));
+
+  /* The connect datagram, as little- and big-endian clients write it. */
+  v = GUINT32_TO_LE (WS_IPERF3_UDP_CONNECT_MSG);
+  write_raw ("iperf3", "udp-connect", (const guint8 *) &v, 4);
+  v = GUINT32_TO_BE (WS_IPERF3_UDP_CONNECT_MSG);
+  write_raw ("iperf3", "udp-connect-big-endian", (const guint8 *) &v, 4);
+  v = GUINT32_TO_LE (WS_IPERF3_LEGACY_UDP_CONNECT_MSG);
+  write_raw ("iperf3", "udp-connect-legacy", (const guint8 *) &v, 4);
+  v = GUINT32_TO_BE (WS_IPERF3_LEGACY_UDP_CONNECT_MSG);
+  write_raw ("iperf3", "udp-connect-legacy-big-endian", (const guint8 *) &v, 4);
+  ws_iperf3_udp_connect_reply (2, FALSE, buf);
+  write_raw ("iperf3", "udp-connect-legacy-reply", buf, 4);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -447,5 +512,6 @@ main (int    argc,
                                     .length = 64, .rr_request_size = 64,
                                     .rr_response_size = 64 });
   write_udp ();
+  write_iperf3 ();
   return 0;
 }
