@@ -20,20 +20,25 @@ void
 ws_text_print_header (FILE               *out,
                       const WsTestConfig *config)
 {
+  g_autofree char *streams = g_strdup_printf (ngettext ("%u stream", "%u streams", config->streams),
+                                              config->streams);
+
   if (config->mode == WS_TEST_SPEED)
     fprintf (out, _("Wirespeed %s: speed test against %s port %u: idle latency, then %u s "
-                    "download and %u s upload with %u streams\n"),
+                    "download and %u s upload with %s\n"),
              PACKAGE_VERSION, config->target, config->port, config->duration_s,
-             config->duration_s, config->streams);
+             config->duration_s, streams);
   else if (ws_test_mode_is_rr (config->mode))
-    fprintf (out, _("Wirespeed %s: %s to %s port %u, %u stream%s, %u s\n"),
+    /* Translators: "Wirespeed 0.1.0: TCP_RR to HOST port 5201, 1 stream, 10 s" */
+    fprintf (out, _("Wirespeed %s: %s to %s port %u, %s, %u s\n"),
              PACKAGE_VERSION, ws_test_mode_to_string (config->mode), config->target,
-             config->port, config->streams, config->streams == 1 ? "" : "s", config->duration_s);
+             config->port, streams, config->duration_s);
   else
-    fprintf (out, _("Wirespeed %s: %s %s to %s port %u, %u stream%s, %u s\n"),
+    /* Translators: "Wirespeed 0.1.0: TCP_STREAM upload to HOST port 5201, 4 streams, 10 s" */
+    fprintf (out, _("Wirespeed %s: %s %s to %s port %u, %s, %u s\n"),
              PACKAGE_VERSION, ws_test_mode_to_string (config->mode),
              ws_direction_to_string (config->direction), config->target, config->port,
-             config->streams, config->streams == 1 ? "" : "s", config->duration_s);
+             streams, config->duration_s);
   fflush (out);
 }
 
