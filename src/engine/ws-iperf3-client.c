@@ -369,11 +369,14 @@ fill_flow (Client      *c,
       else
         f->receiver_bytes += bytes - last_bytes[i];
       last_bytes[i] = bytes;
-      if (!s->udp)
+      /* Only a sender's smoothed RTT times its data: a receiver sends
+       * little but ACKs, and its estimate reads microseconds on a link
+       * whose queue holds tens of milliseconds. */
+      if (!s->udp && sender_side)
         {
           guint32 retrans = ws_iperf3_stream_tcp_info (s, &rtt);
 
-          if (sender_side && final)
+          if (final)
             f->retransmits += retrans;
           if (rtt > 0)
             {
@@ -552,9 +555,6 @@ summarise (Client          *c,
           f->receiver_bytes = s->bytes;
           f->sender_bytes = t ? t->bytes : 0;
           f->retransmits = t && t->retransmits > 0 ? t->retransmits : 0;
-          if (!s->udp)
-            ws_iperf3_stream_tcp_info (s, &rtt);
-          f->rtt_us = rtt;
           if (s->udp)
             {
               f->sender_packets = t ? t->packets : s->rx.packet_count;
@@ -596,7 +596,8 @@ summarise (Client          *c,
   r->latency_method = g_strdup (c->params.udp
                                 ? "iperf3 server: TCP/UDP connect time only (iperf3 has no request/response mode)"
                                 : "iperf3 server: idle = TCP connect time of the data connections; "
-                                  "loaded = TCP_INFO smoothed RTT of the data streams, once per interval");
+                                  "loaded = TCP_INFO smoothed RTT of the streams this end sends, once per "
+                                  "interval (none for a download)");
 }
 
 static WsResult *
