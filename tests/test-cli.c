@@ -289,7 +289,9 @@ static const UsageCase usage_cases[] = {
   { "max-bitrate-zero", { "--server", "--max-bitrate", "0" }, { "--max-bitrate" } },
   { "max-bitrate-bad-suffix", { "--server", "--max-bitrate", "5X" }, { "--max-bitrate" } },
   { "unknown-option", { "--client", "--bogus" }, { "--bogus" } },
-  { "unexpected-argument", { "--client", "extra" }, { "extra" } },
+  { "unexpected-argument", { "--client", "--target", "x", "extra" }, { "extra" } },
+  { "target-as-argument", { "--client", "host.example" }, { "--target host.example" } },
+  { "target-and-port-as-argument", { "--client", "192.0.2.7:5301" }, { "--target 192.0.2.7 --port 5301" } },
   { "json-without-mode", { "--json" }, { "--client", "--server" } },
 };
 

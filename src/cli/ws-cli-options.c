@@ -481,6 +481,30 @@ options_init (WsCliOptions *options,
   raw->interval = NAN;
 }
 
+/* iperf3's hands type "-c HOST" or "-c HOST:PORT"; here the server has a
+ * flag of its own, so say which. */
+static gboolean
+unexpected_argument (const Raw   *raw,
+                     const char  *arg,
+                     GError     **error)
+{
+  g_autoptr(GSocketConnectable) address = NULL;
+  const char *host;
+  guint16 port;
+
+  if (!raw->client || raw->target != NULL)
+    return usage (error, _("Unexpected argument “%s”"), arg);
+  address = g_network_address_parse (arg, 0, NULL);
+  if (address == NULL)
+    return usage (error, _("Unexpected argument “%s”"), arg);
+  host = g_network_address_get_hostname (G_NETWORK_ADDRESS (address));
+  port = g_network_address_get_port (G_NETWORK_ADDRESS (address));
+  if (port != 0)
+    return usage (error, _("Unexpected argument “%s”: give the server as --target %s --port %u"),
+                  arg, host, port);
+  return usage (error, _("Unexpected argument “%s”: give the server as --target %s"), arg, host);
+}
+
 gboolean
 ws_cli_options_parse (WsCliOptions  *options,
                       int            argc,
@@ -498,7 +522,7 @@ ws_cli_options_parse (WsCliOptions  *options,
 
   ok = g_option_context_parse_strv (context, &args, error);
   if (ok && g_strv_length (args) > 1)
-    ok = usage (error, _("Unexpected argument “%s”"), args[1]);
+    ok = unexpected_argument (&raw, args[1], error);
   ok = ok && pick_mode (options, &raw, error)
        && check_range ("--port", raw.port, options->mode == WS_CLI_MODE_SERVER ? 0 : 1, 65535, error)
        && fill_client (options, &raw, error)
