@@ -162,12 +162,7 @@ write_json (Client      *c,
             const char  *json,
             GError     **error)
 {
-  gsize len = strlen (json);
-  guint32 be = GUINT32_TO_BE ((guint32) len);
-  gint64 deadline = ws_now_ns () + STEP_TIMEOUT_NS;
-
-  return ws_io_write_all (c->control, (guint8 *) &be, 4, deadline, NULL, error)
-         && ws_io_write_all (c->control, (const guint8 *) json, len, deadline, NULL, error);
+  return ws_iperf3_write_json (c->control, json, ws_now_ns () + STEP_TIMEOUT_NS, NULL, error);
 }
 
 static char *
@@ -175,24 +170,7 @@ read_json (Client  *c,
            gsize   *len,
            GError **error)
 {
-  gint64 deadline = ws_now_ns () + STEP_TIMEOUT_NS;
-  g_autofree char *json = NULL;
-  guint32 be;
-
-  if (!ws_io_read_exact (c->control, (guint8 *) &be, 4, deadline, NULL, error))
-    return NULL;
-  *len = GUINT32_FROM_BE (be);
-  if (*len > WS_IPERF3_JSON_MAX)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "The iperf3 server sent %" G_GSIZE_FORMAT " bytes of results", *len);
-      return NULL;
-    }
-  json = g_malloc (*len + 1);
-  if (!ws_io_read_exact (c->control, (guint8 *) json, *len, deadline, NULL, error))
-    return NULL;
-  json[*len] = '\0';
-  return g_steal_pointer (&json);
+  return ws_iperf3_read_json (c->control, ws_now_ns () + STEP_TIMEOUT_NS, NULL, len, error);
 }
 
 static gboolean

@@ -184,24 +184,8 @@ read_json (WsIperf3Session  *self,
            gsize            *len,
            GError          **error)
 {
-  gint64 deadline = ws_now_ns () + self->idle_timeout_s * WS_NSEC_PER_SEC;
-  guint32 be;
-  g_autofree char *json = NULL;
-
-  if (!ws_io_read_exact (self->control, (guint8 *) &be, 4, deadline, self->cancellable, error))
-    return NULL;
-  *len = GUINT32_FROM_BE (be);
-  if (*len > WS_IPERF3_JSON_MAX)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "JSON of %" G_GSIZE_FORMAT " bytes (at most %u)", *len, WS_IPERF3_JSON_MAX);
-      return NULL;
-    }
-  json = g_malloc (*len + 1);
-  if (!ws_io_read_exact (self->control, (guint8 *) json, *len, deadline, self->cancellable, error))
-    return NULL;
-  json[*len] = '\0';
-  return g_steal_pointer (&json);
+  return ws_iperf3_read_json (self->control, ws_now_ns () + self->idle_timeout_s * WS_NSEC_PER_SEC,
+                              self->cancellable, len, error);
 }
 
 static gboolean
@@ -209,12 +193,8 @@ write_json (WsIperf3Session  *self,
             const char       *json,
             GError          **error)
 {
-  gsize len = strlen (json);
-  guint32 be = GUINT32_TO_BE ((guint32) len);
-  gint64 deadline = ws_now_ns () + self->idle_timeout_s * WS_NSEC_PER_SEC;
-
-  return ws_io_write_all (self->control, (guint8 *) &be, 4, deadline, self->cancellable, error)
-         && ws_io_write_all (self->control, (const guint8 *) json, len, deadline, self->cancellable, error);
+  return ws_iperf3_write_json (self->control, json, ws_now_ns () + self->idle_timeout_s * WS_NSEC_PER_SEC,
+                               self->cancellable, error);
 }
 
 /**

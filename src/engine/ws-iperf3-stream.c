@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "ws-io.h"
 #include "ws-iperf3-stream.h"
 #include "ws-time.h"
 
@@ -311,4 +312,44 @@ ws_iperf3_stream_tcp_info (WsIperf3Stream *s,
     return 0;
   *rtt_us = info.tcpi_rtt;
   return info.tcpi_total_retrans;
+}
+
+char *
+ws_iperf3_read_json (GSocket       *control,
+                     gint64         deadline_ns,
+                     GCancellable  *cancellable,
+                     gsize         *len,
+                     GError       **error)
+{
+  g_autofree char *json = NULL;
+  guint32 be;
+
+  if (!ws_io_read_exact (control, (guint8 *) &be, 4, deadline_ns, cancellable, error))
+    return NULL;
+  *len = GUINT32_FROM_BE (be);
+  if (*len > WS_IPERF3_JSON_MAX)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "JSON of %" G_GSIZE_FORMAT " bytes (at most %u)", *len, WS_IPERF3_JSON_MAX);
+      return NULL;
+    }
+  json = g_malloc (*len + 1);
+  if (!ws_io_read_exact (control, (guint8 *) json, *len, deadline_ns, cancellable, error))
+    return NULL;
+  json[*len] = '\0';
+  return g_steal_pointer (&json);
+}
+
+gboolean
+ws_iperf3_write_json (GSocket       *control,
+                      const char    *json,
+                      gint64         deadline_ns,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  gsize len = strlen (json);
+  guint32 be = GUINT32_TO_BE ((guint32) len);
+
+  return ws_io_write_all (control, (guint8 *) &be, 4, deadline_ns, cancellable, error)
+         && ws_io_write_all (control, (const guint8 *) json, len, deadline_ns, cancellable, error);
 }

@@ -11,6 +11,19 @@
 
 G_BEGIN_DECLS
 
+/* The control connection's JSON messages (parameters, results): a 4-byte
+ * big-endian length, then the text; at most WS_IPERF3_JSON_MAX bytes. */
+char     *ws_iperf3_read_json  (GSocket       *control,
+                                gint64         deadline_ns,
+                                GCancellable  *cancellable,
+                                gsize         *len,
+                                GError       **error);
+gboolean  ws_iperf3_write_json (GSocket       *control,
+                                const char    *json,
+                                gint64         deadline_ns,
+                                GCancellable  *cancellable,
+                                GError       **error);
+
 /* Counters are relaxed atomics with one writer (the stream's thread);
  * everything else is read only after ws_iperf3_stream_join(). */
 typedef struct {

@@ -343,22 +343,6 @@ ws_iperf3_results_free (WsIperf3Results *results)
   g_free (results);
 }
 
-/* json-glib 1.6 writes a double whose shortest form has an exponent but no
- * point (1e-05) as "1e-05.0", which is not JSON: iperf3 would fail to read
- * the results. The next double towards zero differs in the 17th digit
- * only, and prints with a point (as in ws-result.c). */
-static void
-add_double (JsonBuilder *b,
-            gdouble      d)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  g_ascii_dtostr (buf, sizeof buf, d);
-  if (strchr (buf, 'e') != NULL && strchr (buf, '.') == NULL)
-    d = nextafter (d, 0);
-  json_builder_add_double_value (b, d);
-}
-
 char *
 ws_iperf3_results_build (const WsIperf3Results *r)
 {
@@ -367,11 +351,11 @@ ws_iperf3_results_build (const WsIperf3Results *r)
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "cpu_util_total");
-  add_double (b, r->cpu_total);
+  json_builder_add_double_value (b, r->cpu_total);
   json_builder_set_member_name (b, "cpu_util_user");
-  add_double (b, r->cpu_user);
+  json_builder_add_double_value (b, r->cpu_user);
   json_builder_set_member_name (b, "cpu_util_system");
-  add_double (b, r->cpu_system);
+  json_builder_add_double_value (b, r->cpu_system);
   json_builder_set_member_name (b, "sender_has_retransmits");
   json_builder_add_int_value (b, r->sender_has_retransmits);
   if (r->server_output_text != NULL)
@@ -393,20 +377,22 @@ ws_iperf3_results_build (const WsIperf3Results *r)
       json_builder_set_member_name (b, "retransmits");
       json_builder_add_int_value (b, s->retransmits);
       json_builder_set_member_name (b, "jitter");
-      add_double (b, s->jitter_s);
+      json_builder_add_double_value (b, s->jitter_s);
       json_builder_set_member_name (b, "errors");
       json_builder_add_int_value (b, s->errors);
       json_builder_set_member_name (b, "packets");
       json_builder_add_int_value (b, s->packets);
       json_builder_set_member_name (b, "start_time");
-      add_double (b, s->start_time);
+      json_builder_add_double_value (b, s->start_time);
       json_builder_set_member_name (b, "end_time");
-      add_double (b, s->end_time);
+      json_builder_add_double_value (b, s->end_time);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
+  /* iperf3 could not read json-glib's "1e-05.0". */
+  ws_json_fix_doubles (root);
   return json_to_string (root, FALSE);
 }
 

@@ -531,9 +531,10 @@ add_header (JsonBuilder *b,
  * point (1e+17, 6e-09) with ".0" after the exponent, which is not JSON: the
  * history could not read such a result back. Those are one digit times a
  * power of ten; the next double towards zero differs in the 17th digit
- * only, and prints with a point or without an exponent. */
-static void
-fix_doubles (JsonNode *node)
+ * only, and prints with a point or without an exponent. Every JSON this
+ * engine writes goes through here (results, iperf3's results). */
+void
+ws_json_fix_doubles (JsonNode *node)
 {
   JsonObjectIter iter;
   JsonNode *member;
@@ -545,12 +546,12 @@ fix_doubles (JsonNode *node)
     case JSON_NODE_OBJECT:
       json_object_iter_init (&iter, json_node_get_object (node));
       while (json_object_iter_next (&iter, NULL, &member))
-        fix_doubles (member);
+        ws_json_fix_doubles (member);
       break;
     case JSON_NODE_ARRAY:
       array = json_node_get_array (node);
       for (guint i = 0; i < json_array_get_length (array); i++)
-        fix_doubles (json_array_get_element (array, i));
+        ws_json_fix_doubles (json_array_get_element (array, i));
       break;
     case JSON_NODE_VALUE:
       if (json_node_get_value_type (node) != G_TYPE_DOUBLE)
@@ -588,7 +589,7 @@ ws_result_to_json (WsResult *r)
   add_summary (b, r);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
-  fix_doubles (root);
+  ws_json_fix_doubles (root);
   return root;
 }
 

@@ -142,6 +142,7 @@ WsResult  *ws_result_new_from_json      (JsonNode       *node,
                                          GError        **error);
 WsResult  *ws_result_new_from_json_string (const char   *json,
                                            GError      **error);
+void       ws_json_fix_doubles          (JsonNode       *node);
 JsonNode  *ws_result_json_parse         (const char     *json,
                                          GError        **error);
 gdouble    ws_result_rpm                (const WsResult *result);

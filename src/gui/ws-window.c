@@ -141,6 +141,7 @@ show_sample (WsWindow       *self,
              const WsSample *s)
 {
   gdouble span = s->end_s - s->start_s;
+  gdouble latency_ms = ws_sample_latency_ms (s);
 
   if (s->download.measured)
     {
@@ -159,9 +160,9 @@ show_sample (WsWindow       *self,
       g_autofree char *tps = g_strdup_printf ("%.0f", span > 0 ? s->transactions / span : 0);
       set_figure (self, FIGURE_TRANSACTIONS, tps);
     }
-  if (!isnan (ws_sample_latency_ms (s)))
+  if (!isnan (latency_ms))
     {
-      g_autofree char *ms = ws_gui_format_ms (ws_sample_latency_ms (s));
+      g_autofree char *ms = ws_gui_format_ms (latency_ms);
       set_figure (self, FIGURE_LOADED, ms);
     }
 }
