@@ -2,7 +2,9 @@
 # Installs what Wirespeed needs to build, test and run on Debian 12 (or
 # says exactly what to run when it cannot), then configures and builds.
 
-# Debian packages, one per line: build tools, libraries, test tools.
+# Debian packages, one per line: build tools, libraries, run-time modules,
+# the tools the tests spawn and the tools bench/ compares against. A fresh
+# Debian 12 machine gets nothing else (../shared/tools/fresh-deps checks).
 WS_DEPS="
 meson
 ninja-build
@@ -15,6 +17,7 @@ libgtk-4-dev
 libadwaita-1-dev
 libjson-glib-dev
 libsqlite3-dev
+glib-networking
 desktop-file-utils
 appstream
 libgtk-4-bin
@@ -24,6 +27,14 @@ xvfb
 xauth
 dbus-daemon
 iperf3
+openssl
+python3
+procps
+util-linux
+sockperf
+qperf
+imagemagick
+stress-ng
 clang
 libclang-rt-14-dev
 "
