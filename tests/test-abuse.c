@@ -36,6 +36,8 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -1808,8 +1810,9 @@ main (int argc, char **argv)
 
   if (!raise_fd_limit ())
     {
-      g_test_skip ("needs at least 2048 open files (ulimit -n)");
-      return g_test_run ();
+      /* The plan tells meson that the suite was skipped, and why. */
+      printf ("1..0 # SKIP needs at least 2048 open files (ulimit -n)\n");
+      return 0;
     }
   g_test_add_func ("/abuse/under-attack", test_under_attack);
   g_test_add_func ("/abuse/udp-reflection", test_udp_reflection);

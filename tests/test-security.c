@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ws-auth.h"
@@ -298,6 +299,53 @@ test_tls_garbage (void)
   ws_test_config_clear (&config);
 }
 
+/* Without glib-networking GIO has only its dummy TLS backend; an empty
+ * module folder fakes that machine. The server and the client each say in
+ * one line what is missing, and neither crashes nor hangs. */
+static void
+assert_no_tls_backend_line (const char * const *args,
+                            int                 expected_status)
+{
+  g_autofree char *empty = g_dir_make_tmp ("wirespeed-no-gio-XXXXXX", NULL);
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_subprocess_launcher_setenv (launcher, "GIO_MODULE_DIR", empty, TRUE);
+  /* A critical must show up as a crash, not scroll by. */
+  g_subprocess_launcher_setenv (launcher, "G_DEBUG", "fatal-criticals", TRUE);
+  proc = g_subprocess_launcher_spawnv (launcher, args, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, NULL, &err, &error));
+  g_assert_no_error (error);
+  g_rmdir (empty);
+  g_test_message ("%s: %s", args[1], err);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, expected_status);
+  lines = g_strsplit (g_strchomp (err), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 1);
+  g_assert_nonnull (strstr (lines[0], "TLS needs glib-networking"));
+}
+
+static void
+test_tls_no_backend (void)
+{
+  const char *binary = g_getenv ("WIRESPEED");
+  g_autofree char *cert = fixture ("server.pem");
+  g_autofree char *key = fixture ("server-key.pem");
+  const char *server[] = { binary, "--server", "--port", "0", "--tls-cert", cert, "--tls-key", key, NULL };
+  /* The client gives up before it connects: no server is needed. */
+  const char *client[] = { binary, "--client", "--target", "127.0.0.1", "--port", "9",
+                           "--time", "1", "--tls", NULL };
+
+  g_assert_nonnull (binary);
+  assert_no_tls_backend_line (server, 1);
+  assert_no_tls_backend_line (client, 1);
+}
+
 /* ---- Authentication ---- */
 
 static WsAuth *
@@ -540,10 +588,11 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* TLS is part of the product: without it these tests fail, loudly. */
   if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
     {
-      g_test_skip ("no TLS backend: install glib-networking");
-      return 77;
+      printf ("Bail out! GIO has no TLS backend: install glib-networking (build-aux/deps.sh does)\n");
+      return 1;
     }
   g_test_add_func ("/security/tls/ca", test_tls_ca);
   g_test_add_func ("/security/tls/modes", test_tls_modes);
@@ -552,6 +601,7 @@ main (int    argc,
   g_test_add_func ("/security/tls/required", test_tls_required);
   g_test_add_func ("/security/tls/stream-hijack", test_tls_stream_hijack);
   g_test_add_func ("/security/tls/garbage", test_tls_garbage);
+  g_test_add_func ("/security/tls/no-backend", test_tls_no_backend);
   g_test_add_func ("/security/auth/ok-and-refused", test_auth);
   g_test_add_func ("/security/auth/over-tls", test_auth_over_tls);
   g_test_add_func ("/security/auth/no-v1", test_auth_no_v1);

@@ -371,8 +371,8 @@ load_certificate (WsCliOptions  *options,
     return usage (error, _("--allow-plaintext only makes sense with --tls-cert"));
   if (raw->tls_cert == NULL)
     return TRUE;
-  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
-    return usage (error, _("--tls-cert: TLS is not available; install glib-networking"));
+  if (!ws_tls_check_available (error))
+    return FALSE;
   options->tls_certificate = g_tls_certificate_new_from_files (raw->tls_cert, raw->tls_key, &local_error);
   if (options->tls_certificate == NULL)
     return usage (error, _("--tls-cert/--tls-key: %s"), local_error->message);

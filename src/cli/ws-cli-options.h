@@ -43,6 +43,7 @@ typedef struct {
 
 /* Exit status for bad command lines, as argparse and most tools use. */
 #define WS_CLI_EXIT_USAGE 2
+#define WS_CLI_EXIT_FAILURE 1
 
 gboolean ws_cli_options_parse (WsCliOptions   *options,
                                int             argc,

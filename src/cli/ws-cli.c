@@ -242,10 +242,14 @@ ws_cli_main (int    argc,
 
   if (!ws_cli_options_parse (&options, argc, argv, &error))
     {
+      /* A machine without TLS is not a mistake on the command line. */
+      gboolean usage = error->domain == G_OPTION_ERROR;
+
       fprintf (stderr, "wirespeed: %s\n", error->message);
-      fprintf (stderr, "%s\n", _("Try “wirespeed --help” for more information."));
+      if (usage)
+        fprintf (stderr, "%s\n", _("Try “wirespeed --help” for more information."));
       ws_cli_options_clear (&options);
-      return WS_CLI_EXIT_USAGE;
+      return usage ? WS_CLI_EXIT_USAGE : WS_CLI_EXIT_FAILURE;
     }
 
   switch (options.mode)

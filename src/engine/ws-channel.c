@@ -15,6 +15,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "ws-channel.h"
@@ -108,6 +110,20 @@ certificate_digest (GTlsCertificate *certificate,
   g_checksum_update (sum, g_bytes_get_data (der, NULL), g_bytes_get_size (der));
   g_checksum_get_digest (sum, digest, &len);
   return TRUE;
+}
+
+/* GIO's TLS lives in a module, glib-networking. Without it GIO falls back
+ * to a dummy backend whose objects fail late and in odd places (a critical
+ * deep in a handshake), so every face asks here first and tells the user
+ * what to install, in one line. */
+gboolean
+ws_tls_check_available (GError **error)
+{
+  if (g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    return TRUE;
+  g_set_error_literal (error, G_TLS_ERROR, G_TLS_ERROR_UNAVAILABLE,
+                       _("TLS needs glib-networking, which is not installed"));
+  return FALSE;
 }
 
 /* "AB:CD:…": the form openssl prints (x509 -fingerprint -sha256). */

@@ -53,6 +53,7 @@ gboolean   ws_channel_wait_readable  (WsChannel                *self,
                                       GCancellable             *cancellable,
                                       GError                  **error);
 
+gboolean   ws_tls_check_available         (GError         **error);
 char      *ws_tls_certificate_fingerprint (GTlsCertificate *certificate);
 gboolean   ws_tls_fingerprint_parse       (const char      *text,
                                            guint8           digest[32]);

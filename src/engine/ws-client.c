@@ -429,8 +429,11 @@ connect_control (Run     *run,
                  GError **error)
 {
   g_autoptr(GSocketClient) sc = g_socket_client_new ();
+  gint64 t0;
 
-  gint64 t0 = ws_now_ns ();
+  if (run->config.tls && !ws_tls_check_available (error))
+    return FALSE;
+  t0 = ws_now_ns ();
 
   g_socket_client_set_timeout (sc, CONNECT_TIMEOUT_S);
   run->connection = g_socket_client_connect_to_host (sc, run->config.target, run->config.port,

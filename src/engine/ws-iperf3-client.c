@@ -26,9 +26,12 @@
  * once, but a busy one may take a moment to accept streams. */
 #define STEP_TIMEOUT_NS (15 * WS_NSEC_PER_SEC)
 /* iperf3 closes its listening socket after every test and opens a new
- * one; how long to keep knocking when it has just answered. */
-#define RELISTEN_PATIENCE_NS (3 * WS_NSEC_PER_SEC)
-#define RELISTEN_RETRY_US (50 * 1000)
+ * one, and until its old test is cleaned up it answers "busy". How long to
+ * keep knocking when it has just answered us: on a loaded machine iperf3
+ * can take seconds, and a longer wait means another client's test. */
+#define RELISTEN_PATIENCE_NS (10 * WS_NSEC_PER_SEC)
+#define RELISTEN_RETRY_MIN_US (20 * 1000)
+#define RELISTEN_RETRY_MAX_US (500 * 1000)
 
 typedef struct {
   const WsTestConfig *config;
@@ -198,24 +201,43 @@ connect_control (Client  *c,
                           ws_now_ns () + STEP_TIMEOUT_NS, NULL, error);
 }
 
-/* A connection made while iperf3 is between tests meets no listener, or
- * the old one's backlog as it closes. */
+/* A connection made while iperf3 is between tests meets no listener, the
+ * old one's backlog as it closes, or a server still busy with the test
+ * that has just ended. */
 static gboolean
 is_between_tests (const GError *error)
 {
   return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
          || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)
-         || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+         || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE)
+         || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+}
+
+static void
+explain_gave_up (GError **error)
+{
+  if (g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_BUSY))
+    {
+      g_clear_error (error);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                   "The iperf3 server was still busy %d s after it answered us: "
+                   "another client is testing against it; try again later",
+                   (int) (RELISTEN_PATIENCE_NS / WS_NSEC_PER_SEC));
+    }
+  else
+    g_prefix_error (error, "The iperf3 server did not listen again within %d s: ",
+                    (int) (RELISTEN_PATIENCE_NS / WS_NSEC_PER_SEC));
 }
 
 /* Connects and waits for PARAM_EXCHANGE; a server that has just answered
  * (the end of the speed test's download, or our check whether it is
- * iperf3 at all) gets a few seconds to listen again. */
+ * iperf3 at all) gets a while to listen again, asked less and less often. */
 static gboolean
 open_control (Client  *c,
               GError **error)
 {
   gint64 give_up = ws_now_ns () + RELISTEN_PATIENCE_NS;
+  gulong wait_us = RELISTEN_RETRY_MIN_US;
 
   for (;;)
     {
@@ -227,13 +249,20 @@ open_control (Client  *c,
       g_clear_object (&c->connection);
       g_clear_object (&c->remote);
       c->control = NULL;
-      if (!c->just_answered || !is_between_tests (local_error) || ws_now_ns () > give_up
+      if (!c->just_answered || !is_between_tests (local_error)
           || g_cancellable_is_cancelled (c->stop))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
-      g_usleep (RELISTEN_RETRY_US);
+      if (ws_now_ns () > give_up)
+        {
+          explain_gave_up (&local_error);
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_usleep (wait_us);
+      wait_us = MIN (wait_us * 2, RELISTEN_RETRY_MAX_US);
     }
 }
 

@@ -110,6 +110,8 @@ setup_tls (WsServerRow  *self,
 
   if (*cert == '\0')
     return TRUE;
+  if (!ws_tls_check_available (error))
+    return FALSE;
   certificate = g_tls_certificate_new_from_files (cert, *key ? key : cert, error);
   if (certificate == NULL)
     return FALSE;

@@ -48,6 +48,7 @@ void           ws_window_set_server_active (WsWindow   *self,
                                             gboolean    active);
 guint16        ws_window_get_server_port   (WsWindow   *self);
 const char    *ws_window_get_server_text   (WsWindow   *self);
+const char    *ws_window_get_tls_text      (WsWindow   *self);
 gboolean       ws_window_save_graph        (WsWindow   *self,
                                             GFile      *file,
                                             GError    **error);

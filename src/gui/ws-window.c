@@ -884,8 +884,18 @@ static void
 build_security_rows (WsWindow       *self,
                      AdwExpanderRow *advanced)
 {
+  g_autoptr(GError) no_tls = NULL;
+
   self->tls_switch = switch_row (advanced, _("Encrypt with TLS"),
                                  _("The server needs a certificate (--tls-cert)"));
+  /* Said where the user would reach for TLS, before a test fails on it. */
+  if (!ws_tls_check_available (&no_tls))
+    {
+      GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (self->tls_switch), ADW_TYPE_ACTION_ROW);
+
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), no_tls->message);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->tls_switch), FALSE);
+    }
   self->fingerprint_row = entry_row (_("Certificate fingerprint (empty: trust the system’s CAs)"), "");
   adw_expander_row_add_row (advanced, GTK_WIDGET (self->fingerprint_row));
   self->key_row = ADW_PASSWORD_ENTRY_ROW (adw_password_entry_row_new ());
@@ -1366,4 +1376,13 @@ const char *
 ws_window_get_server_text (WsWindow *self)
 {
   return adw_action_row_get_subtitle (ADW_ACTION_ROW (self->server_row));
+}
+
+/* What the row of the TLS switch says under its title. */
+const char *
+ws_window_get_tls_text (WsWindow *self)
+{
+  GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (self->tls_switch), ADW_TYPE_ACTION_ROW);
+
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
 }
