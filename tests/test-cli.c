@@ -31,6 +31,7 @@
 #define TRY_HELP "Try “wirespeed --help” for more information."
 
 #include "ws-fake-server.h"
+#include "ws-listen-util.h"
 #include "ws-proc-util.h"
 
 static Outcome *run_wirespeed (guint timeout_ms, const char *first, ...) G_GNUC_NULL_TERMINATED;
@@ -338,7 +339,8 @@ test_mode_speed (void)
   g_autoptr(Outcome) s = NULL;
 
   g_assert_cmpint (o->status, ==, 0);
-  assert_contains (o->out, "speed test against 127.0.0.1");
+  g_assert_true (g_str_has_prefix (o->out, "Wirespeed " PACKAGE_VERSION ": speed test against 127.0.0.1 port "));
+  assert_contains (o->out, ": idle latency, then 2 s download and 2 s upload with 2 streams\n");
   assert_contains (o->out, "Download ");
   assert_contains (o->out, "Upload ");
   assert_contains (o->out, "Idle latency ");
@@ -347,6 +349,41 @@ test_mode_speed (void)
   assert_contains (o->out, "responsiveness");
   g_assert_cmpstr (o->err, ==, "");
   s = stop_server (server, SIGINT);
+}
+
+/* Against an iperf3 server the header, printed once the server has
+ * answered, promises no idle-latency phase: iperf3 has none. */
+static void
+test_mode_speed_iperf3 (void)
+{
+  g_autofree char *iperf3 = g_find_program_in_path ("iperf3");
+  g_autoptr(GSubprocess) server = NULL;
+  g_autofree char *port_text = NULL;
+  g_autoptr(Outcome) o = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *header = NULL;
+  guint16 port;
+
+  if (iperf3 == NULL)
+    {
+      g_test_fail_printf ("iperf3 is not installed (build-aux/deps.sh installs it)");
+      return;
+    }
+  server = spawn_iperf3_listening (iperf3, FALSE, &port);
+  port_text = g_strdup_printf ("%u", port);
+  o = run_wirespeed (EXIT_TIMEOUT_MS + 10000, "--client", "--target", "127.0.0.1", "--port", port_text,
+                     "--time", "1", "--test", "SPEED", "--streams", "2", NULL);
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+
+  g_assert_cmpint (o->status, ==, 0);
+  lines = split_lines (o->out);
+  header = g_strdup_printf ("Wirespeed " PACKAGE_VERSION ": speed test against the iperf3 server "
+                            "127.0.0.1 port %u: 1 s download, then 1 s upload with 2 streams", port);
+  g_assert_cmpstr (lines[0], ==, header);
+  g_assert_nonnull (strstr (lines[1], "is an iperf3 server"));
+  g_assert_null (strstr (o->out, "idle latency, then"));
+  assert_contains (o->out, "loaded, download");
 }
 
 static void
@@ -795,6 +832,7 @@ main (int    argc,
   add_test ("/cli/usage/json-without-mode-says-choose",
             test_usage_json_without_mode_says_choose, NULL);
   g_test_add_func ("/cli/mode/speed", test_mode_speed);
+  add_test ("/cli/mode/speed-iperf3", (GTestDataFunc) test_mode_speed_iperf3, NULL);
   add_test ("/cli/mode/lower-case", test_mode_lower_case, NULL);
   add_test ("/cli/error/refused", test_error_refused, NULL);
   add_test ("/cli/error/host-not-found", test_error_host_not_found, NULL);

@@ -487,10 +487,19 @@ check_flow_agrees (const WsFlowStats *f,
   g_assert_true (f->measured);
   g_assert_cmpuint (f->receiver_bytes, >, 0);
   g_assert_cmpfloat (fabs ((gdouble) f->sender_bytes - (gdouble) f->receiver_bytes), <=, per_interval);
+  /* UDP: every datagram is accounted for. A loaded machine can starve
+   * the receiver (iperf3 keeps its kernel's default 208 KiB buffer), so
+   * loss is possible; it must be counted, never hidden. Datagrams still in
+   * flight at the end are neither. */
   if (f->udp)
     {
+      g_test_message ("%s: %" G_GUINT64_FORMAT " datagrams sent, %" G_GUINT64_FORMAT
+                      " received, %" G_GUINT64_FORMAT " lost", name, f->sender_packets,
+                      f->receiver_packets, f->lost);
       g_assert_cmpuint (f->receiver_packets, >, 0);
-      g_assert_cmpuint (f->lost, ==, 0);
+      g_assert_cmpuint (f->receiver_packets + f->lost, <=, f->sender_packets);
+      g_assert_cmpfloat (f->sender_packets - f->receiver_packets - f->lost, <=,
+                         f->sender_packets / MAX (seconds, 1.0));
     }
 }
 
@@ -538,9 +547,21 @@ test_server_to_iperf3 (gconstpointer data)
     check_flow_agrees (&run.result->upload, run.result->elapsed_s, "upload");
   if (c->direction != WS_DIRECTION_UPLOAD)
     check_flow_agrees (&run.result->download, run.result->elapsed_s, "download");
-  /* TCP: the handshake times stand for idle latency, TCP_INFO for loaded. */
+  /* The handshake times stand for idle latency; loaded latency is the
+   * TCP_INFO RTT of our sending TCP streams, or else connect times to the
+   * busy server during the load, also live in the intervals. */
   g_assert_cmpuint (run.result->idle_latency.count, >=, 1);
+  g_assert_cmpuint (run.result->loaded_latency.count, >=, 1);
   g_assert_nonnull (run.result->latency_method);
+  if (c->mode == WS_TEST_UDP_STREAM || c->direction == WS_DIRECTION_DOWNLOAD)
+    {
+      guint with_probe = 0;
+
+      g_assert_nonnull (strstr (run.result->latency_method, "TCP connect time to the server"));
+      for (guint i = 0; i < run.result->samples->len; i++)
+        with_probe += g_array_index (run.result->samples, WsSample, i).probe.count > 0;
+      g_assert_cmpuint (with_probe, >=, 1);
+    }
 
   /* The iperf3 server's own account: what it received from us is what our
    * result says was received. */
@@ -643,10 +664,13 @@ test_detect_speed (void)
   check_flow_agrees (&run.result->upload, run.result->upload_s, "upload");
   g_assert_cmpuint (run.result->stream_summaries->len, ==, 4);
   g_assert_cmpuint (run.result->idle_latency.count, >=, 1);
-  /* Loaded latency is the sender's RTT: ours only while we upload. */
-  g_assert_cmpuint (run.result->loaded_latency_download.count, ==, 0);
+  /* Loaded latency: connect times to the busy server while it sends, our
+   * streams' RTT while we do; the speed test's figure merges both. */
+  g_assert_cmpuint (run.result->loaded_latency_download.count, >=, 1);
   g_assert_cmpuint (run.result->loaded_latency_upload.count, >=, 1);
-  g_assert_cmpuint (run.result->loaded_latency.count, ==, run.result->loaded_latency_upload.count);
+  g_assert_cmpuint (run.result->loaded_latency.count, ==,
+                    run.result->loaded_latency_download.count + run.result->loaded_latency_upload.count);
+  g_assert_nonnull (strstr (run.result->latency_method, "download: "));
   ws_test_run_clear (&run);
 }
 

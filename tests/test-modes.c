@@ -59,7 +59,13 @@ check_rr (WsResult *r)
   guint64 sum = 0;
 
   g_assert_cmpuint (r->transactions, >, 100);
-  g_assert_cmpuint (r->rr_lost, ==, 0);
+  /* TCP loses nothing. A UDP reply later than the adaptive timeout (50 ms
+   * at least) counts as lost: a loaded machine can stall that long, so a
+   * few may be; every request is accounted for either way. */
+  if (r->mode == WS_TEST_TCP_RR)
+    g_assert_cmpuint (r->rr_lost, ==, 0);
+  else
+    g_assert_cmpuint (r->rr_lost * 100, <=, r->requests_sent);
   g_assert_cmpuint (r->requests_sent, ==, r->transactions + r->rr_lost);
   g_assert_cmpuint (r->latency.count, ==, r->transactions);
   check_latency (&r->latency);

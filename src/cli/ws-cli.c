@@ -69,6 +69,17 @@ on_notice (WsClient   *client,
   fflush (run->options->json ? stderr : stdout);
 }
 
+/* The header waits for the server's answer: what a speed test does
+ * depends on whether it is a Wirespeed or an iperf3 server. */
+static void
+on_peer (WsClient   *client,
+         const char *kind,
+         ClientRun  *run)
+{
+  if (!run->options->json)
+    ws_text_print_header (stdout, &run->options->test, kind);
+}
+
 static void
 on_run_done (GObject      *source,
              GAsyncResult *result,
@@ -127,9 +138,7 @@ run_client (const WsCliOptions *options)
   sigterm_id = g_unix_signal_add (SIGTERM, on_client_signal, &run);
   g_signal_connect (client, "sample", G_CALLBACK (on_sample), &run);
   g_signal_connect (client, "notice", G_CALLBACK (on_notice), &run);
-
-  if (!options->json)
-    ws_text_print_header (stdout, &options->test);
+  g_signal_connect (client, "peer", G_CALLBACK (on_peer), &run);
   ws_client_run_async (client, &options->test, run.cancellable, on_run_done, &run);
   g_main_loop_run (run.loop);
 

@@ -16,14 +16,22 @@
 #include "ws-text-printer.h"
 #include "ws-units.h"
 
+/* @peer: the server's kind, as WsClient::peer said: an iperf3 server's
+ * speed test has no idle-latency phase. */
 void
 ws_text_print_header (FILE               *out,
-                      const WsTestConfig *config)
+                      const WsTestConfig *config,
+                      const char         *peer)
 {
   g_autofree char *streams = g_strdup_printf (ngettext ("%u stream", "%u streams", config->streams),
                                               config->streams);
 
-  if (config->mode == WS_TEST_SPEED)
+  if (config->mode == WS_TEST_SPEED && g_strcmp0 (peer, "iperf3") == 0)
+    fprintf (out, _("Wirespeed %s: speed test against the iperf3 server %s port %u: %u s "
+                    "download, then %u s upload with %s\n"),
+             PACKAGE_VERSION, config->target, config->port, config->duration_s,
+             config->duration_s, streams);
+  else if (config->mode == WS_TEST_SPEED)
     fprintf (out, _("Wirespeed %s: speed test against %s port %u: idle latency, then %u s "
                     "download and %u s upload with %s\n"),
              PACKAGE_VERSION, config->target, config->port, config->duration_s,

@@ -12,7 +12,8 @@
 G_BEGIN_DECLS
 
 void ws_text_print_header   (FILE               *out,
-                             const WsTestConfig *config);
+                             const WsTestConfig *config,
+                             const char         *peer);
 void ws_text_print_columns  (FILE               *out,
                              const WsTestConfig *config);
 void ws_text_print_sample   (FILE               *out,

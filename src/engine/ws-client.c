@@ -65,6 +65,7 @@ G_DEFINE_FINAL_TYPE (WsClient, ws_client, G_TYPE_OBJECT)
 enum {
   SIGNAL_SAMPLE,
   SIGNAL_NOTICE,
+  SIGNAL_PEER,
   N_SIGNALS
 };
 
@@ -80,6 +81,7 @@ typedef struct {
   gboolean post;        /* hand samples to the caller as they come */
   gboolean *sniff;      /* the job's: nobody has answered like a Wirespeed
                          * server yet, so this run checks for iperf3 */
+  gboolean *peer_told;  /* the job's: "peer" has been emitted */
   gint64 connect_ns;
   guint index_offset;   /* where this session's samples go in a longer test */
   gdouble time_offset;
@@ -209,6 +211,7 @@ post_sample (WsClient       *self,
 
 typedef struct {
   WsClient *client;
+  guint signal;   /* SIGNAL_NOTICE or SIGNAL_PEER */
   char *text;
 } Notice;
 
@@ -217,7 +220,7 @@ deliver_notice (gpointer data)
 {
   Notice *notice = data;
 
-  g_signal_emit (notice->client, signals[SIGNAL_NOTICE], 0, notice->text);
+  g_signal_emit (notice->client, signals[notice->signal], 0, notice->text);
   return G_SOURCE_REMOVE;
 }
 
@@ -231,22 +234,32 @@ notice_free (gpointer data)
   g_free (notice);
 }
 
-/* Hands @text (transfer full) to the caller's main context. At the same
- * priority as the samples and queued before them, so it comes first. */
+/* Hands @text (transfer full) to the caller's main context as @signal. At
+ * the same priority as the samples and queued before them, so it comes
+ * first. */
 static void
-post_notice (WsClient *self,
-             char     *text)
+post_text (WsClient *self,
+           guint     signal,
+           char     *text)
 {
   Notice *notice = g_new0 (Notice, 1);
   GSource *source = g_idle_source_new ();
 
   notice->client = g_object_ref (self);
+  notice->signal = signal;
   notice->text = text;
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_set_callback (source, deliver_notice, notice, notice_free);
   g_source_set_static_name (source, "[wirespeed] deliver notice");
   g_source_attach (source, self->context);
   g_source_unref (source);
+}
+
+static void
+post_notice (WsClient *self,
+             char     *text)
+{
+  post_text (self, SIGNAL_NOTICE, text);
 }
 
 /* ---- Errors a person can act on ---- */
@@ -638,8 +651,14 @@ handshake (Run     *run,
   if (*run->sniff && !run->config.tls && !sniff_server (run, error))
     return FALSE;
   *run->sniff = FALSE;
-  if (!expect (run, WS_MSG_HELLO_REPLY, &msg, error)
-      || !authenticate (run, &msg.u.hello_reply, error))
+  if (!expect (run, WS_MSG_HELLO_REPLY, &msg, error))
+    return FALSE;
+  if (!*run->peer_told)
+    {
+      *run->peer_told = TRUE;
+      post_text (run->client, SIGNAL_PEER, g_strdup ("wirespeed"));
+    }
+  if (!authenticate (run, &msg.u.hello_reply, error))
     return FALSE;
   run->grant = (msg.u.hello_reply.capabilities & WS_CAP_TEST_GRANT) != 0;
 
@@ -1006,6 +1025,7 @@ typedef struct {
   WsTestConfig config;
   GCancellable *stop;
   gboolean sniff;       /* no server has answered HELLO yet */
+  gboolean peer_told;   /* "peer" was emitted */
   gboolean detected;    /* the server answered like iperf3 a moment ago */
 } Job;
 
@@ -1033,6 +1053,7 @@ run_new (Job                *job,
   run->stop = g_object_ref (job->stop);
   run->post = post;
   run->sniff = &job->sniff;
+  run->peer_told = &job->peer_told;
   if (before != NULL)
     {
       run->index_offset = before->samples->len;
@@ -1161,7 +1182,12 @@ combine_speed (const WsLatency *idle_latency,
   r->length = down->length;
   r->start_time = g_date_time_ref (down->start_time);
   r->peer_protocol = g_strdup (down->peer_protocol);
-  r->latency_method = g_strdup (down->latency_method);
+  /* An iperf3 server's phases are timed differently (ws-iperf3-client.c). */
+  if (up != NULL && g_strcmp0 (down->latency_method, up->latency_method) != 0)
+    r->latency_method = g_strdup_printf ("download: %s; upload: %s",
+                                         down->latency_method, up->latency_method);
+  else
+    r->latency_method = g_strdup (down->latency_method);
   r->idle_latency = *idle_latency;
   r->download = down->download;
   r->download_s = down->elapsed_s;
@@ -1286,6 +1312,11 @@ run_iperf3 (Job     *job,
 {
   Iperf3Post post = { job->client, NULL };
 
+  if (!job->peer_told)
+    {
+      job->peer_told = TRUE;
+      post_text (job->client, SIGNAL_PEER, g_strdup ("iperf3"));
+    }
   if (ws_test_mode_is_rr (job->config.mode))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
@@ -1317,6 +1348,8 @@ run_worker (GTask        *task,
     {
       g_clear_error (&error);
       job->detected = TRUE;
+      job->peer_told = TRUE;
+      post_text (job->client, SIGNAL_PEER, g_strdup ("iperf3"));
       if (!ws_test_mode_is_rr (job->config.mode))
         post_notice (job->client,
                      g_strdup_printf ("%s port %u is an iperf3 server: testing in iperf3’s protocol",
@@ -1412,6 +1445,18 @@ ws_client_class_init (WsClientClass *klass)
   signals[SIGNAL_NOTICE] = g_signal_new ("notice", G_TYPE_FROM_CLASS (klass),
                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                          G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * WsClient::peer:
+   * @kind: "wirespeed" or "iperf3"
+   *
+   * Emitted once per run, as soon as the server has answered and its kind
+   * is known (before any notice or sample): what the test will be, e.g.
+   * whether a speed test has an idle-latency phase, depends on it.
+   */
+  signals[SIGNAL_PEER] = g_signal_new ("peer", G_TYPE_FROM_CLASS (klass),
+                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                       G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

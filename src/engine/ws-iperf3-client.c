@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "ws-connect-probe.h"
 #include "ws-histogram.h"
 #include "ws-io.h"
 #include "ws-iperf3-client.h"
@@ -32,6 +33,9 @@
 #define RELISTEN_PATIENCE_NS (10 * WS_NSEC_PER_SEC)
 #define RELISTEN_RETRY_MIN_US (20 * 1000)
 #define RELISTEN_RETRY_MAX_US (500 * 1000)
+/* Loaded latency where no stream of ours sends TCP: a few connects a
+ * second cost iperf3 an accept and a one-byte answer each. */
+#define CONNECT_PROBE_NS (100 * WS_NSEC_PER_MSEC)
 
 typedef struct {
   const WsTestConfig *config;
@@ -50,7 +54,9 @@ typedef struct {
   _Atomic guint64 total_sent;
 
   WsHistogram *connect_rtt;  /* handshake times of the data connections */
-  WsHistogram *tcp_rtt;      /* TCP_INFO smoothed RTT, per stream per interval */
+  WsHistogram *tcp_rtt;      /* loaded: TCP_INFO smoothed RTT, per stream per
+                              * interval, or the connect probe's times */
+  WsConnectProbe *probe;     /* when no TCP stream of ours sends */
   WsResult *result;
   gint64 start_ns, stop_ns;
   gboolean interrupted;
@@ -64,6 +70,7 @@ client_clear (Client *c)
       atomic_store (&c->stop_flag, TRUE);
       g_ptr_array_unref (c->streams);
     }
+  g_clear_pointer (&c->probe, ws_connect_probe_free);
   g_clear_object (&c->remote);
   g_clear_object (&c->connection);
   g_clear_pointer (&c->connect_rtt, ws_histogram_free);
@@ -451,6 +458,8 @@ run_clock (Client  *c,
             fill_flow (c, &sample.upload, TRUE, last_bytes, FALSE);
           if (has_senders (c, FALSE))
             fill_flow (c, &sample.download, FALSE, last_bytes, FALSE);
+          if (c->probe != NULL)
+            ws_connect_probe_take_interval (c->probe, &sample.probe);
           ws_result_add_sample (c->result, &sample);
           if (c->on_sample)
             c->on_sample (&sample, c->user_data);
@@ -600,11 +609,13 @@ summarise (Client          *c,
   ws_latency_from_histogram (&r->loaded_latency, c->tcp_rtt);
   /* Kept, so that the speed test's two phases merge into one figure. */
   r->loaded_histogram = g_steal_pointer (&c->tcp_rtt);
-  r->latency_method = g_strdup (c->params.udp
-                                ? "iperf3 server: TCP/UDP connect time only (iperf3 has no request/response mode)"
-                                : "iperf3 server: idle = TCP connect time of the data connections; "
+  r->latency_method = g_strdup (has_senders (c, TRUE) && !c->params.udp
+                                ? "iperf3 server: idle = TCP connect time of the data connections; "
                                   "loaded = TCP_INFO smoothed RTT of the streams this end sends, once per "
-                                  "interval (none for a download)");
+                                  "interval"
+                                : "iperf3 server: idle = connect time of the data connections; "
+                                  "loaded = TCP connect time to the server's port during the load, "
+                                  "10 a second (iperf3 answers them busy)");
 }
 
 static WsResult *
@@ -674,11 +685,15 @@ run_test (Client  *c,
   for (guint i = 0; i < c->streams->len; i++)
     if (!ws_iperf3_stream_start (g_ptr_array_index (c->streams, i), error))
       return NULL;
+  if (c->params.udp || !has_senders (c, TRUE))
+    c->probe = ws_connect_probe_start (c->remote, CONNECT_PROBE_NS);
   if (!run_clock (c, error))
     return NULL;
 
   c->stop_ns = ws_now_ns ();
   atomic_store (&c->stop_flag, TRUE);
+  if (c->probe != NULL)
+    ws_connect_probe_stop (c->probe, c->tcp_rtt);
   if (!send_state (c, WS_IPERF3_TEST_END, error))
     return NULL;
   for (guint i = 0; i < c->streams->len; i++)
