@@ -646,12 +646,20 @@ test_bytes_to_iperf3 (gconstpointer data)
 
   flow = c->direction == WS_DIRECTION_UPLOAD ? &run.result->upload : &run.result->download;
   g_assert_cmpuint (run.result->bytes, ==, bytes);
-  g_assert_true (run.result->bytes_complete);
   g_assert_cmpfloat (run.result->elapsed_s, <, 50);
-  g_assert_cmpuint (flow->receiver_bytes, >=, bytes);
-  g_assert_cmpuint (flow->receiver_bytes, <=, bytes + (guint64) c->streams * 131072);
+  g_assert_cmpuint (flow->sender_bytes, >=, bytes);
+  g_assert_cmpuint (flow->sender_bytes, <=, bytes + (guint64) c->streams * 131072);
+  g_assert_cmpuint (flow->receiver_bytes, <=, flow->sender_bytes);
   if (c->streams == 1)
-    g_assert_cmpuint (flow->receiver_bytes, ==, bytes);
+    {
+      g_assert_true (run.result->bytes_complete);
+      g_assert_cmpuint (flow->receiver_bytes, ==, bytes);
+    }
+  else
+    /* iperf3 stops counting at TEST_END, even bytes its kernel has
+     * acknowledged but it has not read yet, which a loaded host can leave
+     * short: the result must say so, never claim the size. */
+    g_assert_true (run.result->bytes_complete == (flow->receiver_bytes >= bytes));
 
   /* The iperf3 server was asked for -n and counted the same bytes: what
    * it received from us, or sent to us. */
