@@ -263,6 +263,13 @@ static const UsageCase usage_cases[] = {
   { "time-zero", { "--client", "--time", "0" }, { "--time" } },
   { "time-negative", { "--client", "--time", "-5" }, { "--time" } },
   { "time-too-long", { "--client", "--time", "100000" }, { "--time" } },
+  { "bytes-zero", { "--client", "--bytes", "0" }, { "--bytes" } },
+  { "bytes-negative", { "--client", "--bytes", "-5" }, { "--bytes" } },
+  { "bytes-bad-suffix", { "--client", "--bytes", "12Q" }, { "--bytes" } },
+  { "bytes-fraction-of-a-byte", { "--client", "--bytes", "1.0005K" }, { "--bytes" } },
+  { "bytes-tcp-rr", { "--client", "--bytes", "10M", "--test", "TCP_RR" }, { "--bytes" } },
+  { "bytes-udp-rr", { "--client", "--bytes", "10M", "--test", "UDP_RR" }, { "--bytes" } },
+  { "bytes-speed", { "--client", "--bytes", "10M", "--test", "SPEED" }, { "--bytes" } },
   { "target-without-client", { "--target", "x" }, { "--target" } },
   { "target-with-server", { "--server", "--target", "x" }, { "--target" } },
   { "streams-zero", { "--client", "--streams", "0" }, { "--streams" } },
@@ -810,6 +817,118 @@ test_run_json (gconstpointer data)
   s = stop_server (server, SIGINT);
 }
 
+/* ------------------------------------------------------------------ */
+/* --bytes: fixed-size transfers                                       */
+
+#define TEST_BYTES 10000000 /* 10M, decimal */
+
+typedef struct {
+  const char *name;
+  const char *mode;
+  const char *direction;   /* upload, download, bidir */
+  const char *streams;
+} BytesCase;
+
+static const BytesCase bytes_cases[] = {
+  { "tcp-upload-1", "TCP_STREAM", "upload", "1" },
+  { "tcp-download-1", "TCP_STREAM", "download", "1" },
+  { "tcp-bidir-1", "TCP_STREAM", "bidir", "1" },
+  { "tcp-upload-4", "TCP_STREAM", "upload", "4" },
+  { "tcp-download-4", "TCP_STREAM", "download", "4" },
+  { "tcp-bidir-4", "TCP_STREAM", "bidir", "4" },
+  { "udp-upload-1", "UDP_STREAM", "upload", "1" },
+  { "udp-download-1", "UDP_STREAM", "download", "1" },
+  { "udp-bidir-4", "UDP_STREAM", "bidir", "4" },
+  { "udp-download-4", "UDP_STREAM", "download", "4" },
+};
+
+/* TCP delivers every byte, so the receiver has exactly the size; UDP may
+ * lose datagrams on a loaded host, so only the sender's count is exact. */
+static void
+check_bytes_flow (JsonObject *summary,
+                  const char *direction,
+                  gboolean    udp)
+{
+  JsonObject *flow = member_object (summary, direction);
+  g_autofree char *key = g_strdup_printf ("%s_bytes", direction);
+
+  g_assert_cmpint (member_int (flow, "sender_bytes"), ==, TEST_BYTES);
+  if (!udp)
+    {
+      g_assert_cmpint (member_int (flow, "receiver_bytes"), ==, TEST_BYTES);
+      g_assert_cmpint (member_int (summary, key), ==, TEST_BYTES);
+    }
+  else
+    g_assert_cmpint (member_int (flow, "receiver_bytes"), <=, TEST_BYTES);
+}
+
+static void
+test_bytes (gconstpointer data)
+{
+  const BytesCase *c = data;
+  gboolean udp = g_str_equal (c->mode, "UDP_STREAM");
+  const char *flag = g_str_equal (c->direction, "download") ? "--reverse"
+                     : g_str_equal (c->direction, "bidir") ? "--bidir" : "--no-latency";
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, NULL);
+  /* --time is only the safety limit: far beyond what 10 MB takes at
+   * 100 Mbit/s per stream, even on a loaded host. */
+  g_autoptr(Outcome) o = run_client ("127.0.0.1", port, "--bytes", "10M", "--test", c->mode,
+                                     "--streams", c->streams, "--bitrate", "100M",
+                                     "--time", "60", "--no-latency", "--json", flag, NULL);
+  g_autoptr(Outcome) s = NULL;
+  g_autoptr(JsonParser) parser = NULL;
+  JsonObject *root, *summary;
+
+  g_assert_cmpint (o->status, ==, 0);
+  g_assert_cmpstr (o->err, ==, "");
+  parser = parse_json (o->out);
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpint (member_int (root, "bytes"), ==, TEST_BYTES);
+  g_assert_true (json_object_get_boolean_member (root, "bytes_complete"));
+  /* It ended when the bytes were there, long before the limit. */
+  g_assert_cmpfloat (member_number (root, "elapsed_s"), <, 50);
+  summary = member_object (root, "summary");
+  if (!g_str_equal (c->direction, "download"))
+    check_bytes_flow (summary, "upload", udp);
+  if (!g_str_equal (c->direction, "upload"))
+    check_bytes_flow (summary, "download", udp);
+  s = stop_server (server, SIGINT);
+}
+
+/* The limit comes first: 10 MB at 1 Mbit/s takes 80 s, the limit is 1 s. */
+static void
+test_bytes_incomplete (gconstpointer data)
+{
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, NULL);
+  g_autoptr(Outcome) o = run_client ("127.0.0.1", port, "--bytes", "10M", "--test", "UDP_STREAM",
+                                     "--bitrate", "1M", "--time", "1", "--no-latency", NULL);
+  g_autoptr(Outcome) s = NULL;
+
+  g_assert_cmpint (o->status, ==, 1);
+  assert_contains (o->out, "10.0 MB (at most 1 s)");
+  assert_contains (o->out, "Incomplete: the 1 s limit (--time) came before 10.0 MB had arrived");
+  s = stop_server (server, SIGINT);
+}
+
+/* Text: the size in the header, the usual summary. */
+static void
+test_bytes_text (gconstpointer data)
+{
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, NULL);
+  g_autoptr(Outcome) o = run_client ("127.0.0.1", port, "--bytes", "2.5M", "--no-latency", NULL);
+  g_autoptr(Outcome) s = NULL;
+
+  g_assert_cmpint (o->status, ==, 0);
+  assert_contains (o->out, "TCP_STREAM upload to 127.0.0.1 port");
+  assert_contains (o->out, "1 stream, 2.50 MB (at most 3600 s)\n");
+  assert_contains (o->out, "receiver     2.50 MB");
+  g_assert_null (strstr (o->out, "Incomplete"));
+  s = stop_server (server, SIGINT);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -849,6 +968,14 @@ main (int    argc,
   add_test ("/cli/json/upload", test_run_json, "upload");
   add_test ("/cli/json/download", test_run_json, "download");
   add_test ("/cli/json/bidir", test_run_json, "bidir");
+  for (guint i = 0; i < G_N_ELEMENTS (bytes_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/cli/bytes/%s", bytes_cases[i].name);
+
+      add_test (path, test_bytes, &bytes_cases[i]);
+    }
+  add_test ("/cli/bytes/incomplete", test_bytes_incomplete, NULL);
+  add_test ("/cli/bytes/text", test_bytes_text, NULL);
 
   status = g_test_run ();
   g_clear_pointer (&isolated_tests, g_ptr_array_unref);

@@ -243,6 +243,18 @@ static const guint8 grant_bytes[] = {
 };
 
 static void
+fill_test_bytes (WsMessage *msg)
+{
+  msg->u.test_bytes.bytes = G_GUINT64_CONSTANT (10000000001);
+}
+
+static const guint8 test_bytes_bytes[] = {
+  0x02, 0x11, 0x00, 0x0c,
+  0x00, 0x00, 0x00, 0x02, 0x54, 0x0b, 0xe4, 0x01, /* bytes 10 000 000 001 */
+  0x00, 0x00, 0x00, 0x00,                         /* reserved */
+};
+
+static void
 fill_done (WsMessage *msg)
 {
   msg->u.done.elapsed_ns = G_GUINT64_CONSTANT (10000000001);
@@ -365,6 +377,7 @@ static const MessageCase message_cases[] = {
   CASE ("v2/test-request", V2 (TEST_REQUEST), fill_request, request_bytes),
   CASE ("v2/test-accept", V2 (TEST_ACCEPT), fill_accept, accept_bytes),
   CASE ("v2/test-grant", V2 (TEST_GRANT), fill_grant, grant_bytes),
+  CASE ("v2/test-bytes", V2 (TEST_BYTES), fill_test_bytes, test_bytes_bytes),
   CASE ("v2/stream-hello", V2 (STREAM_HELLO), fill_stream_hello, stream_hello_bytes),
   CASE ("v2/test-start", V2 (TEST_START), NULL, test_start_bytes),
   CASE ("v2/test-done", V2 (TEST_DONE), fill_done, done_bytes),
@@ -646,6 +659,44 @@ test_v1_unknown_type (void)
     }
 }
 
+/* A fixed size makes no sense for request/response: refused, not ignored. */
+static void
+test_bytes_flag_needs_stream_mode (void)
+{
+  WsMessage msg;
+  g_autoptr(GError) error = NULL;
+
+  ws_message_init (&msg, V2 (TEST_REQUEST));
+  fill_request (&msg);
+  msg.u.request.flags = WS_REQUEST_FLAG_BYTES;
+  g_assert_true (ws_test_request_validate (&msg.u.request, NULL));
+  msg.u.request.mode = WS_TEST_UDP_STREAM;
+  g_assert_true (ws_test_request_validate (&msg.u.request, NULL));
+  msg.u.request.mode = WS_TEST_TCP_RR;
+  g_assert_false (ws_test_request_validate (&msg.u.request, &error));
+  g_assert_error (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_VALUE);
+  g_clear_error (&error);
+  msg.u.request.mode = WS_TEST_UDP_RR;
+  g_assert_false (ws_test_request_validate (&msg.u.request, &error));
+  g_assert_error (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_VALUE);
+}
+
+/* The split of a size over streams adds up exactly, larger parts first. */
+static void
+test_bytes_share (void)
+{
+  guint64 sum = 0;
+
+  for (guint i = 0; i < 3; i++)
+    sum += ws_test_bytes_share (10000001, 3, i);
+  g_assert_cmpuint (sum, ==, 10000001);
+  g_assert_cmpuint (ws_test_bytes_share (10000001, 3, 0), ==, 3333334);
+  g_assert_cmpuint (ws_test_bytes_share (10000001, 3, 1), ==, 3333334);
+  g_assert_cmpuint (ws_test_bytes_share (10000001, 3, 2), ==, 3333333);
+  g_assert_cmpuint (ws_test_bytes_share (10000000, 4, 3), ==, 2500000);
+  g_assert_cmpuint (ws_test_bytes_share (G_MAXINT64, 128, 127) * 128 + 127, ==, G_MAXINT64);
+}
+
 static void
 test_v2_unknown_type (void)
 {
@@ -780,9 +831,17 @@ static const ValueCase value_cases[] = {
   { V2 (TEST_REQUEST), "rr_response_size", 28, 4, 0, INVALID },
   { V2 (TEST_REQUEST), "rr_response_size", 28, 4, WS_MAX_RR_SIZE + 1, INVALID },
   { V2 (TEST_REQUEST), "rr_response_size", 28, 4, 1, ACCEPTED },
-  { V2 (TEST_REQUEST), "flags", 32, 4, 2, INVALID },
+  { V2 (TEST_REQUEST), "flags", 32, 4, 4, INVALID },
   { V2 (TEST_REQUEST), "flags", 32, 4, WS_REQUEST_FLAG_PROBE, ACCEPTED },
+  { V2 (TEST_REQUEST), "flags", 32, 4, WS_REQUEST_FLAG_BYTES, ACCEPTED },
+  { V2 (TEST_REQUEST), "flags", 32, 4, WS_REQUEST_FLAG_BYTES | WS_REQUEST_FLAG_PROBE, ACCEPTED },
   { V2 (TEST_REQUEST), "flags", 32, 4, 0x80000000, INVALID },
+
+  { V2 (TEST_BYTES), "bytes", 0, 8, 0, INVALID },
+  { V2 (TEST_BYTES), "bytes", 0, 8, G_MAXUINT64, INVALID },
+  { V2 (TEST_BYTES), "bytes", 0, 8, (guint64) G_MAXINT64 + 1, INVALID },
+  { V2 (TEST_BYTES), "bytes", 0, 8, 1, ACCEPTED },
+  { V2 (TEST_BYTES), "bytes", 0, 8, G_MAXINT64, ACCEPTED },
 
   { V2 (TEST_ACCEPT), "streams", 16, 2, 0, INVALID },
   { V2 (TEST_ACCEPT), "streams", 16, 2, WS_MAX_STREAMS + 1, INVALID },
@@ -1235,6 +1294,7 @@ test_type_strings (void)
     { V2 (STREAM_ACK), "STREAM_ACK" },
     { V2 (UDP_STATS), "UDP_STATS" },
     { V2 (TEST_GRANT), "TEST_GRANT" },
+    { V2 (TEST_BYTES), "TEST_BYTES" },
     { WS_PROTOCOL_V1, 0, "UNKNOWN" },
     { WS_PROTOCOL_V1, 5, "UNKNOWN" },
     { WS_PROTOCOL_V1, 0xff, "UNKNOWN" },
@@ -1421,6 +1481,8 @@ main (int   argc,
   g_test_add_func ("/protocol/unsupported-version", test_unsupported_version);
   g_test_add_func ("/protocol/v1/unknown-type", test_v1_unknown_type);
   g_test_add_func ("/protocol/v2/unknown-type", test_v2_unknown_type);
+  g_test_add_func ("/protocol/v2/bytes-flag-needs-stream-mode", test_bytes_flag_needs_stream_mode);
+  g_test_add_func ("/protocol/v2/bytes-share", test_bytes_share);
   g_test_add_func ("/protocol/v2/payload-too-large", test_v2_payload_too_large);
   g_test_add_func ("/protocol/v2/reserved-ignored", test_reserved_ignored);
   g_test_add_func ("/protocol/v2/test-request/validate", test_request_validate);

@@ -38,6 +38,7 @@ typedef struct {
   char *bind;
   char *bitrate;
   char *rr_size;
+  char *bytes;
   gboolean tls;
   gboolean allow_plaintext;
   char *tls_ca;
@@ -72,6 +73,7 @@ raw_clear (Raw *raw)
   g_free (raw->bind);
   g_free (raw->bitrate);
   g_free (raw->rr_size);
+  g_free (raw->bytes);
   g_free (raw->tls_ca);
   g_free (raw->tls_fingerprint);
   g_free (raw->tls_cert);
@@ -102,6 +104,9 @@ build_context (Raw *raw)
       N_("Server to test against, name or address (default: localhost)"), N_("HOST") },
     { "time", 0, 0, G_OPTION_ARG_INT, &raw->time,
       N_("Test duration in seconds (default: 30; SPEED: 10 per phase)"), N_("SECONDS") },
+    { "bytes", 'n', 0, G_OPTION_ARG_STRING, &raw->bytes,
+      N_("TCP_STREAM/UDP_STREAM: send exactly this many payload bytes per direction, all streams together, then stop; K/M/G suffixes (decimal); --time is then the limit (default: 3600)"),
+      N_("SIZE") },
     { "port", 'p', 0, G_OPTION_ARG_INT, &raw->port,
       N_("TCP port to connect to or listen on (default: 5201)"), N_("PORT") },
     { "streams", 'P', 0, G_OPTION_ARG_INT, &raw->streams,
@@ -283,6 +288,32 @@ fill_rates (WsTestConfig  *t,
   return TRUE;
 }
 
+/* Runs after the mode, streams and length are known. */
+static gboolean
+fill_bytes (WsTestConfig  *t,
+            const Raw     *raw,
+            GError       **error)
+{
+  gboolean udp = t->mode == WS_TEST_UDP_STREAM;
+
+  if (raw->bytes == NULL)
+    return TRUE;
+  if (!ws_parse_decimal_size (raw->bytes, &t->bytes))
+    return usage (error, _("--bytes must be a size like 10M or 1.5G (decimal: 1K = 1000 bytes), not “%s”"),
+                  raw->bytes);
+  if (t->mode != WS_TEST_TCP_STREAM && !udp)
+    return usage (error, _("--bytes works with --test TCP_STREAM and UDP_STREAM only"));
+  if (t->bytes / t->streams < (udp ? WS_UDP_HEADER_SIZE : 1))
+    return usage (error, _("--bytes must give each stream at least %u bytes, not %s over %u streams"),
+                  udp ? WS_UDP_HEADER_SIZE : 1, raw->bytes, t->streams);
+  if (udp && t->length != 0 && t->length < 2 * WS_UDP_HEADER_SIZE)
+    return usage (error, _("--length must be at least 48 bytes with --bytes and UDP_STREAM"));
+  /* A fixed size ends by itself: --time only bounds how long it may take. */
+  if (raw->time == UNSET)
+    t->duration_s = WS_DEFAULT_BYTES_LIMIT_S;
+  return TRUE;
+}
+
 static gboolean
 fill_client_security (WsTestConfig  *t,
                       const Raw     *raw,
@@ -355,7 +386,8 @@ fill_client (WsCliOptions  *options,
     }
   t->direction = raw->bidir ? WS_DIRECTION_BIDIR
                  : raw->reverse ? WS_DIRECTION_DOWNLOAD : WS_DIRECTION_UPLOAD;
-  return fill_rates (t, raw, error) && fill_client_security (t, raw, error);
+  return fill_rates (t, raw, error) && fill_bytes (t, raw, error)
+         && fill_client_security (t, raw, error);
 }
 
 static gboolean

@@ -143,7 +143,13 @@ run_client (const WsCliOptions *options)
   g_main_loop_run (run.loop);
 
   if (run.result != NULL)
-    print_result (&run);
+    {
+      print_result (&run);
+      /* A fixed size that did not arrive in time is a failed test; one the
+       * user stopped is what they asked for. */
+      if (run.result->bytes != 0 && !run.result->bytes_complete && !run.result->interrupted)
+        status = 1;
+    }
   else if (!g_error_matches (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       fprintf (stderr, "wirespeed: %s\n", run.error->message);

@@ -41,6 +41,17 @@ ws_text_print_header (FILE               *out,
     fprintf (out, _("Wirespeed %s: %s to %s port %u, %s, %u s\n"),
              PACKAGE_VERSION, ws_test_mode_to_string (config->mode), config->target,
              config->port, streams, config->duration_s);
+  else if (config->bytes != 0)
+    {
+      g_autofree char *size = ws_format_bytes (config->bytes);
+
+      /* Translators: "Wirespeed 0.1.0: TCP_STREAM upload to HOST port 5201, 4 streams,
+       * 10.0 MB (at most 3600 s)" */
+      fprintf (out, _("Wirespeed %s: %s %s to %s port %u, %s, %s (at most %u s)\n"),
+               PACKAGE_VERSION, ws_test_mode_to_string (config->mode),
+               ws_direction_to_string (config->direction), config->target, config->port,
+               streams, size, config->duration_s);
+    }
   else
     /* Translators: "Wirespeed 0.1.0: TCP_STREAM upload to HOST port 5201, 4 streams, 10 s" */
     fprintf (out, _("Wirespeed %s: %s %s to %s port %u, %s, %u s\n"),
@@ -266,6 +277,23 @@ print_under_load (FILE           *out,
     fprintf (out, _("  %-22s %.0f RPM (%s)\n"), _("responsiveness"), rpm, ws_rpm_band_name (rpm));
 }
 
+/* A fixed-size test that ended before its bytes were there says so. */
+static void
+print_incomplete (FILE           *out,
+                  const WsResult *r)
+{
+  g_autofree char *size = NULL;
+
+  if (r->bytes == 0 || r->bytes_complete)
+    return;
+  size = ws_format_bytes (r->bytes);
+  if (r->interrupted)
+    fprintf (out, _("Incomplete: stopped before %s had arrived in each direction\n"), size);
+  else
+    fprintf (out, _("Incomplete: the %u s limit (--time) came before %s had arrived "
+                    "in each direction\n"), r->duration_s, size);
+}
+
 static void
 print_speed_headline (FILE           *out,
                       const WsResult *r)
@@ -295,6 +323,7 @@ ws_text_print_summary (FILE           *out,
     }
   print_flow (out, _("Upload"), &r->upload, r->upload_s);
   print_flow (out, _("Download"), &r->download, r->download_s);
+  print_incomplete (out, r);
 
   if (r->stream_summaries->len > 1)
     for (guint i = 0; i < r->stream_summaries->len; i++)

@@ -234,6 +234,48 @@ ws_parse_size (const char *text,
   return TRUE;
 }
 
+/* "10M", "1.5G", "1000" → bytes, decimal prefixes (1K = 1000), for
+ * --bytes. FALSE for anything else, for zero, for a fraction of a byte, or
+ * for more than 2⁶³ − 1 (results are JSON integers). */
+gboolean
+ws_parse_decimal_size (const char *text,
+                       guint64    *bytes)
+{
+  guint64 whole = 0, frac = 0, frac_scale = 1, scale = 1;
+  const char *p = text;
+
+  if (text == NULL || !g_ascii_isdigit (*p))
+    return FALSE;
+  for (; g_ascii_isdigit (*p); p++)
+    {
+      if (whole > (G_MAXINT64 - 9) / 10)
+        return FALSE;
+      whole = whole * 10 + (*p - '0');
+    }
+  if (*p == '.')
+    for (p++; g_ascii_isdigit (*p); p++)
+      {
+        if (frac_scale >= 1000000000)
+          return FALSE;
+        frac = frac * 10 + (*p - '0');
+        frac_scale *= 10;
+      }
+  switch (g_ascii_toupper (*p))
+    {
+    case 'K': scale = 1000; p++; break;
+    case 'M': scale = 1000000; p++; break;
+    case 'G': scale = 1000000000; p++; break;
+    default: break;
+    }
+  if (*p != '\0' || whole > G_MAXINT64 / scale || (frac * scale) % frac_scale != 0)
+    return FALSE;
+  whole = whole * scale;
+  if (whole > (guint64) G_MAXINT64 - frac * scale / frac_scale)
+    return FALSE;
+  *bytes = whole + frac * scale / frac_scale;
+  return *bytes > 0;
+}
+
 /* The responsiveness band as a person reads it; the JSON keeps the
  * engine's English words, which scripts compare. */
 const char *

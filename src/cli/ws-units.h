@@ -19,6 +19,8 @@ gboolean  ws_parse_rate     (const char  *text,
                              guint64     *bits_per_second);
 gboolean  ws_parse_size     (const char  *text,
                              guint64     *bytes);
+gboolean  ws_parse_decimal_size (const char  *text,
+                                 guint64     *bytes);
 
 const char *ws_rpm_band_name (gdouble rpm);
 

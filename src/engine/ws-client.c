@@ -92,6 +92,7 @@ typedef struct {
   GSocketAddress *remote;
   gboolean grant;       /* the server sends TEST_GRANT after TEST_ACCEPT */
   WsTestAccept accept;
+  guint64 server_sent;  /* fixed size: payload the server's senders reported */
 
   WsStream **streams;
   guint n_streams;
@@ -637,6 +638,26 @@ sniff_server (Run     *run,
   return judge_first_byte (run, TRUE, error);
 }
 
+/* The idle probe before a fixed-size test is an ordinary timed one. */
+static gboolean
+fixed_size (Run *run)
+{
+  return run->config.bytes != 0 && !ws_test_mode_is_rr (run->config.mode);
+}
+
+static gboolean
+send_test_bytes (Run     *run,
+                 GError **error)
+{
+  WsMessage msg;
+
+  if (!fixed_size (run))
+    return TRUE;
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_BYTES);
+  msg.u.test_bytes.bytes = run->config.bytes;
+  return send_msg (run, &msg, error);
+}
+
 static gboolean
 handshake (Run     *run,
            GError **error)
@@ -645,7 +666,7 @@ handshake (Run     *run,
 
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_HELLO);
   msg.u.hello.max_version = WS_PROTOCOL_V2;
-  msg.u.hello.capabilities = WS_CAP_TEST_GRANT;
+  msg.u.hello.capabilities = WS_CAP_TEST_GRANT | WS_CAP_TEST_BYTES;
   if (!send_msg (run, &msg, error))
     return FALSE;
   if (*run->sniff && !run->config.tls && !sniff_server (run, error))
@@ -661,14 +682,22 @@ handshake (Run     *run,
   if (!authenticate (run, &msg.u.hello_reply, error))
     return FALSE;
   run->grant = (msg.u.hello_reply.capabilities & WS_CAP_TEST_GRANT) != 0;
+  if (run->config.bytes != 0 && !(msg.u.hello_reply.capabilities & WS_CAP_TEST_BYTES))
+    {
+      g_set_error (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_UNSUPPORTED_VERSION,
+                   "The server at %s port %u is too old for --bytes (fixed-size tests); "
+                   "update it, or use --time", run->config.target, run->config.port);
+      return FALSE;
+    }
 
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_REQUEST);
   build_request (&run->config, &msg.u.request);
-  msg.u.request.flags = run->flags;
+  msg.u.request.flags = run->flags | (fixed_size (run) ? WS_REQUEST_FLAG_BYTES : 0);
   if (!ws_test_request_validate (&msg.u.request, error))
     return FALSE;
   run->request = msg.u.request;
-  if (!send_msg (run, &msg, error) || !expect (run, WS_MSG_TEST_ACCEPT, &msg, error))
+  if (!send_msg (run, &msg, error) || !send_test_bytes (run, error)
+      || !expect (run, WS_MSG_TEST_ACCEPT, &msg, error))
     return FALSE;
   run->accept = msg.u.accept;
   /* The server may grant less than we asked for. */
@@ -789,6 +818,10 @@ open_streams (Run     *run,
         return FALSE;
       params.pace_ns = role == WS_ROLE_PROBE ? PROBE_INTERVAL_NS
                        : (guint64) run->config.rr_pace_us * 1000;
+      params.bytes = fixed_size (run) && role == WS_ROLE_CLIENT_SENDS
+                     ? ws_test_bytes_share (run->config.bytes, run->request.streams,
+                                            id % run->request.streams)
+                     : 0;
       run->streams[id] = ws_stream_new (socket, id, role,
                                         ws_stream_kind_for (run->request.mode, role, TRUE),
                                         &params);
@@ -851,6 +884,8 @@ handle_server_message (Run       *run,
   switch (msg.type)
     {
     case WS_MSG_INTERVAL:
+      if (msg.u.interval.role == WS_ROLE_SERVER_SENDS)
+        run->server_sent += msg.u.interval.bytes_sent;
       ws_sampler_add_interval (run->sampler, &msg.u.interval);
       emit_ready (run, FALSE);
       return TRUE;
@@ -888,6 +923,47 @@ send_keepalive (Run     *run,
   return send_msg (run, &msg, error);
 }
 
+/* How often a fixed-size test looks whether its bytes are there. */
+#define BYTES_POLL_NS (10 * WS_NSEC_PER_MSEC)
+
+/* Whether a UDP receiving stream has its whole share: without loss, the
+ * test need not wait for the server's next report. */
+static gboolean
+udp_share_received (Run      *run,
+                    WsStream *stream)
+{
+  WsStreamCounters c;
+
+  ws_stream_read (stream, &c);
+  return c.bytes >= ws_test_bytes_share (run->config.bytes, run->request.streams,
+                                         ws_stream_get_id (stream) % run->request.streams);
+}
+
+/* Whether every byte of a fixed-size test has reached its receiver, as
+ * far as this end can tell: its senders wrote their shares (the server
+ * reads them to end-of-file after TEST_DONE), its TCP receivers saw the
+ * server's end-of-file, and its UDP receivers have their shares, or the
+ * server reported its UDP senders done (datagrams may be lost). */
+static gboolean
+bytes_delivered (Run *run)
+{
+  gboolean udp_missing = FALSE;
+
+  for (guint i = 0; i < run->n_streams; i++)
+    {
+      WsStream *stream = run->streams[i];
+      WsStreamKind kind = ws_stream_get_kind (stream);
+
+      if (kind == WS_STREAM_UDP_RECEIVE)
+        udp_missing |= !udp_share_received (run, stream);
+      else if ((kind == WS_STREAM_TCP_SEND || kind == WS_STREAM_UDP_SEND
+                || kind == WS_STREAM_TCP_RECEIVE)
+               && !ws_stream_wait (stream, 0))
+        return FALSE;
+    }
+  return !udp_missing || run->server_sent >= run->config.bytes;
+}
+
 /* Runs until the duration is over or the caller cancels. */
 static gboolean
 run_clock (Run     *run,
@@ -904,6 +980,13 @@ run_clock (Run     *run,
       gint64 wake = MIN (MIN (next_tick, end_ns), next_keepalive);
       g_autoptr(GError) local_error = NULL;
       gint64 now;
+
+      if (fixed_size (run))
+        {
+          if (bytes_delivered (run))
+            return TRUE;
+          wake = MIN (wake, ws_now_ns () + BYTES_POLL_NS);
+        }
 
       if (ws_channel_wait_readable (run->channel, wake, run->stop, &local_error))
         {
@@ -989,8 +1072,29 @@ new_result (Run *run)
   r->direction = run->config.direction;
   r->streams = run->config.streams;
   r->duration_s = run->config.duration_s;
+  r->bytes = ws_test_mode_is_rr (run->config.mode) ? 0 : run->config.bytes;
   r->interval_s = run->config.interval_ms / 1000.0;
   return r;
+}
+
+/* Judged by the numbers, whatever ended the test: TCP delivers every byte
+ * or none, so its receiver's count is the truth; UDP may lose datagrams,
+ * so only its sender's count can be exact. */
+static gboolean
+flow_complete (const WsFlowStats *flow,
+               guint64            bytes)
+{
+  if (!flow->measured)
+    return TRUE;
+  return (flow->udp ? flow->sender_bytes : flow->receiver_bytes) == bytes;
+}
+
+static void
+judge_bytes (WsResult *r)
+{
+  if (r->bytes != 0)
+    r->bytes_complete = flow_complete (&r->upload, r->bytes)
+                        && flow_complete (&r->download, r->bytes);
 }
 
 static void
@@ -1017,6 +1121,7 @@ run_session (Run     *run,
   if (!run_clock (run, error) || !finish (run, error))
     return NULL;
   ws_sampler_summarise (run->sampler, run->stop_ns);
+  judge_bytes (run->result);
   return g_steal_pointer (&run->result);
 }
 

@@ -12,6 +12,8 @@
 G_BEGIN_DECLS
 
 #define WS_DEFAULT_DURATION_S 30
+/* A fixed-size test without --time may take at most this long. */
+#define WS_DEFAULT_BYTES_LIMIT_S 3600
 #define WS_DEFAULT_INTERVAL_MS 1000
 #define WS_DEFAULT_LENGTH (128 * 1024)
 /* UDP: 1448 bytes of payload fit a 1500-byte MTU over IPv4 and IPv6. */
@@ -27,7 +29,9 @@ typedef struct {
   WsTestMode mode;
   WsDirection direction;
   guint streams;
-  guint duration_s;
+  guint duration_s;      /* with bytes: the upper bound */
+  guint64 bytes;         /* TCP_STREAM, UDP_STREAM: payload per direction, all
+                          * streams together; 0: a timed test */
   guint interval_ms;
   guint32 length;        /* 0: the mode's default */
   guint64 bitrate;       /* UDP_STREAM, bit/s per stream; G_MAXUINT64: default */

@@ -13,6 +13,9 @@
  */
 #include "config.h"
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+
 #include <string.h>
 
 #include "ws-connect-probe.h"
@@ -423,6 +426,33 @@ has_senders (Client *c, gboolean sender)
   return FALSE;
 }
 
+/* -n: iperf3's senders stop at the first whole block at or past the size,
+ * all streams together, so this end is done when its senders have reached
+ * it and its receivers have as much. */
+static gboolean
+bytes_done (Client *c)
+{
+  guint64 received = 0;
+
+  if (has_senders (c, TRUE)
+      && atomic_load_explicit (&c->total_sent, memory_order_relaxed) < c->params.bytes)
+    return FALSE;
+  for (guint i = 0; i < c->streams->len; i++)
+    {
+      WsIperf3Stream *s = g_ptr_array_index (c->streams, i);
+
+      int unacked = 0;
+
+      if (!s->sender)
+        received += atomic_load_explicit (&s->bytes, memory_order_relaxed);
+      /* iperf3 counts what it has read when TEST_END comes: bytes still
+       * in our send queue would be missing from its count. */
+      else if (!s->udp && ioctl (s->fd, SIOCOUTQ, &unacked) == 0 && unacked > 0)
+        return FALSE;
+    }
+  return !has_senders (c, FALSE) || received >= c->params.bytes;
+}
+
 /* The test's clock: one sample per interval until the duration is up or
  * the caller stops us; the server may end it too (SERVER_TERMINATE). */
 static gboolean
@@ -439,7 +469,11 @@ run_clock (Client  *c,
     {
       g_autoptr(GError) local_error = NULL;
       gint64 now = ws_now_ns ();
-      gint64 wake = MIN (next, end_ns);
+      gint64 wake;
+
+      if (c->params.bytes != 0 && now < end_ns && bytes_done (c))
+        end_ns = now;
+      wake = MIN (next, end_ns);
 
       if (g_cancellable_is_cancelled (c->stop))
         {
@@ -469,7 +503,9 @@ run_clock (Client  *c,
             return TRUE;
           continue;
         }
-      if (ws_io_wait_readable (c->control, MIN (wake, now + 100 * 1000000), NULL, &local_error))
+      if (ws_io_wait_readable (c->control,
+                               MIN (wake, now + (c->params.bytes ? 10 : 100) * 1000000),
+                               NULL, &local_error))
         {
           gint8 state;
 
@@ -618,6 +654,21 @@ summarise (Client          *c,
                                   "10 a second (iperf3 answers them busy)");
 }
 
+/* Whole blocks may carry a little more than asked for, never less. */
+static gboolean
+flow_complete (const WsFlowStats *f,
+               guint64            bytes)
+{
+  return !f->measured || (f->udp ? f->sender_bytes : f->receiver_bytes) >= bytes;
+}
+
+static void
+judge_bytes (WsResult *r)
+{
+  if (r->bytes != 0)
+    r->bytes_complete = flow_complete (&r->upload, r->bytes) && flow_complete (&r->download, r->bytes);
+}
+
 static WsResult *
 run_test (Client  *c,
           GError **error)
@@ -634,6 +685,7 @@ run_test (Client  *c,
   c->params.reverse = cfg->direction == WS_DIRECTION_DOWNLOAD;
   c->params.bidirectional = cfg->direction == WS_DIRECTION_BIDIR;
   c->params.time_s = cfg->duration_s;
+  c->params.bytes = cfg->bytes;
   c->params.parallel = CLAMP (cfg->streams, 1, WS_IPERF3_MAX_STREAMS);
   c->params.len = cfg->length ? cfg->length
                   : c->params.udp ? WS_DEFAULT_UDP_LENGTH : WS_DEFAULT_LENGTH;
@@ -648,6 +700,7 @@ run_test (Client  *c,
   c->result->direction = cfg->direction;
   c->result->streams = c->params.parallel;
   c->result->duration_s = cfg->duration_s;
+  c->result->bytes = cfg->bytes;
   c->result->interval_s = cfg->interval_ms / 1000.0;
   c->result->length = c->params.len;
   c->result->peer_protocol = g_strdup ("iperf3");
@@ -715,6 +768,7 @@ run_test (Client  *c,
       || !send_state (c, WS_IPERF3_IPERF_DONE, error))
     return NULL;
   summarise (c, theirs, seconds);
+  judge_bytes (c->result);
   return g_steal_pointer (&c->result);
 }
 

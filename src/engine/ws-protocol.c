@@ -32,6 +32,7 @@ static const guint16 v2_payload_size[256] = {
   [WS_MSG_UDP_STATS] = 48,
   [WS_MSG_AUTH] = 96,
   [WS_MSG_TEST_GRANT] = 12,
+  [WS_MSG_TEST_BYTES] = 12,
   [WS_MSG_ERROR] = 128,
 };
 
@@ -247,6 +248,8 @@ ws_test_request_validate (const WsTestRequest  *r,
                     r->rr_request_size, r->rr_response_size, WS_MAX_RR_SIZE);
   if (r->flags & ~WS_REQUEST_KNOWN_FLAGS)
     return invalid (error, "Unknown request flags 0x%08x", r->flags & ~WS_REQUEST_KNOWN_FLAGS);
+  if ((r->flags & WS_REQUEST_FLAG_BYTES) && ws_test_mode_is_rr (r->mode))
+    return invalid (error, "A fixed-size test needs TCP_STREAM or UDP_STREAM");
   return TRUE;
 }
 
@@ -488,6 +491,13 @@ decode_v2 (Reader *r, WsMessage *msg, GError **error)
       msg->u.grant.bitrate = get_u64 (r);
       skip (r, 4);
       return TRUE;
+    case WS_MSG_TEST_BYTES:
+      msg->u.test_bytes.bytes = get_u64 (r);
+      skip (r, 4);
+      if (msg->u.test_bytes.bytes == 0 || msg->u.test_bytes.bytes > WS_MAX_TEST_BYTES)
+        return invalid (error, "Test size %" G_GUINT64_FORMAT " bytes is outside 1–2⁶³−1",
+                        msg->u.test_bytes.bytes);
+      return TRUE;
     case WS_MSG_TEST_START:
     case WS_MSG_KEEPALIVE:
       return TRUE;
@@ -705,6 +715,10 @@ encode_v2 (const WsMessage *msg, Writer *w)
       put_u64 (w, msg->u.grant.bitrate);
       put_zero (w, 4);
       break;
+    case WS_MSG_TEST_BYTES:
+      put_u64 (w, msg->u.test_bytes.bytes);
+      put_zero (w, 4);
+      break;
     case WS_MSG_TEST_DONE:
       put_u64 (w, msg->u.done.elapsed_ns);
       break;
@@ -875,6 +889,18 @@ ws_test_mode_is_rr (WsTestMode mode)
   return mode == WS_TEST_TCP_RR || mode == WS_TEST_UDP_RR;
 }
 
+/* Stream @index's part of a @total-byte direction over @streams streams:
+ * the first total mod streams streams carry one byte more, so the parts
+ * add up to @total exactly, and both sides compute the same split. */
+guint64
+ws_test_bytes_share (guint64 total,
+                     guint   streams,
+                     guint   index)
+{
+  g_return_val_if_fail (streams > 0, 0);
+  return total / streams + (index < total % streams ? 1 : 0);
+}
+
 /* How many data streams a request asks for, all directions and the probe
  * counted: ids run from 0 to this − 1. */
 guint
@@ -986,7 +1012,8 @@ ws_message_type_to_string (guint8 version,
     [WS_MSG_STREAM_RESULT] = "STREAM_RESULT", [WS_MSG_RESULTS_END] = "RESULTS_END",
     [WS_MSG_KEEPALIVE] = "KEEPALIVE", [WS_MSG_STREAM_ACK] = "STREAM_ACK",
     [WS_MSG_UDP_STATS] = "UDP_STATS", [WS_MSG_AUTH] = "AUTH",
-    [WS_MSG_TEST_GRANT] = "TEST_GRANT", [WS_MSG_ERROR] = "ERROR",
+    [WS_MSG_TEST_GRANT] = "TEST_GRANT", [WS_MSG_TEST_BYTES] = "TEST_BYTES",
+    [WS_MSG_ERROR] = "ERROR",
   };
 
   if (version == WS_PROTOCOL_V1 && type >= 1 && type <= 4)

@@ -49,7 +49,8 @@ typedef enum {
 
 /* TEST_REQUEST flags */
 #define WS_REQUEST_FLAG_PROBE 0x00000001u /* add a UDP latency probe stream */
-#define WS_REQUEST_KNOWN_FLAGS WS_REQUEST_FLAG_PROBE
+#define WS_REQUEST_FLAG_BYTES 0x00000002u /* a TEST_BYTES follows: a fixed-size test */
+#define WS_REQUEST_KNOWN_FLAGS (WS_REQUEST_FLAG_PROBE | WS_REQUEST_FLAG_BYTES)
 
 typedef enum {
   WS_DIRECTION_UPLOAD = 0,   /* client sends */
@@ -104,6 +105,7 @@ typedef enum {
   WS_MSG_UDP_STATS = 0x0d,
   WS_MSG_AUTH = 0x0e,
   WS_MSG_TEST_GRANT = 0x10,
+  WS_MSG_TEST_BYTES = 0x11,
   WS_MSG_ERROR = 0x7f,
 } WsMessageType;
 
@@ -135,6 +137,7 @@ GQuark ws_protocol_error_quark (void);
 /* HELLO and HELLO_REPLY capabilities. A feature is used only when both
  * sides announce it: the client in HELLO, the server echoing it. */
 #define WS_CAP_TEST_GRANT 0x00000002u /* TEST_GRANT follows every TEST_ACCEPT */
+#define WS_CAP_TEST_BYTES 0x00000004u /* the server runs fixed-size tests (TEST_BYTES) */
 
 typedef struct {
   guint8 max_version;
@@ -186,6 +189,14 @@ typedef struct {
 typedef struct {
   guint64 bitrate;
 } WsTestGrant;
+
+/* A fixed-size test: payload bytes per direction, all streams together. */
+typedef struct {
+  guint64 bytes;
+} WsTestBytes;
+
+/* The most TEST_BYTES may ask for: JSON integers are gint64. */
+#define WS_MAX_TEST_BYTES ((guint64) G_MAXINT64)
 
 typedef struct {
   guint8 cookie[WS_COOKIE_SIZE];
@@ -274,6 +285,7 @@ typedef struct {
     WsTestRequest request;
     WsTestAccept accept;
     WsTestGrant grant;
+    WsTestBytes test_bytes;
     WsStreamHello stream_hello;
     WsTestDone done;
     WsUdpStatsMessage udp_stats;
@@ -313,6 +325,9 @@ WsStreamRole ws_test_request_stream_role (const WsTestRequest *request,
 gboolean ws_stream_role_is_udp   (const WsTestRequest *request,
                                   WsStreamRole         role);
 gboolean ws_test_mode_is_rr      (WsTestMode           mode);
+guint64  ws_test_bytes_share     (guint64              total,
+                                  guint                streams,
+                                  guint                index);
 
 void     ws_message_init         (WsMessage       *msg,
                                   guint8           version,

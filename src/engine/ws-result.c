@@ -474,6 +474,23 @@ add_summary (JsonBuilder *b,
   json_builder_end_object (b);
 }
 
+/* A timed test has neither: null, so scripts can tell. */
+static void
+add_fixed_size (JsonBuilder    *b,
+                const WsResult *r)
+{
+  json_builder_set_member_name (b, "bytes");
+  if (r->bytes != 0)
+    json_builder_add_int_value (b, r->bytes);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "bytes_complete");
+  if (r->bytes != 0)
+    json_builder_add_boolean_value (b, r->bytes_complete);
+  else
+    json_builder_add_null_value (b);
+}
+
 static void
 add_header (JsonBuilder *b,
             WsResult    *r)
@@ -502,6 +519,7 @@ add_header (JsonBuilder *b,
   json_builder_add_double_value (b, r->interval_s);
   json_builder_set_member_name (b, "length");
   json_builder_add_int_value (b, r->length);
+  add_fixed_size (b, r);
   if (ws_test_mode_is_rr (r->mode))
     {
       json_builder_set_member_name (b, "rr_request_size");
@@ -1159,6 +1177,9 @@ read_header (JsonObject  *o,
   r->duration_s = get_uint (o, "duration_s", G_MAXUINT, 0, error);
   r->interval_s = get_double (o, "interval_s", error);
   r->length = get_uint (o, "length", G_MAXUINT32, 0, error);
+  /* Optional and nullable: older results and timed tests have none. */
+  r->bytes = get_uint (o, "bytes", G_MAXINT64, 0, error);
+  r->bytes_complete = r->bytes != 0 && get_boolean (o, "bytes_complete", error);
   r->rr_request_size = get_uint (o, "rr_request_size", G_MAXUINT32, 0, error);
   r->rr_response_size = get_uint (o, "rr_response_size", G_MAXUINT32, 0, error);
   r->start_time = get_time (o, "start_time", error);

@@ -90,6 +90,7 @@ typedef struct {
   guint duration_s;
   gdouble interval_s;
   guint32 length;
+  guint64 bytes;             /* a fixed-size test's size per direction; 0: timed */
   guint32 rr_request_size;
   guint32 rr_response_size;
   GDateTime *start_time;
@@ -100,6 +101,8 @@ typedef struct {
   gdouble upload_s;          /* how long each direction was measured: the */
   gdouble download_s;        /* elapsed time, or its phase in a speed test */
   gboolean interrupted;      /* stopped before the full duration */
+  gboolean bytes_complete;   /* fixed size: every byte got there (TCP: the
+                              * receiver's count; UDP: the sender's) */
   GArray *samples;           /* WsSample */
   GArray *stream_summaries;  /* WsStreamSummary */
   WsFlowStats upload;

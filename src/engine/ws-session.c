@@ -37,6 +37,7 @@ struct _WsSession {
   gboolean grant;         /* the client takes TEST_GRANT */
 
   WsTestRequest request;
+  guint64 bytes;          /* TEST_BYTES: payload per direction; 0: timed */
   guint8 cookie[WS_COOKIE_SIZE];
 
   GMutex lock;
@@ -249,6 +250,42 @@ apply_limits (WsSession  *self,
   return TRUE;
 }
 
+/* Every stream must carry at least one byte, and a UDP one a whole
+ * header; a UDP length of two headers lets the last two datagrams of a
+ * stream always add up to its share exactly (ws-udp-stream.c). */
+static gboolean
+check_test_bytes (WsSession  *self,
+                  GError    **error)
+{
+  const WsTestRequest *q = &self->request;
+  gboolean udp = q->mode == WS_TEST_UDP_STREAM;
+  guint64 min_share = udp ? WS_UDP_HEADER_SIZE : 1;
+
+  if (ws_test_bytes_share (self->bytes, q->streams, q->streams - 1) < min_share)
+    return refuse (self, WS_PROTOCOL_ERROR_INVALID_VALUE,
+                   udp ? "A fixed-size UDP test needs at least 24 bytes per stream"
+                       : "A fixed-size test needs at least one byte per stream", error);
+  if (udp && q->length < 2 * WS_UDP_HEADER_SIZE)
+    return refuse (self, WS_PROTOCOL_ERROR_INVALID_VALUE,
+                   "A fixed-size UDP test needs a length of at least 48 bytes", error);
+  return TRUE;
+}
+
+/* A request with the BYTES flag is followed by its size. */
+static gboolean
+read_test_bytes (WsSession  *self,
+                 GError    **error)
+{
+  WsMessage msg;
+
+  if (!read_request (self, &msg, error))
+    return FALSE;
+  if (msg.version != WS_PROTOCOL_V2 || msg.type != WS_MSG_TEST_BYTES)
+    return refuse (self, WS_PROTOCOL_ERROR_BAD_MESSAGE, "Expected TEST_BYTES", error);
+  self->bytes = msg.u.test_bytes.bytes;
+  return check_test_bytes (self, error);
+}
+
 /* HELLO_REPLY, and with keys the challenge and its answer. A server with
  * keys greets before it gives a client a test slot, so that one without a
  * key cannot keep the server busy for those who have one. */
@@ -272,7 +309,7 @@ ws_session_greet (WsSession      *self,
       memcpy (msg.u.hello_reply.nonce, nonce, sizeof nonce);
     }
   self->grant = (hello->capabilities & WS_CAP_TEST_GRANT) != 0;
-  msg.u.hello_reply.capabilities = hello->capabilities & WS_CAP_TEST_GRANT;
+  msg.u.hello_reply.capabilities = hello->capabilities & (WS_CAP_TEST_GRANT | WS_CAP_TEST_BYTES);
   if (!send_msg (self, &msg, error))
     return FALSE;
   return self->auth == NULL || check_auth (self, nonce, error);
@@ -300,6 +337,8 @@ ws_session_negotiate (WsSession      *self,
   if (msg.version != WS_PROTOCOL_V2 || msg.type != WS_MSG_TEST_REQUEST)
     return refuse (self, WS_PROTOCOL_ERROR_BAD_MESSAGE, "Expected TEST_REQUEST", error);
   self->request = msg.u.request;
+  if ((self->request.flags & WS_REQUEST_FLAG_BYTES) && !read_test_bytes (self, error))
+    return FALSE;
   self->n_streams = ws_test_request_n_streams (&self->request);
   self->streams = g_new0 (WsStream *, self->n_streams);
   self->last = g_new0 (WsStreamCounters, self->n_streams);
@@ -357,6 +396,9 @@ ws_session_attach_stream (WsSession            *self,
     }
 
   params = stream_params (self);
+  if (self->bytes != 0 && hello->role == WS_ROLE_SERVER_SENDS)
+    params.bytes = ws_test_bytes_share (self->bytes, self->request.streams,
+                                        id % self->request.streams);
   self->streams[id] = ws_stream_new (socket, id, hello->role,
                                      ws_stream_kind_for (self->request.mode, hello->role, FALSE),
                                      &params);

@@ -30,6 +30,7 @@ typedef enum {
 typedef struct {
   guint32 length;         /* bytes per write / datagram */
   guint64 bitrate;        /* UDP senders: bit/s, 0 = as fast as possible */
+  guint64 bytes;          /* senders: stop after this much payload; 0 = when told */
   guint32 rr_request;     /* RR: request and response sizes */
   guint32 rr_response;
   guint64 rr_timeout_ns;  /* UDP RR: a request unanswered this long is lost; 0 = adaptive */

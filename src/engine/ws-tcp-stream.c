@@ -10,15 +10,31 @@
 
 #include "ws-stream-private.h"
 
+/* The next write: a whole length, or what is left of a fixed size. */
+static gsize
+next_write (WsStream *stream,
+            guint64   sent)
+{
+  if (stream->params.bytes == 0)
+    return stream->params.length;
+  return MIN (stream->params.length, stream->params.bytes - sent);
+}
+
 void
 ws_tcp_send_loop (WsStream *stream)
 {
-  while (!ws_stream_should_stop (stream))
+  guint64 sent = 0;
+  gsize len;
+
+  while (!ws_stream_should_stop (stream) && (len = next_write (stream, sent)) > 0)
     {
-      ssize_t n = send (stream->fd, stream->buf, stream->params.length, MSG_NOSIGNAL);
+      ssize_t n = send (stream->fd, stream->buf, len, MSG_NOSIGNAL);
 
       if (n > 0)
-        ws_stream_count (stream, n, 0);
+        {
+          sent += n;
+          ws_stream_count (stream, n, 0);
+        }
       else if (n < 0 && !ws_errno_is_transient (errno))
         return;
     }

@@ -91,6 +91,54 @@ setup_batch (WsStream       *stream,
     }
 }
 
+/* The size of the next datagram of a fixed-size stream with @left bytes
+ * to go: whole lengths, then the rest, shortening the one before it where
+ * the rest would be shorter than a header (the length is at least twice a
+ * header then, see ws_session). 0: done. */
+static gsize
+next_datagram (gsize   len,
+               guint64 left)
+{
+  if (left <= len)
+    return left;
+  if (left - len < WS_UDP_HEADER_SIZE)
+    return left - WS_UDP_HEADER_SIZE;
+  return len;
+}
+
+/* Sizes the datagrams of the next batch; returns how many there are. */
+static guint
+plan_batch (WsStream     *stream,
+            struct iovec *iov,
+            guint         n,
+            gsize         len,
+            guint64       bytes_sent)
+{
+  guint64 left;
+  guint i;
+
+  if (stream->params.bytes == 0)
+    return n;
+  left = stream->params.bytes - bytes_sent;
+  for (i = 0; i < n && left > 0; i++)
+    {
+      iov[i].iov_len = next_datagram (len, left);
+      left -= iov[i].iov_len;
+    }
+  return i;
+}
+
+static guint64
+batch_bytes (const struct iovec *iov,
+             int                 n)
+{
+  guint64 bytes = 0;
+
+  for (int i = 0; i < n; i++)
+    bytes += iov[i].iov_len;
+  return bytes;
+}
+
 void
 ws_udp_send_loop (WsStream *stream)
 {
@@ -99,7 +147,7 @@ ws_udp_send_loop (WsStream *stream)
   struct iovec iov[BATCH];
   WsUdpHeader h = { 0, stream->id, 0, 0, 0 };
   gint64 start = ws_now_ns ();
-  guint64 sent = 0;
+  guint64 sent = 0, bytes_sent = 0;
 
   setup_batch (stream, msgs, iov, len, len);
 
@@ -109,6 +157,7 @@ ws_udp_send_loop (WsStream *stream)
       gint64 now = ws_now_ns ();
       int r;
 
+      n = plan_batch (stream, iov, n, len, bytes_sent);
       for (guint i = 0; i < n; i++)
         {
           h.seq = sent + i;
@@ -116,12 +165,19 @@ ws_udp_send_loop (WsStream *stream)
           ws_udp_header_encode (&h, iov[i].iov_base, WS_UDP_HEADER_SIZE);
         }
       if (n == 0)
-        continue;
+        {
+          if (stream->params.bytes != 0 && bytes_sent == stream->params.bytes)
+            return;
+          continue;
+        }
       r = sendmmsg (stream->fd, msgs, n, 0);
       if (r > 0)
         {
+          guint64 bytes = batch_bytes (iov, r);
+
           sent += r;
-          ws_stream_count (stream, (guint64) r * len, r);
+          bytes_sent += bytes;
+          ws_stream_count (stream, bytes, r);
         }
       else if (r < 0 && errno != ECONNREFUSED && errno != ENOBUFS
                && !ws_errno_is_transient (errno))

@@ -147,6 +147,9 @@ write_messages (void)
   ws_message_init (&m, WS_PROTOCOL_V2, WS_MSG_TEST_GRANT);
   m.u.grant.bitrate = 2500000;
   write_message ("test-grant", &m);
+  ws_message_init (&m, WS_PROTOCOL_V2, WS_MSG_TEST_BYTES);
+  m.u.test_bytes.bytes = 10000000;
+  write_message ("test-bytes", &m);
   ws_message_init (&m, WS_PROTOCOL_V2, WS_MSG_STREAM_HELLO);
   memcpy (m.u.stream_hello.cookie, cookie, WS_COOKIE_SIZE);
   m.u.stream_hello.stream_id = 256;
