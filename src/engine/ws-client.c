@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ws-address.h"
 #include "ws-auth.h"
 #include "ws-channel.h"
 #include "ws-client.h"
@@ -621,24 +622,45 @@ sniff_server (Run     *run,
   return judge_first_byte (run, TRUE, error);
 }
 
+/* A server that announced CLIENT_ADDRESS sends it right after HELLO_REPLY;
+ * an older one says nothing, and the result has no client address. */
+static gboolean
+read_client_address (Run                *run,
+                     const WsHelloReply *reply,
+                     GError            **error)
+{
+  WsMessage msg;
+
+  if ((reply->capabilities & WS_CAP_CLIENT_ADDRESS) == 0)
+    return TRUE;
+  if (!expect (run, WS_MSG_CLIENT_ADDRESS, &msg, error))
+    return FALSE;
+  g_free (run->result->client_address);
+  run->result->client_address = ws_client_address_format (&msg.u.client_address);
+  return TRUE;
+}
+
 static gboolean
 handshake (Run     *run,
            GError **error)
 {
+  WsHelloReply reply;
   WsMessage msg;
 
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_HELLO);
   msg.u.hello.max_version = WS_PROTOCOL_V2;
-  msg.u.hello.capabilities = WS_CAP_TEST_GRANT;
+  msg.u.hello.capabilities = WS_CAP_TEST_GRANT | WS_CAP_CLIENT_ADDRESS;
   if (!send_msg (run, &msg, error))
     return FALSE;
   if (*run->sniff && !run->config.tls && !sniff_server (run, error))
     return FALSE;
   *run->sniff = FALSE;
-  if (!expect (run, WS_MSG_HELLO_REPLY, &msg, error)
-      || !authenticate (run, &msg.u.hello_reply, error))
+  if (!expect (run, WS_MSG_HELLO_REPLY, &msg, error))
     return FALSE;
-  run->grant = (msg.u.hello_reply.capabilities & WS_CAP_TEST_GRANT) != 0;
+  reply = msg.u.hello_reply;
+  if (!read_client_address (run, &reply, error) || !authenticate (run, &reply, error))
+    return FALSE;
+  run->grant = (reply.capabilities & WS_CAP_TEST_GRANT) != 0;
 
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_REQUEST);
   build_request (&run->config, &msg.u.request);
@@ -975,8 +997,10 @@ static void
 describe_remote (Run *run)
 {
   GInetAddress *address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (run->remote));
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (run->control, NULL);
 
   run->result->remote_address = g_inet_address_to_string (address);
+  run->result->local_address = ws_address_format (local);
 }
 
 /* One session with the server, from connect to RESULTS_END. */
@@ -1086,6 +1110,8 @@ idle_only (Job      *job,
 
   r->target = g_strdup (idle->target);
   r->remote_address = g_strdup (idle->remote_address);
+  r->client_address = g_strdup (idle->client_address);
+  r->local_address = g_strdup (idle->local_address);
   r->port = idle->port;
   r->mode = job->config.mode;
   r->direction = job->config.direction;
@@ -1149,6 +1175,8 @@ combine_speed (const WsLatency *idle_latency,
 
   r->target = g_strdup (down->target);
   r->remote_address = g_strdup (down->remote_address);
+  r->client_address = g_strdup (down->client_address);
+  r->local_address = g_strdup (down->local_address);
   r->port = down->port;
   r->mode = WS_TEST_SPEED;
   r->direction = WS_DIRECTION_BIDIR;

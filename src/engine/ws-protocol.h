@@ -104,6 +104,7 @@ typedef enum {
   WS_MSG_UDP_STATS = 0x0d,
   WS_MSG_AUTH = 0x0e,
   WS_MSG_TEST_GRANT = 0x10,
+  WS_MSG_CLIENT_ADDRESS = 0x11,
   WS_MSG_ERROR = 0x7f,
 } WsMessageType;
 
@@ -135,6 +136,7 @@ GQuark ws_protocol_error_quark (void);
 /* HELLO and HELLO_REPLY capabilities. A feature is used only when both
  * sides announce it: the client in HELLO, the server echoing it. */
 #define WS_CAP_TEST_GRANT 0x00000002u /* TEST_GRANT follows every TEST_ACCEPT */
+#define WS_CAP_CLIENT_ADDRESS 0x00000004u /* CLIENT_ADDRESS follows HELLO_REPLY */
 
 typedef struct {
   guint8 max_version;
@@ -186,6 +188,18 @@ typedef struct {
 typedef struct {
   guint64 bitrate;
 } WsTestGrant;
+
+/* CLIENT_ADDRESS families: the IP version, not an AF_ constant, whose
+ * values differ between systems. */
+#define WS_ADDRESS_FAMILY_IPV4 4
+#define WS_ADDRESS_FAMILY_IPV6 6
+
+/* The control connection's peer as the server's accept saw it. */
+typedef struct {
+  guint8 family;       /* WS_ADDRESS_FAMILY_* */
+  guint16 port;
+  guint8 address[16];  /* IPv4: the first 4 bytes, the rest zero */
+} WsClientAddress;
 
 typedef struct {
   guint8 cookie[WS_COOKIE_SIZE];
@@ -274,6 +288,7 @@ typedef struct {
     WsTestRequest request;
     WsTestAccept accept;
     WsTestGrant grant;
+    WsClientAddress client_address;
     WsStreamHello stream_hello;
     WsTestDone done;
     WsUdpStatsMessage udp_stats;
