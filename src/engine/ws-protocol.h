@@ -104,7 +104,7 @@ typedef enum {
   WS_MSG_UDP_STATS = 0x0d,
   WS_MSG_AUTH = 0x0e,
   WS_MSG_TEST_GRANT = 0x10,
-  WS_MSG_CLIENT_ADDRESS = 0x11,
+  WS_MSG_CLIENT_ADDRESS = 0x12,
   WS_MSG_ERROR = 0x7f,
 } WsMessageType;
 
@@ -136,7 +136,7 @@ GQuark ws_protocol_error_quark (void);
 /* HELLO and HELLO_REPLY capabilities. A feature is used only when both
  * sides announce it: the client in HELLO, the server echoing it. */
 #define WS_CAP_TEST_GRANT 0x00000002u /* TEST_GRANT follows every TEST_ACCEPT */
-#define WS_CAP_CLIENT_ADDRESS 0x00000004u /* CLIENT_ADDRESS follows HELLO_REPLY */
+#define WS_CAP_CLIENT_ADDRESS 0x00000008u /* CLIENT_ADDRESS follows HELLO_REPLY */
 
 typedef struct {
   guint8 max_version;
