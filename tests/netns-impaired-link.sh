@@ -22,6 +22,10 @@
 #   5. UDP upload without the drop rule: no loss.
 #   6. Loaded latency (UDP probe during a TCP upload into a 100 ms tbf queue)
 #      lies well above idle latency and within what the queue can hold.
+#   7. NAT: without it the server saw the client's own address and port
+#      (client_address == local_address); with nftables masquerading on
+#      the router, client_address is the router's address, local_address
+#      the client's, and the text report says "NAT between them".
 #
 # Traffic goes only between the namespaces this script creates (IPv6 ULA
 # fd00:5753:1::/64 and fd00:5753:2::/64, or 10.200.1.0/30 and 10.200.2.0/30
@@ -62,7 +66,7 @@ readonly DROP_PERCENT=5
 readonly RATE_TOLERANCE=3      # ± % of the goodput the kernel saw
 readonly LATENCY_RISE_MS=10    # loaded p50 must exceed idle p50 by this
 readonly LATENCY_SLACK_MS=50   # and stay below idle + queue depth + this
-readonly N_CHECKS=6
+readonly N_CHECKS=7
 
 NS_A="ws-a-$$"                 # server
 NS_R="ws-r-$$"                 # router with the shapers
@@ -697,6 +701,72 @@ check_loaded_latency () {
   verdict "$what" "${problems[@]}"
 }
 
+# The router rewrites the client's connections to the server's side as
+# its own address: the NAT of a home router, one hop from the server.
+nft_nat_table () {
+  cat <<EOF
+table inet wsnat {
+  chain post {
+    type nat hook postrouting priority 100; policy accept;
+    oifname "$DEV_RA" masquerade
+  }
+}
+EOF
+}
+
+# in_brackets ADDR: ADDR as the result writes it before ":port".
+in_brackets () {
+  case $1 in
+    *:*) printf '[%s]' "$1" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
+
+check_nat () {
+  local what="client address: as the server saw it, and NAT through a masquerading router"
+  local direct=$TMP/tcp-up.json problems=() err seen local router line rc=0
+  if ! command -v nft >/dev/null 2>&1; then
+    skip "$what: nft not found (Debian package nftables)"
+    return
+  fi
+  # Without NAT (check 1's run, or one of its own): the same address.
+  if [ ! -s "$direct" ]; then
+    direct=$TMP/nat-direct.json
+    run_client nat-direct --time 2 --no-latency || problems+=("the run without NAT failed")
+  fi
+  seen=$(jget "$direct" "d['client_address']")
+  local=$(jget "$direct" "d['local_address']")
+  if [[ "$local" != "$(in_brackets "$ADDR_B"):"* ]] || [ "$seen" != "$local" ]; then
+    problems+=("without NAT: client_address $seen, local_address $local (want both $(in_brackets "$ADDR_B"):PORT)")
+  fi
+  if ! err=$(nft_nat_table | in_ns "$NS_R" nft -f - 2>&1); then
+    skip "$what: nft cannot load a masquerade rule: ${err//$'\n'/ }"
+    return
+  fi
+  router=${ADDR_A%1}2
+  run_client nat --time 2 --no-latency || problems+=("the run through NAT failed")
+  seen=$(jget "$TMP/nat.json" "d['client_address']")
+  local=$(jget "$TMP/nat.json" "d['local_address']")
+  diag "through NAT: client_address $seen, local_address $local"
+  if [[ "$seen" != "$(in_brackets "$router"):"* ]]; then
+    problems+=("through NAT: client_address $seen is not the router's $(in_brackets "$router"):PORT")
+  fi
+  if [[ "$local" != "$(in_brackets "$ADDR_B"):"* ]]; then
+    problems+=("through NAT: local_address $local is not the client's $(in_brackets "$ADDR_B"):PORT")
+  fi
+  in_ns "$NS_B" timeout 60 "$WIRESPEED" --client --target "$ADDR_A" --port "$PORT" --time 2 \
+    --no-latency >"$TMP/nat.txt" 2>&1 || rc=$?
+  line=$(grep -F "NAT between them" "$TMP/nat.txt" || true)
+  if [ "$rc" -ne 0 ] || [[ "$line" != "The server saw this client as $(in_brackets "$router"):"*" (local $(in_brackets "$ADDR_B"):"*"): NAT between them" ]]; then
+    problems+=("the text report (exit $rc) lacks the NAT line")
+    diag_file "$TMP/nat.txt"
+  else
+    diag "$line"
+  fi
+  in_ns "$NS_R" nft delete table inet wsnat
+  verdict "$what" "${problems[@]}"
+}
+
 # ---------------------------------------------------------------- main
 
 main () {
@@ -730,6 +800,7 @@ main () {
   check_udp_loss
   check_udp_clean
   check_loaded_latency
+  check_nat
 
   diag "run time $((SECONDS - started)) s"
   if [ "$CHECK" -ne "$N_CHECKS" ]; then

@@ -33,6 +33,7 @@
 #include "ws-fake-server.h"
 #include "ws-listen-util.h"
 #include "ws-proc-util.h"
+#include "ws-tcp-proxy.h"
 
 static Outcome *run_wirespeed (guint timeout_ms, const char *first, ...) G_GNUC_NULL_TERMINATED;
 
@@ -929,6 +930,107 @@ test_bytes_text (gconstpointer data)
   s = stop_server (server, SIGINT);
 }
 
+/* ------------------------------------------------------------------ */
+/* Where the server saw the client from                                */
+
+#define NAT_LINE "The server saw this client as "
+
+static JsonObject *
+root_of (JsonParser *parser)
+{
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+/* Loopback has no NAT: the server saw the client's own address and port,
+ * and the text says nothing about it. */
+static void
+test_addresses_direct (gconstpointer data)
+{
+  const char *target = data;
+  g_autofree char *prefix = strchr (target, ':') ? g_strdup_printf ("[%s]:", target)
+                                                 : g_strdup_printf ("%s:", target);
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, NULL);
+  g_autoptr(Outcome) o = run_client (target, port, "--time", "1", "--no-latency", "--json", NULL);
+  g_autoptr(Outcome) text = run_client (target, port, "--time", "1", "--no-latency", NULL);
+  g_autoptr(Outcome) s = stop_server (server, SIGINT);
+  g_autoptr(JsonParser) parser = NULL;
+  const char *local, *seen;
+
+  g_assert_cmpint (o->status, ==, 0);
+  parser = parse_json (o->out);
+  local = member_string (root_of (parser), "local_address");
+  seen = member_string (root_of (parser), "client_address");
+  g_assert_true (g_str_has_prefix (local, prefix));
+  g_assert_cmpuint (g_ascii_strtoull (local + strlen (prefix), NULL, 10), >, 0);
+  g_assert_cmpstr (seen, ==, local);
+
+  g_assert_cmpint (text->status, ==, 0);
+  assert_text_report (text->out, "Wirespeed " PACKAGE_VERSION ": TCP_STREAM upload to", 1);
+  g_assert_null (strstr (text->out, NAT_LINE));
+  g_assert_null (strstr (text->out, "NAT"));
+}
+
+/* Through a relay the server sees the relay's socket: the client reports
+ * exactly that address as the one seen, and says there is NAT. */
+static void
+test_addresses_nat (gconstpointer data)
+{
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, NULL);
+  g_autoptr(TcpProxy) proxy = tcp_proxy_start (port, FALSE);
+  g_autoptr(TcpProxy) proxy2 = tcp_proxy_start (port, FALSE);
+  g_autoptr(Outcome) o = run_client ("127.0.0.1", proxy->port, "--time", "1", "--no-latency",
+                                     "--json", NULL);
+  g_autoptr(Outcome) text = run_client ("127.0.0.1", proxy2->port, "--time", "1",
+                                        "--no-latency", NULL);
+  g_autoptr(Outcome) s = stop_server (server, SIGINT);
+  g_autofree char *relayed = tcp_proxy_dup_first_upstream (proxy);
+  g_autofree char *relayed2 = tcp_proxy_dup_first_upstream (proxy2);
+  g_autofree char *line = NULL;
+  g_autoptr(JsonParser) parser = NULL;
+  const char *local;
+
+  g_assert_cmpint (o->status, ==, 0);
+  parser = parse_json (o->out);
+  local = member_string (root_of (parser), "local_address");
+  g_assert_nonnull (relayed);
+  g_assert_cmpstr (member_string (root_of (parser), "client_address"), ==, relayed);
+  g_assert_cmpstr (local, !=, relayed);
+  g_assert_true (g_str_has_prefix (local, "127.0.0.1:"));
+
+  g_assert_cmpint (text->status, ==, 0);
+  assert_text_report (text->out, "Wirespeed " PACKAGE_VERSION ": TCP_STREAM upload to", 1);
+  line = g_strdup_printf (NAT_LINE "%s (local 127.0.0.1:", relayed2);
+  assert_contains (text->out, line);
+  assert_contains (text->out, "): NAT between them\n");
+}
+
+/* A server that predates CLIENT_ADDRESS: the test runs as before, the
+ * JSON has null, the text says nothing. */
+static void
+test_addresses_old_server (gconstpointer data)
+{
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, NULL);
+  g_autoptr(TcpProxy) proxy = tcp_proxy_start (port, TRUE);
+  g_autoptr(Outcome) o = run_client ("127.0.0.1", proxy->port, "--time", "1", "--no-latency",
+                                     "--json", NULL);
+  g_autoptr(Outcome) text = run_client ("127.0.0.1", proxy->port, "--time", "1",
+                                        "--no-latency", NULL);
+  g_autoptr(Outcome) s = stop_server (server, SIGINT);
+  g_autoptr(JsonParser) parser = NULL;
+
+  g_assert_cmpint (o->status, ==, 0);
+  g_assert_cmpstr (o->err, ==, "");
+  parser = parse_json (o->out);
+  g_assert_true (member_is_null (root_of (parser), "client_address"));
+  g_assert_true (g_str_has_prefix (member_string (root_of (parser), "local_address"), "127.0.0.1:"));
+  g_assert_cmpint (member_int (member_object (root_of (parser), "summary"), "upload_bytes"), >, 0);
+  g_assert_cmpint (text->status, ==, 0);
+  g_assert_null (strstr (text->out, NAT_LINE));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -977,6 +1079,10 @@ main (int    argc,
   add_test ("/cli/bytes/incomplete", test_bytes_incomplete, NULL);
   add_test ("/cli/bytes/text", test_bytes_text, NULL);
 
+  add_test ("/cli/addresses/ipv4", test_addresses_direct, "127.0.0.1");
+  add_test_full ("/cli/addresses/ipv6", test_addresses_direct, "::1", ipv6_skip_reason);
+  add_test ("/cli/addresses/nat", test_addresses_nat, NULL);
+  add_test ("/cli/addresses/old-server", test_addresses_old_server, NULL);
   status = g_test_run ();
   g_clear_pointer (&isolated_tests, g_ptr_array_unref);
   return status;

@@ -211,6 +211,10 @@ test_tcp_rr (void)
   g_assert_true (g_ascii_isdigit (ws_window_get_figure (window, WS_WINDOW_FIGURE_TRANSACTIONS)[0]));
   g_assert_true (figure_is (WS_WINDOW_FIGURE_LOADED, "ms"));
   g_assert_nonnull (strstr (ws_window_get_detail (window), "Round trip: p50"));
+  /* Loopback: the server saw the client's own address, so no NAT line. */
+  g_assert_nonnull (result->client_address);
+  g_assert_cmpstr (result->client_address, ==, result->local_address);
+  g_assert_null (strstr (ws_window_get_detail (window), "NAT"));
 }
 
 static void
@@ -284,6 +288,46 @@ test_history_reopen (void)
   g_assert_true (figure_is (WS_WINDOW_FIGURE_DOWNLOAD, "bit/s"));
   g_assert_true (figure_is (WS_WINDOW_FIGURE_IDLE, "ms"));
   g_assert_nonnull (strstr (ws_window_get_status (window), "Speed test of localhost"));
+}
+
+/* A result whose server saw another address than the client's own, as
+ * behind NAT, reopened from the history: the detail says so. */
+static void
+test_nat (void)
+{
+  WsHistory *store = ws_application_get_history (app, NULL);
+  WsHistoryView *history = ws_window_get_history_view (window);
+  g_autoptr(GPtrArray) entries = ws_history_list (store, NULL);
+  g_autoptr(WsResult) behind = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *detail;
+
+  /* The newest real test, from loopback, with a server that said where
+   * it saw the client from (iperf3 does not). */
+  g_assert_nonnull (entries);
+  for (guint i = 0; i < entries->len && behind == NULL; i++)
+    {
+      const WsHistoryEntry *e = g_ptr_array_index (entries, i);
+      g_autoptr(WsResult) r = ws_history_get (store, e->id, NULL);
+
+      if (r != NULL && r->client_address != NULL)
+        behind = g_steal_pointer (&r);
+    }
+  g_assert_nonnull (behind);
+  g_assert_nonnull (behind->local_address);
+  g_free (behind->client_address);
+  behind->client_address = g_strdup ("198.51.100.7:40000");
+  /* The newest, so the first row of the history. */
+  g_clear_pointer (&behind->start_time, g_date_time_unref);
+  behind->start_time = g_date_time_new_now_utc ();
+  g_assert_cmpint (ws_history_add (store, behind, &error), >, 0);
+  g_assert_no_error (error);
+  ws_history_view_reload (history);
+  g_assert_true (ws_history_view_activate_row (history, 0));
+  detail = ws_window_get_detail (window);
+  g_assert_nonnull (strstr (detail, "The server saw this computer as 198.51.100.7:40000 (local "));
+  g_assert_nonnull (strstr (detail, behind->local_address));
+  g_assert_nonnull (strstr (detail, "NAT between them"));
 }
 
 /* The other windows open, show and close without a critical. */
@@ -566,6 +610,7 @@ test_iperf3 (void)
   g_assert_cmpstr (ws_window_get_result (window)->peer_protocol, ==, "iperf3");
   g_assert_true (figure_is (WS_WINDOW_FIGURE_UPLOAD, "bit/s"));
   g_assert_nonnull (strstr (ws_window_get_detail (window), "iperf3 server"));
+  g_assert_null (ws_window_get_result (window)->client_address);
   g_assert_true (ws_window_get_iperf3 (window));
   marked = g_settings_get_strv (ws_application_get_settings (app), "iperf3-targets");
   g_assert_true (g_strv_contains ((const char *const *) marked, target));
@@ -774,6 +819,7 @@ add_tests (void)
   g_test_add_func ("/gui/version-mismatch", test_version_mismatch);
   g_test_add_func ("/gui/tls", test_tls);
   g_test_add_func ("/gui/iperf3", test_iperf3);
+  g_test_add_func ("/gui/nat", test_nat);
 }
 
 int

@@ -211,6 +211,8 @@ assert_same_result (WsResult *a,
   g_assert_cmpint (a->direction, ==, b->direction);
   g_assert_cmpstr (a->target, ==, b->target);
   g_assert_cmpstr (a->remote_address, ==, b->remote_address);
+  g_assert_cmpstr (a->local_address, ==, b->local_address);
+  g_assert_cmpstr (a->client_address, ==, b->client_address);
   g_assert_cmpuint (a->port, ==, b->port);
   g_assert_cmpuint (a->streams, ==, b->streams);
   g_assert_cmpuint (a->duration_s, ==, b->duration_s);
@@ -403,6 +405,8 @@ random_header (GRand    *rand,
   r->direction = g_rand_int_range (rand, 0, 3);
   r->target = g_strdup (targets[g_rand_int_range (rand, 0, G_N_ELEMENTS (targets))]);
   r->remote_address = g_rand_boolean (rand) ? g_strdup ("10.0.0.1") : NULL;
+  r->local_address = g_rand_boolean (rand) ? g_strdup ("10.0.0.2:40000") : NULL;
+  r->client_address = g_rand_boolean (rand) ? g_strdup ("[2001:db8::7]:5201") : NULL;
   r->port = g_rand_int_range (rand, 1, 65536);
   r->streams = g_rand_int_range (rand, 1, 129);
   r->duration_s = g_rand_int_range (rand, 1, 3600);
@@ -554,6 +558,43 @@ test_hostile_cases (void)
   /* A string that only looks like nesting is not nesting. */
   one = assert_valid ("{\"test\": \"TCP_RR\", \"target\": \"[[[[{{{{\\\"[[[\"}");
   g_assert_cmpstr (one->target, ==, "[[[[{{{{\"[[[");
+}
+
+/* Results stored before the addresses existed, or against a server that
+ * did not say, read back without them; others keep them, in the one form
+ * the writer uses. */
+static void
+test_addresses (void)
+{
+  g_autoptr(WsResult) old = assert_valid ("{\"test\": \"TCP_STREAM\", \"remote_address\": \"::1\"}");
+  g_autoptr(WsResult) none = assert_valid ("{\"test\": \"TCP_STREAM\", \"local_address\": null,"
+                                           " \"client_address\": null}");
+  g_autoptr(WsResult) nat = assert_valid ("{\"test\": \"TCP_RR\", \"local_address\": \"10.0.0.2:40000\","
+                                          " \"client_address\": \"198.51.100.7:40000\"}");
+  g_autoptr(WsResult) v6 = assert_valid ("{\"test\": \"TCP_RR\", \"local_address\": \"[::1]:5\","
+                                         " \"client_address\": \"[::1]:5\"}");
+  g_autofree char *json = ws_result_to_json_string (old);
+
+  g_assert_null (old->local_address);
+  g_assert_null (old->client_address);
+  g_assert_false (ws_result_address_translated (old));
+  /* Written again, they are there, as null. */
+  g_assert_nonnull (strstr (json, "\"local_address\" : null"));
+  g_assert_nonnull (strstr (json, "\"client_address\" : null"));
+  g_assert_null (none->client_address);
+  g_assert_cmpstr (nat->local_address, ==, "10.0.0.2:40000");
+  g_assert_cmpstr (nat->client_address, ==, "198.51.100.7:40000");
+  g_assert_true (ws_result_address_translated (nat));
+  g_assert_false (ws_result_address_translated (v6));
+  ws_result_unref (assert_round_trip (nat));
+
+  assert_invalid ("{\"test\": \"TCP_RR\", \"client_address\": 5201}", "“client_address” is not a string");
+  assert_invalid ("{\"test\": \"TCP_RR\", \"client_address\": \"198.51.100.7\"}", "“client_address”");
+  assert_invalid ("{\"test\": \"TCP_RR\", \"client_address\": \"::1:80\"}", "“client_address”");
+  assert_invalid ("{\"test\": \"TCP_RR\", \"local_address\": \"[::ffff:10.0.0.2]:80\"}",
+                  "“local_address”");
+  assert_invalid ("{\"test\": \"TCP_RR\", \"local_address\": \"10.0.0.2:80\\u001b[2J\"}",
+                  "“local_address”");
 }
 
 static void
@@ -1361,6 +1402,7 @@ main (int argc, char **argv)
   g_test_add_func ("/history/json/round-trip-synthetic", test_round_trip_synthetic);
   g_test_add_func ("/history/json/hostile-cases", test_hostile_cases);
   g_test_add_func ("/history/json/hostile-truncated", test_hostile_truncated);
+  g_test_add_func ("/history/json/addresses", test_addresses);
   g_test_add_func ("/history/json/hostile-mutations", test_hostile_mutations);
   g_test_add ("/history/store/add-list-get-delete-clear", Store, NULL, store_setup, test_store, store_teardown);
   g_test_add ("/history/store/order", Store, NULL, store_setup, test_order, store_teardown);

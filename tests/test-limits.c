@@ -287,7 +287,13 @@ request_test (WsServer            *server,
   send_message (s, &msg);
   read_message (s, &msg);
   g_assert_cmpuint (msg.type, ==, WS_MSG_HELLO_REPLY);
-  g_assert_cmpuint (msg.u.hello_reply.capabilities, ==, capabilities & WS_CAP_TEST_GRANT);
+  g_assert_cmpuint (msg.u.hello_reply.capabilities, ==,
+                    capabilities & (WS_CAP_TEST_GRANT | WS_CAP_TEST_BYTES | WS_CAP_CLIENT_ADDRESS));
+  if (capabilities & WS_CAP_CLIENT_ADDRESS)
+    {
+      read_message (s, &msg);
+      g_assert_cmpuint (msg.type, ==, WS_MSG_CLIENT_ADDRESS);
+    }
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_REQUEST);
   msg.u.request = *request;
   send_message (s, &msg);

@@ -6,7 +6,10 @@
 
 #include <string.h>
 
+#include "ws-address.h"
+#include "ws-io.h"
 #include "ws-test-util.h"
+#include "ws-time.h"
 
 static gboolean
 have_ipv6_loopback (void)
@@ -282,7 +285,8 @@ static void
 test_json_contract (void)
 {
   static const char *top[] = { "wirespeed_version", "test", "target", "port", "direction",
-                               "streams", "duration_s", "start_time", "intervals", "summary" };
+                               "streams", "duration_s", "start_time", "intervals", "summary",
+                               "local_address", "client_address" };
   static const char *interval[] = { "start_s", "end_s", "upload_bps", "download_bps",
                                     "retransmits", "rtt_ms" };
   static const char *summary[] = { "upload_bps", "download_bps", "upload_bytes",
@@ -305,6 +309,10 @@ test_json_contract (void)
   g_assert_cmpstr (json_object_get_string_member (o, "direction"), ==, "upload");
   g_assert_cmpint (json_object_get_int_member (o, "port"), ==, config.port);
   g_assert_cmpint (json_object_get_int_member (o, "duration_s"), ==, 1);
+  /* Loopback: the server saw the very address and port the client has. */
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (o, "local_address"), "127.0.0.1:"));
+  g_assert_cmpstr (json_object_get_string_member (o, "client_address"), ==,
+                   json_object_get_string_member (o, "local_address"));
 
   first = json_array_get_object_element (json_object_get_array_member (o, "intervals"), 0);
   for (guint i = 0; i < G_N_ELEMENTS (interval); i++)
@@ -324,6 +332,87 @@ test_json_contract (void)
   ws_test_config_clear (&config);
 }
 
+/* The server's side, byte by byte: CLIENT_ADDRESS right after HELLO_REPLY,
+ * only for a client that announced it, with the address its accept saw. */
+static GSocket *
+hello_raw (WsServer      *server,
+           GSocketFamily  family,
+           guint32        capabilities,
+           WsMessage     *reply)
+{
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (family);
+  g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (lo, ws_server_get_port (server));
+  g_autoptr(GError) error = NULL;
+  GSocket *socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  WsMessage msg;
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_connect (socket, sa, NULL, &error));
+  g_socket_set_blocking (socket, FALSE);
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_HELLO);
+  msg.u.hello.max_version = WS_PROTOCOL_V2;
+  msg.u.hello.capabilities = capabilities;
+  g_assert_true (ws_io_send_message (socket, &msg, ws_now_ns () + 5 * WS_NSEC_PER_SEC, NULL, &error));
+  g_assert_true (ws_io_read_message (socket, reply, ws_now_ns () + 10 * WS_NSEC_PER_SEC, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (reply->type, ==, WS_MSG_HELLO_REPLY);
+  return socket;
+}
+
+static void
+check_client_address (WsServer      *server,
+                      GSocketFamily  family,
+                      guint8         wire_family)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *seen = NULL;
+  g_autofree char *mine = NULL;
+  WsMessage msg;
+
+  socket = hello_raw (server, family, WS_CAP_CLIENT_ADDRESS | 0x80000000u, &msg);
+  /* Echoed, and nothing the server does not know. */
+  g_assert_cmpuint (msg.u.hello_reply.capabilities, ==, WS_CAP_CLIENT_ADDRESS);
+  g_assert_true (ws_io_read_message (socket, &msg, ws_now_ns () + 10 * WS_NSEC_PER_SEC, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (msg.type, ==, WS_MSG_CLIENT_ADDRESS);
+  g_assert_cmpuint (msg.u.client_address.family, ==, wire_family);
+  local = g_socket_get_local_address (socket, &error);
+  g_assert_cmpuint (msg.u.client_address.port, ==,
+                    g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+  seen = ws_client_address_format (&msg.u.client_address);
+  mine = ws_address_format (local);
+  g_assert_cmpstr (seen, ==, mine);
+}
+
+static void
+test_client_address_raw (void)
+{
+  g_autoptr(WsServer) server = ws_test_server_new (4, 5);
+  g_autoptr(GSocket) old = NULL;
+  g_autoptr(GError) error = NULL;
+  WsMessage msg;
+
+  /* The dual-stack listener sees ::ffff:127.0.0.1 and sends IPv4. */
+  check_client_address (server, G_SOCKET_FAMILY_IPV4, WS_ADDRESS_FAMILY_IPV4);
+  if (have_ipv6_loopback ())
+    check_client_address (server, G_SOCKET_FAMILY_IPV6, WS_ADDRESS_FAMILY_IPV6);
+
+  /* A client that did not ask (0.1.0) gets TEST_ACCEPT next, as before. */
+  old = hello_raw (server, G_SOCKET_FAMILY_IPV4, WS_CAP_TEST_GRANT, &msg);
+  g_assert_cmpuint (msg.u.hello_reply.capabilities, ==, WS_CAP_TEST_GRANT);
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_REQUEST);
+  msg.u.request = (WsTestRequest) {
+    .mode = WS_TEST_TCP_RR, .streams = 1, .duration_ms = 1000, .interval_ms = 1000,
+    .length = 1, .rr_request_size = 1, .rr_response_size = 1,
+  };
+  g_assert_true (ws_io_send_message (old, &msg, ws_now_ns () + 5 * WS_NSEC_PER_SEC, NULL, &error));
+  g_assert_true (ws_io_read_message (old, &msg, ws_now_ns () + 10 * WS_NSEC_PER_SEC, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (msg.type, ==, WS_MSG_TEST_ACCEPT);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -338,5 +427,6 @@ main (int argc, char **argv)
   g_test_add_func ("/loopback/concurrent-clients", test_concurrent_clients);
   g_test_add_func ("/loopback/busy", test_busy);
   g_test_add_func ("/loopback/json-contract", test_json_contract);
+  g_test_add_func ("/loopback/client-address-raw", test_client_address_raw);
   return g_test_run ();
 }

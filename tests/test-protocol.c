@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "ws-address.h"
 #include "ws-protocol.h"
 
 #define ACCEPTED 0
@@ -242,6 +243,25 @@ static const guint8 grant_bytes[] = {
   0x00, 0x00, 0x00, 0x00,                         /* reserved */
 };
 
+static const guint8 ipv6_2001_db8_1[16] = {
+  0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,
+};
+
+static void
+fill_client_address (WsMessage *msg)
+{
+  msg->u.client_address.family = WS_ADDRESS_FAMILY_IPV6;
+  msg->u.client_address.port = 53210;
+  memcpy (msg->u.client_address.address, ipv6_2001_db8_1, 16);
+}
+
+static const guint8 client_address_bytes[] = {
+  0x02, 0x12, 0x00, 0x14,
+  0x06, 0x00, 0xcf, 0xda,                         /* family 6, reserved, port 53210 */
+  0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, /* 2001:db8::1 */
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
+};
+
 static void
 fill_test_bytes (WsMessage *msg)
 {
@@ -378,6 +398,7 @@ static const MessageCase message_cases[] = {
   CASE ("v2/test-accept", V2 (TEST_ACCEPT), fill_accept, accept_bytes),
   CASE ("v2/test-grant", V2 (TEST_GRANT), fill_grant, grant_bytes),
   CASE ("v2/test-bytes", V2 (TEST_BYTES), fill_test_bytes, test_bytes_bytes),
+  CASE ("v2/client-address", V2 (CLIENT_ADDRESS), fill_client_address, client_address_bytes),
   CASE ("v2/stream-hello", V2 (STREAM_HELLO), fill_stream_hello, stream_hello_bytes),
   CASE ("v2/test-start", V2 (TEST_START), NULL, test_start_bytes),
   CASE ("v2/test-done", V2 (TEST_DONE), fill_done, done_bytes),
@@ -893,6 +914,18 @@ static const ValueCase value_cases[] = {
   { V2 (RESULTS_END), "streams", 0, 2, 0xffff, INVALID },
   { V2 (RESULTS_END), "streams", 0, 2, 0, ACCEPTED },
 
+  { V2 (CLIENT_ADDRESS), "family", 0, 1, 0, INVALID },
+  { V2 (CLIENT_ADDRESS), "family", 0, 1, 5, INVALID },
+  { V2 (CLIENT_ADDRESS), "family", 0, 1, 10, INVALID }, /* AF_INET6, not the IP version */
+  { V2 (CLIENT_ADDRESS), "family", 0, 1, 0xff, INVALID },
+  /* An IPv6 address's bytes after the fourth are not IPv4 padding. */
+  { V2 (CLIENT_ADDRESS), "family", 0, 1, WS_ADDRESS_FAMILY_IPV4, INVALID },
+  { V2 (CLIENT_ADDRESS), "family", 0, 1, WS_ADDRESS_FAMILY_IPV6, ACCEPTED },
+  { V2 (CLIENT_ADDRESS), "port", 2, 2, 0, INVALID },
+  { V2 (CLIENT_ADDRESS), "port", 2, 2, 1, ACCEPTED },
+  { V2 (CLIENT_ADDRESS), "port", 2, 2, 65535, ACCEPTED },
+  { V2 (CLIENT_ADDRESS), "address", 4, 8, G_MAXUINT64, ACCEPTED },
+
   { V2 (ERROR), "code", 0, 2, WS_PROTOCOL_ERROR_NONE, INVALID },
   { V2 (ERROR), "code", 0, 2, WS_PROTOCOL_ERROR_TRUNCATED, INVALID },
   { V2 (ERROR), "code", 0, 2, 0xffff, INVALID },
@@ -949,6 +982,7 @@ test_reserved_ignored (void)
     { V2 (INTERVAL), "reserved", 60, 4, G_MAXUINT64, ACCEPTED },
     { V2 (STREAM_RESULT), "reserved", 3, 1, G_MAXUINT64, ACCEPTED },
     { V2 (RESULTS_END), "reserved", 2, 2, G_MAXUINT64, ACCEPTED },
+    { V2 (CLIENT_ADDRESS), "reserved", 1, 1, G_MAXUINT64, ACCEPTED },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (reserved); i++)
@@ -1295,6 +1329,7 @@ test_type_strings (void)
     { V2 (UDP_STATS), "UDP_STATS" },
     { V2 (TEST_GRANT), "TEST_GRANT" },
     { V2 (TEST_BYTES), "TEST_BYTES" },
+    { V2 (CLIENT_ADDRESS), "CLIENT_ADDRESS" },
     { WS_PROTOCOL_V1, 0, "UNKNOWN" },
     { WS_PROTOCOL_V1, 5, "UNKNOWN" },
     { WS_PROTOCOL_V1, 0xff, "UNKNOWN" },
@@ -1309,6 +1344,116 @@ test_type_strings (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     g_assert_cmpstr (ws_message_type_to_string (cases[i].version, cases[i].type), ==,
                      cases[i].name);
+}
+
+/* ------------------------------------------------------------------ */
+/* CLIENT_ADDRESS with IPv4, and the addresses' text form              */
+
+static const guint8 client_address_v4_bytes[] = {
+  0x02, 0x12, 0x00, 0x14,
+  0x04, 0x00, 0xcf, 0xda,                         /* family 4, reserved, port 53210 */
+  0xc0, 0x00, 0x02, 0x07, 0x00, 0x00, 0x00, 0x00, /* 192.0.2.7, then zeros */
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+
+static void
+test_client_address_ipv4 (void)
+{
+  guint8 buf[sizeof client_address_v4_bytes];
+  g_autofree char *text = NULL;
+  WsMessage msg;
+
+  g_assert_true (decode_exact (client_address_v4_bytes, sizeof buf, &msg, NULL, NULL));
+  g_assert_cmpuint (msg.u.client_address.family, ==, WS_ADDRESS_FAMILY_IPV4);
+  g_assert_cmpuint (msg.u.client_address.port, ==, 53210);
+  text = ws_client_address_format (&msg.u.client_address);
+  g_assert_cmpstr (text, ==, "192.0.2.7:53210");
+  g_assert_cmpuint (ws_message_encode (&msg, buf, sizeof buf), ==, sizeof buf);
+  g_assert_cmpmem (buf, sizeof buf, client_address_v4_bytes, sizeof buf);
+
+  /* Every byte after the IPv4 address must be zero. */
+  for (guint i = 12; i < sizeof buf; i++)
+    {
+      memcpy (buf, client_address_v4_bytes, sizeof buf);
+      buf[i] = 0x01;
+      assert_decode_fails (buf, sizeof buf, INVALID, sizeof buf);
+    }
+  for (gsize len = 0; len < sizeof buf; len++)
+    assert_decode_fails (client_address_v4_bytes, len, WS_PROTOCOL_ERROR_TRUNCATED, 0);
+}
+
+static char *
+format_socket_address (const char *ip,
+                       guint16     port)
+{
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (ip);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (inet, port);
+
+  return ws_address_format (address);
+}
+
+/* What the server sends for a peer, and how both ends write it. */
+static void
+test_client_address_from_socket (void)
+{
+  const struct {
+    const char *ip;
+    guint8 family;
+    const char *text;
+  } cases[] = {
+    { "192.0.2.7", WS_ADDRESS_FAMILY_IPV4, "192.0.2.7:40000" },
+    /* A dual-stack server sees an IPv4 client mapped: it sends IPv4. */
+    { "::ffff:127.0.0.1", WS_ADDRESS_FAMILY_IPV4, "127.0.0.1:40000" },
+    { "2001:db8::1", WS_ADDRESS_FAMILY_IPV6, "[2001:db8::1]:40000" },
+    { "::1", WS_ADDRESS_FAMILY_IPV6, "[::1]:40000" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (cases[i].ip);
+      g_autoptr(GSocketAddress) address = g_inet_socket_address_new (inet, 40000);
+      g_autofree char *sent = NULL;
+      g_autofree char *local = format_socket_address (cases[i].ip, 40000);
+      guint8 buf[WS_MESSAGE_MAX_SIZE];
+      WsMessage msg, back;
+
+      ws_message_init (&msg, V2 (CLIENT_ADDRESS));
+      g_assert_true (ws_client_address_from_socket (address, &msg.u.client_address));
+      g_assert_cmpuint (msg.u.client_address.family, ==, cases[i].family);
+      g_assert_cmpuint (ws_message_encode (&msg, buf, sizeof buf), ==, sizeof client_address_bytes);
+      g_assert_true (decode_exact (buf, sizeof client_address_bytes, &back, NULL, NULL));
+      sent = ws_client_address_format (&back.u.client_address);
+      g_assert_cmpstr (sent, ==, cases[i].text);
+      g_assert_cmpstr (local, ==, cases[i].text);
+      g_assert_true (ws_address_is_valid (sent));
+    }
+}
+
+/* Stored results are untrusted: only the written form reads back. */
+static void
+test_address_is_valid (void)
+{
+  const char *good[] = {
+    "192.0.2.7:53210", "[2001:db8::1]:1", "[::1]:65535", "0.0.0.0:80",
+    "[fe80::1:2:3:4]:5201",
+  };
+  const char *bad[] = {
+    "", ":", "192.0.2.7", "192.0.2.7:", "192.0.2.7:0", "192.0.2.7:65536",
+    "192.0.2.7:+80", "192.0.2.7:80 ", " 192.0.2.7:80", "192.0.2.7:080",
+    "2001:db8::1:80", "[192.0.2.7]:80", "[2001:db8::1]", "[2001:db8::1:80",
+    "[2001:DB8::1]:80", "[2001:db8:0::1]:80", "[::ffff:192.0.2.7]:80",
+    "localhost:80", "192.0.2.7:80\n", "[]:80", "[:80",
+    "192.0.2.7:80:80", "[2001:db8::1]:80\x1b[2J",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    g_assert_true (ws_address_is_valid (good[i]));
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_test_message ("%s", bad[i]);
+      g_assert_false (ws_address_is_valid (bad[i]));
+    }
+  g_assert_false (ws_address_is_valid (NULL));
 }
 
 /* ------------------------------------------------------------------ */
@@ -1489,6 +1634,9 @@ main (int   argc,
   g_test_add_func ("/protocol/v2/error/text-decode", test_error_text_decode);
   g_test_add_func ("/protocol/v2/error/init", test_error_init);
   g_test_add_func ("/protocol/v2/error/init-invalid-utf8", test_error_init_invalid_utf8);
+  g_test_add_func ("/protocol/v2/client-address/ipv4", test_client_address_ipv4);
+  g_test_add_func ("/protocol/v2/client-address/from-socket", test_client_address_from_socket);
+  g_test_add_func ("/protocol/v2/client-address/text", test_address_is_valid);
   g_test_add_func ("/protocol/udp-header", test_udp_header);
   g_test_add_func ("/protocol/encode-unknown", test_encode_unknown);
   g_test_add_func ("/protocol/concatenated", test_concatenated);

@@ -307,6 +307,17 @@ print_speed_headline (FILE           *out,
            r->idle_latency.p50, r->loaded_latency_download.p50, r->loaded_latency_upload.p50);
 }
 
+/* Only when the addresses differ: the same address twice says nothing. */
+static void
+print_client_address (FILE           *out,
+                      const WsResult *r)
+{
+  if (!ws_result_address_translated (r))
+    return;
+  fprintf (out, _("The server saw this client as %s (local %s): NAT between them\n"),
+           r->client_address, r->local_address);
+}
+
 void
 ws_text_print_summary (FILE           *out,
                        const WsResult *r)
@@ -318,6 +329,7 @@ ws_text_print_summary (FILE           *out,
   if (ws_test_mode_is_rr (r->mode))
     {
       print_rr_summary (out, r);
+      print_client_address (out, r);
       fflush (out);
       return;
     }
@@ -336,5 +348,6 @@ ws_text_print_summary (FILE           *out,
                  ws_direction_to_string (st->direction), bytes, rate);
       }
   print_under_load (out, r);
+  print_client_address (out, r);
   fflush (out);
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ws-address.h"
 #include "ws-auth.h"
 #include "ws-channel.h"
 #include "ws-client.h"
@@ -658,15 +659,34 @@ send_test_bytes (Run     *run,
   return send_msg (run, &msg, error);
 }
 
+/* A server that announced CLIENT_ADDRESS sends it right after HELLO_REPLY;
+ * an older one says nothing, and the result has no client address. */
+static gboolean
+read_client_address (Run                *run,
+                     const WsHelloReply *reply,
+                     GError            **error)
+{
+  WsMessage msg;
+
+  if ((reply->capabilities & WS_CAP_CLIENT_ADDRESS) == 0)
+    return TRUE;
+  if (!expect (run, WS_MSG_CLIENT_ADDRESS, &msg, error))
+    return FALSE;
+  g_free (run->result->client_address);
+  run->result->client_address = ws_client_address_format (&msg.u.client_address);
+  return TRUE;
+}
+
 static gboolean
 handshake (Run     *run,
            GError **error)
 {
+  WsHelloReply reply;
   WsMessage msg;
 
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_HELLO);
   msg.u.hello.max_version = WS_PROTOCOL_V2;
-  msg.u.hello.capabilities = WS_CAP_TEST_GRANT | WS_CAP_TEST_BYTES;
+  msg.u.hello.capabilities = WS_CAP_TEST_GRANT | WS_CAP_TEST_BYTES | WS_CAP_CLIENT_ADDRESS;
   if (!send_msg (run, &msg, error))
     return FALSE;
   if (*run->sniff && !run->config.tls && !sniff_server (run, error))
@@ -679,10 +699,11 @@ handshake (Run     *run,
       *run->peer_told = TRUE;
       post_text (run->client, SIGNAL_PEER, g_strdup ("wirespeed"));
     }
-  if (!authenticate (run, &msg.u.hello_reply, error))
+  reply = msg.u.hello_reply;
+  if (!read_client_address (run, &reply, error) || !authenticate (run, &reply, error))
     return FALSE;
-  run->grant = (msg.u.hello_reply.capabilities & WS_CAP_TEST_GRANT) != 0;
-  if (run->config.bytes != 0 && !(msg.u.hello_reply.capabilities & WS_CAP_TEST_BYTES))
+  run->grant = (reply.capabilities & WS_CAP_TEST_GRANT) != 0;
+  if (run->config.bytes != 0 && !(reply.capabilities & WS_CAP_TEST_BYTES))
     {
       g_set_error (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_UNSUPPORTED_VERSION,
                    "The server at %s port %u is too old for --bytes (fixed-size tests); "
@@ -1101,8 +1122,10 @@ static void
 describe_remote (Run *run)
 {
   GInetAddress *address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (run->remote));
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (run->control, NULL);
 
   run->result->remote_address = g_inet_address_to_string (address);
+  run->result->local_address = ws_address_format (local);
 }
 
 /* One session with the server, from connect to RESULTS_END. */
@@ -1215,6 +1238,8 @@ idle_only (Job      *job,
 
   r->target = g_strdup (idle->target);
   r->remote_address = g_strdup (idle->remote_address);
+  r->client_address = g_strdup (idle->client_address);
+  r->local_address = g_strdup (idle->local_address);
   r->port = idle->port;
   r->mode = job->config.mode;
   r->direction = job->config.direction;
@@ -1278,6 +1303,8 @@ combine_speed (const WsLatency *idle_latency,
 
   r->target = g_strdup (down->target);
   r->remote_address = g_strdup (down->remote_address);
+  r->client_address = g_strdup (down->client_address);
+  r->local_address = g_strdup (down->local_address);
   r->port = down->port;
   r->mode = WS_TEST_SPEED;
   r->direction = WS_DIRECTION_BIDIR;

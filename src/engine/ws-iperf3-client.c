@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "ws-connect-probe.h"
+#include "ws-address.h"
 #include "ws-histogram.h"
 #include "ws-io.h"
 #include "ws-iperf3-client.h"
@@ -724,6 +725,9 @@ run_test (Client  *c,
   {
     GInetAddress *a = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (c->remote));
     c->result->remote_address = g_inet_address_to_string (a);
+    g_autoptr(GSocketAddress) local = g_socket_get_local_address (c->control, NULL);
+    /* iperf3 does not say where it saw us from: no client_address. */
+    c->result->local_address = ws_address_format (local);
   }
   params = ws_iperf3_build_params (&c->params);
   if (!write_json (c, params, error)

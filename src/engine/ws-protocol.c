@@ -33,6 +33,7 @@ static const guint16 v2_payload_size[256] = {
   [WS_MSG_AUTH] = 96,
   [WS_MSG_TEST_GRANT] = 12,
   [WS_MSG_TEST_BYTES] = 12,
+  [WS_MSG_CLIENT_ADDRESS] = 20,
   [WS_MSG_ERROR] = 128,
 };
 
@@ -451,6 +452,26 @@ decode_auth (Reader *r, WsMessage *msg, GError **error)
 }
 
 static gboolean
+decode_client_address (Reader *r, WsMessage *msg, GError **error)
+{
+  WsClientAddress *a = &msg->u.client_address;
+  static const guint8 zero[12] = { 0 };
+
+  a->family = get_u8 (r);
+  skip (r, 1);
+  a->port = get_u16 (r);
+  get_bytes (r, a->address, sizeof a->address);
+  if (a->family != WS_ADDRESS_FAMILY_IPV4 && a->family != WS_ADDRESS_FAMILY_IPV6)
+    return invalid (error, "Client address of family %u", a->family);
+  /* One address, one encoding: an IPv4 address is not padded with junk. */
+  if (a->family == WS_ADDRESS_FAMILY_IPV4 && memcmp (a->address + 4, zero, sizeof zero) != 0)
+    return invalid (error, "IPv4 client address with bytes after its 4");
+  if (a->port == 0)
+    return invalid (error, "Client address with port 0");
+  return TRUE;
+}
+
+static gboolean
 decode_error (Reader *r, WsMessage *msg, GError **error)
 {
   WsErrorMessage *e = &msg->u.error;
@@ -498,6 +519,8 @@ decode_v2 (Reader *r, WsMessage *msg, GError **error)
         return invalid (error, "Test size %" G_GUINT64_FORMAT " bytes is outside 1–2⁶³−1",
                         msg->u.test_bytes.bytes);
       return TRUE;
+    case WS_MSG_CLIENT_ADDRESS:
+      return decode_client_address (r, msg, error);
     case WS_MSG_TEST_START:
     case WS_MSG_KEEPALIVE:
       return TRUE;
@@ -718,6 +741,12 @@ encode_v2 (const WsMessage *msg, Writer *w)
     case WS_MSG_TEST_BYTES:
       put_u64 (w, msg->u.test_bytes.bytes);
       put_zero (w, 4);
+      break;
+    case WS_MSG_CLIENT_ADDRESS:
+      put_u8 (w, msg->u.client_address.family);
+      put_zero (w, 1);
+      put_u16 (w, msg->u.client_address.port);
+      put_bytes (w, msg->u.client_address.address, sizeof msg->u.client_address.address);
       break;
     case WS_MSG_TEST_DONE:
       put_u64 (w, msg->u.done.elapsed_ns);
@@ -1013,6 +1042,7 @@ ws_message_type_to_string (guint8 version,
     [WS_MSG_KEEPALIVE] = "KEEPALIVE", [WS_MSG_STREAM_ACK] = "STREAM_ACK",
     [WS_MSG_UDP_STATS] = "UDP_STATS", [WS_MSG_AUTH] = "AUTH",
     [WS_MSG_TEST_GRANT] = "TEST_GRANT", [WS_MSG_TEST_BYTES] = "TEST_BYTES",
+    [WS_MSG_CLIENT_ADDRESS] = "CLIENT_ADDRESS",
     [WS_MSG_ERROR] = "ERROR",
   };
 

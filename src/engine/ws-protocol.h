@@ -106,6 +106,7 @@ typedef enum {
   WS_MSG_AUTH = 0x0e,
   WS_MSG_TEST_GRANT = 0x10,
   WS_MSG_TEST_BYTES = 0x11,
+  WS_MSG_CLIENT_ADDRESS = 0x12,
   WS_MSG_ERROR = 0x7f,
 } WsMessageType;
 
@@ -138,6 +139,7 @@ GQuark ws_protocol_error_quark (void);
  * sides announce it: the client in HELLO, the server echoing it. */
 #define WS_CAP_TEST_GRANT 0x00000002u /* TEST_GRANT follows every TEST_ACCEPT */
 #define WS_CAP_TEST_BYTES 0x00000004u /* the server runs fixed-size tests (TEST_BYTES) */
+#define WS_CAP_CLIENT_ADDRESS 0x00000008u /* CLIENT_ADDRESS follows HELLO_REPLY */
 
 typedef struct {
   guint8 max_version;
@@ -197,6 +199,17 @@ typedef struct {
 
 /* The most TEST_BYTES may ask for: JSON integers are gint64. */
 #define WS_MAX_TEST_BYTES ((guint64) G_MAXINT64)
+/* CLIENT_ADDRESS families: the IP version, not an AF_ constant, whose
+ * values differ between systems. */
+#define WS_ADDRESS_FAMILY_IPV4 4
+#define WS_ADDRESS_FAMILY_IPV6 6
+
+/* The control connection's peer as the server's accept saw it. */
+typedef struct {
+  guint8 family;       /* WS_ADDRESS_FAMILY_* */
+  guint16 port;
+  guint8 address[16];  /* IPv4: the first 4 bytes, the rest zero */
+} WsClientAddress;
 
 typedef struct {
   guint8 cookie[WS_COOKIE_SIZE];
@@ -286,6 +299,7 @@ typedef struct {
     WsTestAccept accept;
     WsTestGrant grant;
     WsTestBytes test_bytes;
+    WsClientAddress client_address;
     WsStreamHello stream_hello;
     WsTestDone done;
     WsUdpStatsMessage udp_stats;

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ws-address.h"
 #include "ws-result.h"
 
 G_DEFINE_BOXED_TYPE (WsResult, ws_result, ws_result_ref, ws_result_unref)
@@ -44,6 +45,8 @@ ws_result_unref (WsResult *result)
     return;
   g_free (result->target);
   g_free (result->remote_address);
+  g_free (result->local_address);
+  g_free (result->client_address);
   g_free (result->peer_protocol);
   g_free (result->latency_method);
   g_clear_pointer (&result->start_time, g_date_time_unref);
@@ -211,6 +214,15 @@ ws_rpm_band (gdouble rpm)
   if (rpm <= 800)
     return "medium";
   return "high";
+}
+
+/* Whether something between client and server rewrote the client's address
+ * or port, NAT mostly: unknown (FALSE) when the server did not say. */
+gboolean
+ws_result_address_translated (const WsResult *result)
+{
+  return result->client_address != NULL && result->local_address != NULL
+         && g_strcmp0 (result->client_address, result->local_address) != 0;
 }
 
 static void
@@ -492,6 +504,18 @@ add_fixed_size (JsonBuilder    *b,
 }
 
 static void
+add_nullable_string (JsonBuilder *b,
+                     const char  *key,
+                     const char  *value)
+{
+  json_builder_set_member_name (b, key);
+  if (value != NULL)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
 add_header (JsonBuilder *b,
             WsResult    *r)
 {
@@ -507,6 +531,8 @@ add_header (JsonBuilder *b,
   json_builder_add_string_value (b, r->target);
   json_builder_set_member_name (b, "remote_address");
   json_builder_add_string_value (b, r->remote_address);
+  add_nullable_string (b, "local_address", r->local_address);
+  add_nullable_string (b, "client_address", r->client_address);
   json_builder_set_member_name (b, "port");
   json_builder_add_int_value (b, r->port);
   json_builder_set_member_name (b, "direction");
@@ -790,6 +816,25 @@ get_string (JsonObject  *o,
       return NULL;
     }
   return json_object_get_string_member (o, key);
+}
+
+/* Optional (absent or null in older results and against iperf3), and in
+ * the one form the writer uses, since the text report prints it. */
+static char *
+get_address (JsonObject  *o,
+             const char  *key,
+             GError     **error)
+{
+  const char *str = get_string (o, key, error);
+
+  if (str == NULL)
+    return NULL;
+  if (!ws_address_is_valid (str))
+    {
+      set_invalid (error, key, "is not an address and port");
+      return NULL;
+    }
+  return g_strdup (str);
 }
 
 static gboolean
@@ -1171,6 +1216,8 @@ read_header (JsonObject  *o,
   r->protocol_version = get_uint (o, "protocol_version", G_MAXUINT8, r->protocol_version, error);
   r->target = g_strdup (get_string (o, "target", error));
   r->remote_address = g_strdup (get_string (o, "remote_address", error));
+  r->local_address = get_address (o, "local_address", error);
+  r->client_address = get_address (o, "client_address", error);
   r->port = get_uint (o, "port", G_MAXUINT16, 0, error);
   r->direction = get_direction (o, "direction", error);
   r->streams = get_uint (o, "streams", G_MAXUINT, 0, error);

@@ -84,6 +84,11 @@ typedef struct {
   char *target;
   guint16 port;
   char *remote_address;
+  /* The control connection's ends, "192.0.2.7:53210" or "[2001:db8::1]:53210":
+   * this end's own, and this end as the server saw it (NULL: the server
+   * did not say); they differ behind NAT. */
+  char *local_address;
+  char *client_address;
   WsTestMode mode;
   WsDirection direction;
   guint streams;
@@ -152,6 +157,7 @@ gdouble    ws_result_rpm                (const WsResult *result);
 void       ws_result_merge_loaded_latency (WsResult       *into,
                                            const WsResult *from);
 const char *ws_rpm_band                 (gdouble         rpm);
+gboolean    ws_result_address_translated (const WsResult *result);
 
 gdouble    ws_flow_stats_loss_percent   (const WsFlowStats *flow);
 gdouble    ws_flow_stats_bps            (const WsFlowStats *flow,

@@ -14,6 +14,7 @@
 #include <sys/random.h>
 
 #include "ws-io.h"
+#include "ws-address.h"
 #include "ws-auth.h"
 #include "ws-channel.h"
 #include "ws-session.h"
@@ -286,6 +287,23 @@ read_test_bytes (WsSession  *self,
   return check_test_bytes (self, error);
 }
 
+/* The client learns the address it came from, e.g. to detect NAT. A peer
+ * that is not IP (never, on a TCP listener) gets no message, which the
+ * client cannot tell from an older server: harmless. */
+static gboolean
+send_client_address (WsSession  *self,
+                     GError    **error)
+{
+  GSocket *socket = ws_channel_get_socket (self->control);
+  g_autoptr(GSocketAddress) peer = g_socket_get_remote_address (socket, NULL);
+  WsMessage msg;
+
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_CLIENT_ADDRESS);
+  if (!ws_client_address_from_socket (peer, &msg.u.client_address))
+    return TRUE;
+  return send_msg (self, &msg, error);
+}
+
 /* HELLO_REPLY, and with keys the challenge and its answer. A server with
  * keys greets before it gives a client a test slot, so that one without a
  * key cannot keep the server busy for those who have one. */
@@ -309,8 +327,11 @@ ws_session_greet (WsSession      *self,
       memcpy (msg.u.hello_reply.nonce, nonce, sizeof nonce);
     }
   self->grant = (hello->capabilities & WS_CAP_TEST_GRANT) != 0;
-  msg.u.hello_reply.capabilities = hello->capabilities & (WS_CAP_TEST_GRANT | WS_CAP_TEST_BYTES);
+  msg.u.hello_reply.capabilities = hello->capabilities
+                                    & (WS_CAP_TEST_GRANT | WS_CAP_TEST_BYTES | WS_CAP_CLIENT_ADDRESS);
   if (!send_msg (self, &msg, error))
+    return FALSE;
+  if ((hello->capabilities & WS_CAP_CLIENT_ADDRESS) && !send_client_address (self, error))
     return FALSE;
   return self->auth == NULL || check_auth (self, nonce, error);
 }

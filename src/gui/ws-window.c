@@ -211,6 +211,13 @@ describe_result (const WsResult *r)
       g_string_append_printf (text, _("\nDatagrams: %.2f%% lost, %" PRIu64 " out of order, jitter %.3f ms"),
                               ws_flow_stats_loss_percent (&sum), sum.out_of_order, sum.jitter_ms);
     }
+  if (ws_result_address_translated (r))
+    {
+      if (text->len)
+        g_string_append_c (text, '\n');
+      g_string_append_printf (text, _("The server saw this computer as %s (local %s): NAT between them"),
+                              r->client_address, r->local_address);
+    }
   return g_string_free (text, FALSE);
 }
 

@@ -150,6 +150,21 @@ write_messages (void)
   ws_message_init (&m, WS_PROTOCOL_V2, WS_MSG_TEST_BYTES);
   m.u.test_bytes.bytes = 10000000;
   write_message ("test-bytes", &m);
+  ws_message_init (&m, WS_PROTOCOL_V2, WS_MSG_CLIENT_ADDRESS);
+  m.u.client_address.family = WS_ADDRESS_FAMILY_IPV6;
+  m.u.client_address.port = 53210;
+  m.u.client_address.address[0] = 0x20;
+  m.u.client_address.address[1] = 0x01;
+  m.u.client_address.address[2] = 0x0d;
+  m.u.client_address.address[3] = 0xb8;
+  m.u.client_address.address[15] = 0x01;
+  write_message ("client-address-ipv6", &m);
+  memset (m.u.client_address.address, 0, sizeof m.u.client_address.address);
+  m.u.client_address.family = WS_ADDRESS_FAMILY_IPV4;
+  m.u.client_address.address[0] = 192;
+  m.u.client_address.address[2] = 2;
+  m.u.client_address.address[3] = 7;
+  write_message ("client-address-ipv4", &m);
   ws_message_init (&m, WS_PROTOCOL_V2, WS_MSG_STREAM_HELLO);
   memcpy (m.u.stream_hello.cookie, cookie, WS_COOKIE_SIZE);
   m.u.stream_hello.stream_id = 256;
@@ -214,6 +229,7 @@ write_edge_cases (void)
   static const guint8 v2_wrong_length[] = { 0x02, 0x06, 0x00, 0x01, 0x00 };
   static const guint8 v2_truncated[] = { 0x02, 0x08, 0x00, 0x40, 0x00, 0x01 };
   static const guint8 tls_hello[] = { 0x16, 0x03, 0x01, 0x00, 0xf1, 0x01 };
+  static const guint8 address_bad_family[24] = { 0x02, 0x11, 0x00, 0x14, 0x05, 0x00, 0x14, 0x51, 0x7f };
   static const char iperf3_cookie[] = "abcdefghijklmnopqrstuvwxyz234567abcd";
 
   write_raw ("control", "edge-empty", NULL, 0);
@@ -224,6 +240,8 @@ write_edge_cases (void)
   write_raw ("control", "edge-v2-wrong-length", v2_wrong_length, sizeof v2_wrong_length);
   write_raw ("control", "edge-v2-truncated", v2_truncated, sizeof v2_truncated);
   write_raw ("control", "edge-tls-client-hello", tls_hello, sizeof tls_hello);
+  write_raw ("control", "edge-client-address-bad-family", address_bad_family,
+             sizeof address_bad_family);
   write_raw ("control", "edge-iperf3-cookie", (const guint8 *) iperf3_cookie,
              sizeof iperf3_cookie);
 }
