@@ -16,6 +16,7 @@
 
 #include "ws-io.h"
 #include "ws-protocol.h"
+#include "ws-session.h"
 #include "ws-test-util.h"
 #include "ws-time.h"
 
@@ -418,7 +419,8 @@ test_grant_old_client (void)
   g_assert_finalize_object (server);
 }
 
-/* TEST_ACCEPT carries the granted duration and length, for any client. */
+/* TEST_ACCEPT carries the granted duration, streams and length, for any
+ * client. */
 static void
 test_grant_duration_and_length (void)
 {
@@ -429,15 +431,20 @@ test_grant_duration_and_length (void)
     guint32 flags;
     guint32 length;
     guint32 granted;
+    guint granted_streams;
   } cases[] = {
-    { WS_TEST_TCP_STREAM, WS_DIRECTION_UPLOAD, 1, 0, 131072, 131072 },
-    { WS_TEST_TCP_STREAM, WS_DIRECTION_UPLOAD, 1, 0, WS_MAX_LENGTH, WS_MAX_LENGTH },
-    { WS_TEST_TCP_STREAM, WS_DIRECTION_BIDIR, 128, 0, WS_MAX_LENGTH, 262144 },
-    { WS_TEST_TCP_STREAM, WS_DIRECTION_BIDIR, 128, WS_REQUEST_FLAG_PROBE, 131072, 131072 },
-    { WS_TEST_UDP_STREAM, WS_DIRECTION_UPLOAD, 1, 0, WS_MAX_LENGTH, WS_MAX_RR_SIZE },
-    { WS_TEST_UDP_STREAM, WS_DIRECTION_BIDIR, 128, WS_REQUEST_FLAG_PROBE, 65507, 4080 },
-    { WS_TEST_UDP_STREAM, WS_DIRECTION_BIDIR, 128, WS_REQUEST_FLAG_PROBE, 1448, 1448 },
-    { WS_TEST_TCP_RR, WS_DIRECTION_UPLOAD, 128, 0, WS_MAX_LENGTH, 524288 },
+    { WS_TEST_TCP_STREAM, WS_DIRECTION_UPLOAD, 1, 0, 131072, 131072, 1 },
+    { WS_TEST_TCP_STREAM, WS_DIRECTION_UPLOAD, 1, 0, WS_MAX_LENGTH, WS_MAX_LENGTH, 1 },
+    /* 64 stream threads at most: 32 + 32, then 64 MiB / 64 streams. */
+    { WS_TEST_TCP_STREAM, WS_DIRECTION_BIDIR, 128, 0, WS_MAX_LENGTH, 1048576, 32 },
+    { WS_TEST_TCP_STREAM, WS_DIRECTION_BIDIR, 128, WS_REQUEST_FLAG_PROBE, 131072, 131072, 31 },
+    { WS_TEST_TCP_STREAM, WS_DIRECTION_UPLOAD, 128, WS_REQUEST_FLAG_PROBE, 131072, 131072, 63 },
+    { WS_TEST_TCP_STREAM, WS_DIRECTION_DOWNLOAD, 64, 0, 131072, 131072, 64 },
+    { WS_TEST_UDP_STREAM, WS_DIRECTION_UPLOAD, 1, 0, WS_MAX_LENGTH, WS_MAX_RR_SIZE, 1 },
+    { WS_TEST_UDP_STREAM, WS_DIRECTION_BIDIR, 128, WS_REQUEST_FLAG_PROBE, 65507, 16644, 31 },
+    { WS_TEST_UDP_STREAM, WS_DIRECTION_BIDIR, 128, WS_REQUEST_FLAG_PROBE, 1448, 1448, 31 },
+    /* RR streams are one each, whatever the direction. */
+    { WS_TEST_TCP_RR, WS_DIRECTION_BIDIR, 128, 0, WS_MAX_LENGTH, 1048576, 64 },
   };
   WsServer *server = limited_server (2, 0);
 
@@ -455,7 +462,7 @@ test_grant_duration_and_length (void)
       s = request_test (server, G_SOCKET_FAMILY_IPV4, 0, &request, &msg);
       g_assert_cmpuint (msg.type, ==, WS_MSG_TEST_ACCEPT);
       g_assert_cmpuint (msg.u.accept.duration_ms, ==, 2000);
-      g_assert_cmpuint (msg.u.accept.streams, ==, cases[i].streams);
+      g_assert_cmpuint (msg.u.accept.streams, ==, cases[i].granted_streams);
       g_assert_cmpuint (msg.u.accept.length, ==, cases[i].granted);
       g_socket_close (s, NULL);
     }
@@ -671,6 +678,60 @@ test_cli_max_bitrate (gconstpointer data)
   s = stop_server (server, SIGINT);
 }
 
+/* The server's threads, from /proc/PID/task. */
+static guint
+count_threads (Proc *p)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/task",
+                                           g_subprocess_get_identifier (p->proc));
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+/* 128 + 128 streams asked for, 32 + 32 granted: the server's threads,
+ * sampled while the test runs, reach its stream budget (plus the
+ * session's own thread) and no more, and the client says what it runs. */
+static void
+test_cli_stream_threads (void)
+{
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, NULL);
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  guint baseline = count_threads (server);
+  guint full = baseline + WS_SESSION_MAX_STREAM_THREADS;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  g_autoptr(Proc) client = NULL;
+  g_autoptr(Outcome) done = NULL;
+  g_autoptr(Outcome) s = NULL;
+  guint peak = 0, now = 0;
+
+  client = proc_spawnv ((const char * const[]) { "--client", "--target", "127.0.0.1", "--port",
+                                                 port_text, "--no-latency", "--bidir",
+                                                 "--streams", "128", "--time", "3", NULL });
+  /* Until the streams have run and ended again (a bound, not a wait). */
+  while (!(peak >= full && now <= baseline + 1) && g_get_monotonic_time () < deadline)
+    {
+      now = count_threads (server);
+      peak = MAX (peak, now);
+      g_usleep (10000);
+    }
+  g_test_message ("server threads: %u idle, at most %u with 128 + 128 streams asked for",
+                  baseline, peak);
+  g_assert_cmpuint (peak, >=, full);
+  g_assert_cmpuint (peak, <=, full + 2);
+  done = proc_finish (client, EXIT_TIMEOUT_MS);
+  assert_served (done);
+  assert_contains (done->out, "\nThe server limits tests to 32 streams per direction; running 32\n");
+  assert_contains (done->out, "\n  stream 63  download");
+  g_assert_null (strstr (done->out, "stream 64 "));
+  s = stop_server (server, SIGINT);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -687,6 +748,7 @@ main (int    argc,
   g_test_add_func ("/limits/cli/deny-wins", test_cli_deny_wins);
   g_test_add_func ("/limits/cli/max-per-address", test_cli_max_per_address);
   g_test_add_func ("/limits/cli/max-duration", test_cli_max_duration);
+  g_test_add_func ("/limits/cli/stream-threads", test_cli_stream_threads);
   g_test_add_data_func ("/limits/cli/max-bitrate/upload", "upload", test_cli_max_bitrate);
   g_test_add_data_func ("/limits/cli/max-bitrate/download", "download", test_cli_max_bitrate);
   return g_test_run ();

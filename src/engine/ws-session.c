@@ -220,6 +220,17 @@ bitrate_limit (WsSession *self)
   return MAX (self->max_bitrate / n, 1);
 }
 
+/* Each stream is a thread here: past the budget, fewer streams per
+ * direction, which TEST_ACCEPT tells the client. */
+static void
+grant_streams (WsTestRequest *q)
+{
+  gboolean both = !ws_test_mode_is_rr (q->mode) && q->direction == WS_DIRECTION_BIDIR;
+  guint budget = WS_SESSION_MAX_STREAM_THREADS - ((q->flags & WS_REQUEST_FLAG_PROBE) ? 1 : 0);
+
+  q->streams = MIN (q->streams, budget / (both ? 2 : 1));
+}
+
 /* Shrinks the request to the server's limits: TEST_ACCEPT tells the client
  * the granted duration and length, TEST_GRANT the bitrate. A client that
  * cannot take TEST_GRANT would send at the rate it asked for, so a
@@ -300,6 +311,7 @@ ws_session_negotiate (WsSession      *self,
   if (msg.version != WS_PROTOCOL_V2 || msg.type != WS_MSG_TEST_REQUEST)
     return refuse (self, WS_PROTOCOL_ERROR_BAD_MESSAGE, "Expected TEST_REQUEST", error);
   self->request = msg.u.request;
+  grant_streams (&self->request);
   self->n_streams = ws_test_request_n_streams (&self->request);
   self->streams = g_new0 (WsStream *, self->n_streams);
   self->last = g_new0 (WsStreamCounters, self->n_streams);
