@@ -469,6 +469,63 @@ test_grant_duration_and_length (void)
   g_assert_finalize_object (server);
 }
 
+/* A TCP connection to @server from @ip, which then says nothing. */
+static GSocket *
+connect_from (WsServer   *server,
+              const char *ip)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (ip);
+  g_autoptr(GSocketAddress) local = g_inet_socket_address_new (address, 0);
+  g_autoptr(GSocketAddress) to = loopback_address (G_SOCKET_FAMILY_IPV4, ws_server_get_port (server));
+  g_autoptr(GError) error = NULL;
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                  G_SOCKET_PROTOCOL_TCP, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, local, FALSE, &error));
+  g_assert_true (g_socket_connect (socket, to, NULL, &error));
+  g_assert_no_error (error);
+  return socket;
+}
+
+static guint64
+rejected_count (WsServer *server)
+{
+  WsServerStats stats;
+
+  ws_server_get_stats (server, &stats);
+  return stats.connections_rejected;
+}
+
+/* 300 silent connections from 127.0.0.2, more than the server's 260
+ * slots: it keeps the address's 128 and closes the rest at accept, so
+ * 127.0.0.1 still runs a real test. */
+#define HOGS 300
+
+static void
+test_pending_per_address (void)
+{
+  WsServer *server = server_new (NULL, NULL);
+  g_autoptr(GPtrArray) hogs = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 deadline;
+  GError *error;
+
+  ws_server_set_max_clients (server, 2); /* 256 + 2 × 2 connection slots */
+  ws_server_set_idle_timeout (server, 60);
+  server_start (server);
+  for (guint i = 0; i < HOGS; i++)
+    g_ptr_array_add (hogs, connect_from (server, "127.0.0.2"));
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (rejected_count (server) < HOGS - WS_DEFAULT_MAX_PENDING_PER_ADDRESS
+         && g_get_monotonic_time () < deadline)
+    g_usleep (10000);
+  g_assert_cmpuint (rejected_count (server), ==, HOGS - WS_DEFAULT_MAX_PENDING_PER_ADDRESS);
+
+  error = run_engine_client (server, "127.0.0.1");
+  g_assert_no_error (error);
+  g_assert_finalize_object (server);
+}
+
 /* ------------------------------------------------------------------ */
 /* From the outside: the real binary                                   */
 
@@ -743,6 +800,7 @@ main (int    argc,
   g_test_add_func ("/limits/grant/bitrate", test_grant_bitrate);
   g_test_add_func ("/limits/grant/old-client", test_grant_old_client);
   g_test_add_func ("/limits/grant/duration-and-length", test_grant_duration_and_length);
+  g_test_add_func ("/limits/pending-per-address", test_pending_per_address);
   g_test_add_func ("/limits/cli/deny-ipv4-serves-ipv6", test_cli_deny_ipv4);
   g_test_add_func ("/limits/cli/allow-ipv6-only", test_cli_allow_ipv6_only);
   g_test_add_func ("/limits/cli/deny-wins", test_cli_deny_wins);

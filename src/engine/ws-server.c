@@ -44,6 +44,7 @@ struct _WsServer {
   WsAuth *auth;                     /* NULL: no authentication */
   WsAcl *acl;             /* NULL: everybody; read-only once started */
   guint max_per_address;  /* 0: no limit */
+  guint max_pending_per_address;
   guint max_duration_s;   /* 0: no limit */
   guint64 max_bitrate;    /* 0: no limit */
 
@@ -61,6 +62,7 @@ struct _WsServer {
   guint n_sessions;       /* v1 and v2 sessions running */
   guint n_pending;
   GHashTable *per_address; /* unmapped address string → sessions running */
+  GHashTable *pending_per_address; /* the same → connections not yet admitted */
   guint64 n_accepted;
   gboolean stopping;
   WsServerStats stats;
@@ -76,6 +78,7 @@ typedef struct {
   char *peer;
   char *address;          /* the peer's address, IPv4-mapped ones as IPv4 */
   guint64 seq;         /* accept order: iperf3 streams are told apart by it */
+  gboolean pending;    /* counted in pending_per_address (under the lock) */
 } Connection;
 
 static void
@@ -89,6 +92,7 @@ ws_server_finalize (GObject *object)
   g_clear_pointer (&self->auth, ws_auth_unref);
   g_clear_pointer (&self->acl, ws_acl_unref);
   g_hash_table_unref (self->per_address);
+  g_hash_table_unref (self->pending_per_address);
   g_clear_object (&self->cancellable);
   g_ptr_array_unref (self->connections);
   g_ptr_array_unref (self->sessions);
@@ -115,6 +119,8 @@ ws_server_init (WsServer *self)
   self->connections = g_ptr_array_new ();
   self->sessions = g_ptr_array_new ();
   self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->pending_per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->max_pending_per_address = WS_DEFAULT_MAX_PENDING_PER_ADDRESS;
   self->iperf3_sessions = g_ptr_array_new ();
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
@@ -191,6 +197,16 @@ ws_server_set_max_per_address (WsServer *self,
                                guint     max_sessions)
 {
   self->max_per_address = max_sessions;
+}
+
+/* Connections one address may hold before they are admitted to a test
+ * (or, for data connections, handed to theirs); more are closed at
+ * accept, so that one host cannot take every slot. */
+void
+ws_server_set_max_pending_per_address (WsServer *self,
+                                       guint     max_connections)
+{
+  self->max_pending_per_address = MAX (max_connections, 1);
 }
 
 /* Longer requests are granted this many seconds; 0 = no limit. */
@@ -292,18 +308,39 @@ remote_host (GSocket *socket)
   return g_object_ref (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
 }
 
+/* Under the lock: @conn no longer counts against its address's pending
+ * connections. */
+static void
+forget_pending_locked (WsServer   *self,
+                       Connection *conn)
+{
+  guint mine;
+
+  if (!conn->pending)
+    return;
+  conn->pending = FALSE;
+  mine = GPOINTER_TO_UINT (g_hash_table_lookup (self->pending_per_address, conn->address));
+  if (mine > 1)
+    g_hash_table_replace (self->pending_per_address, g_strdup (conn->address),
+                          GUINT_TO_POINTER (mine - 1));
+  else
+    g_hash_table_remove (self->pending_per_address, conn->address);
+}
+
 typedef enum {
   CLAIM_OK,
   CLAIM_BUSY,         /* the server runs max_clients sessions */
   CLAIM_ADDRESS_BUSY, /* the peer's address runs max_per_address */
 } Claim;
 
-/* Claims a session slot for a peer at @address (see Connection). */
+/* Claims a session slot for @conn's address; admitted, the connection
+ * is no longer pending. */
 static Claim
 claim_session (WsServer   *self,
-               const char *address)
+               Connection *conn)
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  const char *address = conn->address;
   guint mine = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address));
 
   if (self->n_sessions >= self->max_clients || self->stopping)
@@ -318,6 +355,7 @@ claim_session (WsServer   *self,
     }
   self->n_sessions++;
   g_hash_table_replace (self->per_address, g_strdup (address), GUINT_TO_POINTER (mine + 1));
+  forget_pending_locked (self, conn);
   return CLAIM_OK;
 }
 
@@ -398,7 +436,7 @@ run_v2_session (Connection *conn,
       g_info ("%s: dropped: %s", conn->peer, error->message);
       return;
     }
-  claim = claim_session (self, conn->address);
+  claim = claim_session (self, conn);
   if (claim != CLAIM_OK)
     {
       refuse_session (conn, claim);
@@ -428,7 +466,7 @@ run_v1_session (Connection *conn,
 {
   WsServer *self = conn->server;
   g_autoptr(GError) error = NULL;
-  Claim claim = claim_session (self, conn->address);
+  Claim claim = claim_session (self, conn);
   guint64 packets = 0;
   gboolean ok;
 
@@ -630,7 +668,7 @@ run_iperf3_session (Connection   *conn,
               self->auth != NULL ? "authentication" : "TLS");
       return;
     }
-  if (claim_session (self, conn->address) != CLAIM_OK)
+  if (claim_session (self, conn) != CLAIM_OK)
     {
       ws_iperf3_refuse (conn->socket, WS_IPERF3_ACCESS_DENIED, 0);
       g_info ("%s: iperf3 client refused: busy", conn->peer);
@@ -738,6 +776,7 @@ connection_thread (gpointer data)
   /* No reference on the server: ws_server_stop(), which finalize calls,
    * waits for this list to empty, and we touch nothing of it after. */
   g_mutex_lock (&self->lock);
+  forget_pending_locked (self, conn);
   g_ptr_array_remove (self->connections, conn->cancellable);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
@@ -796,8 +835,10 @@ spawn_connection (WsServer *self,
                   GSocket  *socket)
 {
   g_autoptr(GInetAddress) address = peer_address (socket);
+  g_autofree char *ip = NULL;
   Connection *conn;
   GThread *thread;
+  guint pending;
 
   /* Before a thread or a byte is spent on a peer the ACL refuses. A peer
    * already gone has no address: nothing to serve. */
@@ -811,21 +852,25 @@ spawn_connection (WsServer *self,
     }
 
   g_mutex_lock (&self->lock);
+  ip = g_inet_address_to_string (address);
+  pending = GPOINTER_TO_UINT (g_hash_table_lookup (self->pending_per_address, ip));
   if (self->connections->len >= MAX_PENDING_CONNECTIONS + 2 * self->max_clients
-      || self->stopping)
+      || pending >= self->max_pending_per_address || self->stopping)
     {
       self->stats.connections_rejected++;
       g_mutex_unlock (&self->lock);
       g_socket_close (socket, NULL);
       return;
     }
+  g_hash_table_replace (self->pending_per_address, g_strdup (ip), GUINT_TO_POINTER (pending + 1));
   conn = g_new0 (Connection, 1);
+  conn->pending = TRUE;
   conn->server = self;
   conn->socket = g_object_ref (socket);
   conn->channel = ws_channel_new (socket);
   conn->cancellable = g_cancellable_new ();
   conn->peer = describe_peer (socket);
-  conn->address = g_inet_address_to_string (address);
+  conn->address = g_steal_pointer (&ip);
   conn->seq = self->n_accepted++;
   g_ptr_array_add (self->connections, conn->cancellable);
   g_mutex_unlock (&self->lock);
