@@ -627,6 +627,38 @@ test_cli_deny_wins (void)
   s = stop_server (server, SIGINT);
 }
 
+/* A denied client that speaks TLS is told so inside TLS, like a plaintext
+ * one, not left with a failed handshake; the other address is served. */
+static void
+test_cli_deny_tls (void)
+{
+  g_autofree char *cert = g_build_filename (g_getenv ("WS_TEST_SRCDIR"), "tls", "server.pem", NULL);
+  g_autofree char *key = g_build_filename (g_getenv ("WS_TEST_SRCDIR"), "tls", "server-key.pem", NULL);
+  guint port;
+  g_autoptr(Proc) server = NULL;
+  g_autofree char *line = NULL;
+  const char *fingerprint;
+  g_autoptr(Outcome) tls = NULL;
+  g_autoptr(Outcome) again = NULL;
+  g_autoptr(Outcome) v6 = NULL;
+  g_autoptr(Outcome) s = NULL;
+
+  REQUIRE_IPV6 ();
+  server = spawn_server (&port, "--tls-cert", cert, "--tls-key", key, "--deny", "127.0.0.1",
+                         NULL);
+  line = wait_for_line (server, &server->out, "fingerprint: ", 10000);
+  g_assert_nonnull (line);
+  fingerprint = strstr (line, "fingerprint: ") + strlen ("fingerprint: ");
+  tls = run_client ("127.0.0.1", port, "--time", "1", "--tls-fingerprint", fingerprint, NULL);
+  assert_denied (tls);
+  again = run_client ("127.0.0.1", port, "--time", "1", NULL);
+  g_assert_cmpint (again->status, ==, 1);
+  g_assert_cmpstr (again->err, ==, "wirespeed: Access denied by the server\n");
+  v6 = run_client ("::1", port, "--time", "1", "--tls-fingerprint", fingerprint, NULL);
+  assert_served (v6);
+  s = stop_server (server, SIGINT);
+}
+
 /* One test per address: a second from 127.0.0.1 is refused while one
  * runs, ::1 is served beside it, and the first ends normally. */
 static void
@@ -804,6 +836,7 @@ main (int    argc,
   g_test_add_func ("/limits/cli/deny-ipv4-serves-ipv6", test_cli_deny_ipv4);
   g_test_add_func ("/limits/cli/allow-ipv6-only", test_cli_allow_ipv6_only);
   g_test_add_func ("/limits/cli/deny-wins", test_cli_deny_wins);
+  g_test_add_func ("/limits/cli/deny-tls", test_cli_deny_tls);
   g_test_add_func ("/limits/cli/max-per-address", test_cli_max_per_address);
   g_test_add_func ("/limits/cli/max-duration", test_cli_max_duration);
   g_test_add_func ("/limits/cli/stream-threads", test_cli_stream_threads);

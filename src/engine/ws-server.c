@@ -31,6 +31,11 @@
 /* Connections that have not yet been identified; beyond this, new ones are
  * closed at once so a flood of silent sockets cannot exhaust threads. */
 #define MAX_PENDING_CONNECTIONS 256
+/* A denied peer at a server with a certificate may be told so inside TLS,
+ * which costs a handshake: at most this many at once, each within a short
+ * deadline; beyond them a denied peer gets the plaintext ERROR at accept. */
+#define MAX_DENIED_HANDSHAKES 4
+#define DENIED_HANDSHAKE_NS (3 * WS_NSEC_PER_SEC)
 
 struct _WsServer {
   GObject parent_instance;
@@ -60,7 +65,7 @@ struct _WsServer {
   GPtrArray *sessions;    /* WsSession, v2 sessions with a cookie */
   GPtrArray *iperf3_sessions; /* WsIperf3Session, found by cookie or address */
   guint n_sessions;       /* v1 and v2 sessions running */
-  guint n_pending;
+  guint n_denying;        /* denied connections being told in a thread */
   GHashTable *per_address; /* unmapped address string → sessions running */
   GHashTable *pending_per_address; /* the same → connections not yet admitted */
   guint64 n_accepted;
@@ -79,6 +84,7 @@ typedef struct {
   char *address;          /* the peer's address, IPv4-mapped ones as IPv4 */
   guint64 seq;         /* accept order: iperf3 streams are told apart by it */
   gboolean pending;    /* counted in pending_per_address (under the lock) */
+  gboolean denied;     /* by the ACL: only to be told so (n_denying) */
 } Connection;
 
 static void
@@ -732,14 +738,45 @@ dispatch_iperf3 (Connection *conn,
     g_info ("%s: iperf3 data connection refused: %s", conn->peer, error->message);
 }
 
+/* A denied peer that starts a TLS handshake gets its ERROR inside TLS,
+ * where its client can read it; anything else gets it in plaintext. What
+ * the peer sent is read before the close, so that the close is a FIN
+ * behind the ERROR and not a reset that could destroy it. */
+static void
+tell_denied (Connection *conn)
+{
+  gint64 deadline = ws_now_ns () + DENIED_HANDSHAKE_NS;
+  g_autoptr(GError) error = NULL;
+  WsMessage msg;
+  int first = peek_first_byte (conn, deadline, &error);
+
+  if (first == TLS_HANDSHAKE_RECORD
+      && !ws_channel_accept_tls (conn->channel, conn->server->tls_certificate, deadline,
+                                 conn->cancellable, &error))
+    {
+      g_info ("%s: access denied, TLS handshake failed: %s", conn->peer, error->message);
+      return;
+    }
+  ws_channel_send_error (conn->channel, WS_PROTOCOL_ERROR_ACCESS_DENIED, 0, "Access denied");
+  if (first >= 0)
+    ws_channel_read_message (conn->channel, &msg, deadline, conn->cancellable, NULL);
+  g_info ("%s: access denied%s", conn->peer, ws_channel_is_tls (conn->channel) ? " (in TLS)" : "");
+}
+
 static void
 dispatch (Connection *conn)
 {
   g_autoptr(GError) error = NULL;
   gint64 deadline = ws_now_ns () + conn->server->idle_timeout_s * WS_NSEC_PER_SEC;
   WsMessage msg;
-  int first = peek_first_byte (conn, deadline, &error);
+  int first;
 
+  if (conn->denied)
+    {
+      tell_denied (conn);
+      return;
+    }
+  first = peek_first_byte (conn, deadline, &error);
   if (first == TLS_HANDSHAKE_RECORD && !start_tls (conn, deadline, &error))
     first = -1;
   if (first < 0)
@@ -777,6 +814,8 @@ connection_thread (gpointer data)
    * waits for this list to empty, and we touch nothing of it after. */
   g_mutex_lock (&self->lock);
   forget_pending_locked (self, conn);
+  if (conn->denied)
+    self->n_denying--;
   g_ptr_array_remove (self->connections, conn->cancellable);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
@@ -838,33 +877,51 @@ spawn_connection (WsServer *self,
   g_autofree char *ip = NULL;
   Connection *conn;
   GThread *thread;
+  gboolean denied;
   guint pending;
 
-  /* Before a thread or a byte is spent on a peer the ACL refuses. A peer
-   * already gone has no address: nothing to serve. */
-  if (address == NULL || !ws_acl_allows (self->acl, address))
+  /* A peer already gone has no address: nothing to serve. */
+  if (address == NULL)
     {
-      if (address != NULL)
-        deny_connection (self, socket, address);
-      else
-        g_socket_close (socket, NULL);
+      g_socket_close (socket, NULL);
       return;
     }
+  denied = !ws_acl_allows (self->acl, address);
 
   g_mutex_lock (&self->lock);
+  /* Without a certificate, or past the few handshakes allowed for telling
+   * denied peers inside TLS: no thread and no read for a refused peer. */
+  if (denied && (self->tls_certificate == NULL || self->n_denying >= MAX_DENIED_HANDSHAKES
+                 || self->stopping))
+    {
+      g_mutex_unlock (&self->lock);
+      deny_connection (self, socket, address);
+      return;
+    }
   ip = g_inet_address_to_string (address);
   pending = GPOINTER_TO_UINT (g_hash_table_lookup (self->pending_per_address, ip));
-  if (self->connections->len >= MAX_PENDING_CONNECTIONS + 2 * self->max_clients
-      || pending >= self->max_pending_per_address || self->stopping)
+  if (!denied
+      && (self->connections->len >= MAX_PENDING_CONNECTIONS + 2 * self->max_clients
+          || pending >= self->max_pending_per_address || self->stopping))
     {
       self->stats.connections_rejected++;
       g_mutex_unlock (&self->lock);
       g_socket_close (socket, NULL);
       return;
     }
-  g_hash_table_replace (self->pending_per_address, g_strdup (ip), GUINT_TO_POINTER (pending + 1));
   conn = g_new0 (Connection, 1);
-  conn->pending = TRUE;
+  if (denied)
+    {
+      self->n_denying++;
+      self->stats.connections_denied++;
+      conn->denied = TRUE;
+    }
+  else
+    {
+      g_hash_table_replace (self->pending_per_address, g_strdup (ip),
+                            GUINT_TO_POINTER (pending + 1));
+      conn->pending = TRUE;
+    }
   conn->server = self;
   conn->socket = g_object_ref (socket);
   conn->channel = ws_channel_new (socket);
