@@ -419,6 +419,82 @@ test_grant_old_client (void)
   g_assert_finalize_object (server);
 }
 
+/* A client granted 1 Mbit/s that sends 2 000 datagrams of 1448 bytes at
+ * once (23 Mbit in a fraction of a second): the server counts what the
+ * grant allows (a second's worth of bucket plus the rate) and reports
+ * the rest as policed in its INTERVALs; then it serves a real test. */
+#define FLOOD 2000
+
+static void
+test_police_bitrate (void)
+{
+  WsServer *server = server_new (NULL, NULL);
+  WsTestRequest request = udp_request (100000000);
+  g_autoptr(GSocket) control = NULL;
+  g_autoptr(GSocket) udp = NULL;
+  guint8 datagram[1448] = { 0 };
+  guint8 cookie[WS_COOKIE_SIZE];
+  guint64 received_bytes = 0, policed = 0;
+  gint64 start;
+  gdouble elapsed_s, allowed;
+  WsMessage msg;
+  GError *error;
+
+  ws_server_set_max_bitrate (server, 1000000);
+  ws_server_set_idle_timeout (server, 10);
+  server_start (server);
+  control = request_test (server, G_SOCKET_FAMILY_IPV4, WS_CAP_TEST_GRANT, &request, &msg);
+  g_assert_cmpuint (msg.type, ==, WS_MSG_TEST_ACCEPT);
+  memcpy (cookie, msg.u.accept.cookie, WS_COOKIE_SIZE);
+  read_message (control, &msg);
+  g_assert_cmpuint (msg.type, ==, WS_MSG_TEST_GRANT);
+  g_assert_cmpuint (msg.u.grant.bitrate, ==, 1000000);
+  /* ... and ignores it. */
+  udp = udp_hello (server, G_SOCKET_FAMILY_IPV4, cookie);
+  g_assert_true (udp_ack_within (udp, cookie, 5000));
+  read_message (control, &msg);
+  g_assert_cmpuint (msg.type, ==, WS_MSG_TEST_START);
+  start = ws_now_ns ();
+  for (guint i = 0; i < FLOOD; i++)
+    {
+      WsUdpHeader h = { .seq = i, .send_ns = ws_now_ns () };
+
+      ws_udp_header_encode (&h, datagram, WS_UDP_HEADER_SIZE);
+      g_assert_cmpint (g_socket_send (udp, (char *) datagram, sizeof datagram, NULL, NULL), ==,
+                       sizeof datagram);
+      if (i % 50 == 49)
+        g_usleep (1000); /* stay inside the receiver's socket buffer */
+    }
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_DONE);
+  msg.u.done.elapsed_ns = ws_now_ns () - start;
+  send_message (control, &msg);
+  do
+    {
+      read_message (control, &msg);
+      if (msg.type == WS_MSG_INTERVAL)
+        {
+          received_bytes += msg.u.interval.bytes_received;
+          policed += msg.u.interval.policed;
+        }
+      g_assert_cmpuint (msg.type, !=, WS_MSG_ERROR);
+    }
+  while (msg.type != WS_MSG_RESULTS_END);
+  elapsed_s = (ws_now_ns () - start) / 1e9;
+  allowed = 1.01e6 * (1 + elapsed_s) / (8 * sizeof datagram) + 1;
+  g_test_message ("%u datagrams sent in %.2f s, %" G_GUINT64_FORMAT " counted (at most %.0f "
+                  "allowed), %" G_GUINT64_FORMAT " policed", FLOOD, elapsed_s,
+                  received_bytes / sizeof datagram, allowed, policed);
+  g_assert_cmpuint (received_bytes % sizeof datagram, ==, 0);
+  g_assert_cmpfloat (received_bytes / sizeof datagram, <=, allowed);
+  g_assert_cmpuint (received_bytes / sizeof datagram, >, 0);
+  g_assert_cmpuint (policed, >=, FLOOD / 2);
+  g_assert_cmpuint (received_bytes / sizeof datagram + policed, <=, FLOOD);
+
+  error = run_engine_client (server, "127.0.0.1");
+  g_assert_no_error (error);
+  g_assert_finalize_object (server);
+}
+
 /* TEST_ACCEPT carries the granted duration, streams and length, for any
  * client. */
 static void
@@ -832,6 +908,7 @@ main (int    argc,
   g_test_add_func ("/limits/grant/bitrate", test_grant_bitrate);
   g_test_add_func ("/limits/grant/old-client", test_grant_old_client);
   g_test_add_func ("/limits/grant/duration-and-length", test_grant_duration_and_length);
+  g_test_add_func ("/limits/grant/police-bitrate", test_police_bitrate);
   g_test_add_func ("/limits/pending-per-address", test_pending_per_address);
   g_test_add_func ("/limits/cli/deny-ipv4-serves-ipv6", test_cli_deny_ipv4);
   g_test_add_func ("/limits/cli/allow-ipv6-only", test_cli_allow_ipv6_only);

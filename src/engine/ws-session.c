@@ -333,6 +333,9 @@ stream_params (WsSession *self)
   p.bitrate = self->request.bitrate;
   p.rr_request = self->request.rr_request_size;
   p.rr_response = self->request.rr_response_size;
+  /* With a limit, what a client sends beyond its grant is not counted. */
+  if (self->request.mode == WS_TEST_UDP_STREAM && self->max_bitrate > 0)
+    p.police_bitrate = self->request.bitrate;
   memcpy (p.cookie, self->cookie, WS_COOKIE_SIZE);
   return p;
 }
@@ -506,7 +509,10 @@ fill_interval (WsSession              *self,
       iv->rtt_us = c->rtt_us;
     }
   else
-    iv->bytes_received = c->bytes - self->last[i].bytes;
+    {
+      iv->bytes_received = c->bytes - self->last[i].bytes;
+      iv->policed = MIN (c->policed - self->last[i].policed, G_MAXUINT32);
+    }
   iv->packets_received = c->packets - self->last[i].packets;
 }
 
