@@ -227,7 +227,7 @@ test_help (gconstpointer data)
     "--client", "--server", "--test", "--target", "--time", "--port", "--streams",
     "--reverse", "--bidir", "--length", "--interval", "--json", "--bind",
     "--max-clients", "--idle-timeout", "--verbose", "--allow", "--deny", "--max-per-address",
-    "--max-duration", "--max-bitrate",
+    "--max-pending-per-address", "--max-duration", "--max-bitrate",
   };
   g_autoptr(Outcome) o = run_wirespeed (EXIT_TIMEOUT_MS, "--help", NULL);
 
@@ -293,6 +293,10 @@ static const UsageCase usage_cases[] = {
   { "deny-host-bits", { "--server", "--deny", "::1", "--deny", "2001:db8::1/32" },
     { "--deny", "2001:db8::/32" } },
   { "max-per-address-zero", { "--server", "--max-per-address", "0" }, { "--max-per-address" } },
+  { "max-pending-per-address-zero", { "--server", "--max-pending-per-address", "0" },
+    { "--max-pending-per-address" } },
+  { "max-pending-per-address-too-many", { "--server", "--max-pending-per-address", "4097" },
+    { "--max-pending-per-address" } },
   { "max-duration-zero", { "--server", "--max-duration", "0" }, { "--max-duration" } },
   { "max-duration-too-long", { "--server", "--max-duration", "86401" }, { "--max-duration" } },
   { "max-bitrate-zero", { "--server", "--max-bitrate", "0" }, { "--max-bitrate" } },

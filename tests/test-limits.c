@@ -16,6 +16,7 @@
 
 #include "ws-io.h"
 #include "ws-protocol.h"
+#include "ws-session.h"
 #include "ws-test-util.h"
 #include "ws-time.h"
 
@@ -424,7 +425,84 @@ test_grant_old_client (void)
   g_assert_finalize_object (server);
 }
 
-/* TEST_ACCEPT carries the granted duration and length, for any client. */
+/* A client granted 1 Mbit/s that sends 2 000 datagrams of 1448 bytes at
+ * once (23 Mbit in a fraction of a second): the server counts what the
+ * grant allows (a second's worth of bucket plus the rate) and reports
+ * the rest as policed in its INTERVALs; then it serves a real test. */
+#define FLOOD 2000
+
+static void
+test_police_bitrate (void)
+{
+  WsServer *server = server_new (NULL, NULL);
+  WsTestRequest request = udp_request (100000000);
+  g_autoptr(GSocket) control = NULL;
+  g_autoptr(GSocket) udp = NULL;
+  guint8 datagram[1448] = { 0 };
+  guint8 cookie[WS_COOKIE_SIZE];
+  guint64 received_bytes = 0, policed = 0;
+  gint64 start;
+  gdouble elapsed_s, allowed;
+  WsMessage msg;
+  GError *error;
+
+  ws_server_set_max_bitrate (server, 1000000);
+  ws_server_set_idle_timeout (server, 10);
+  server_start (server);
+  control = request_test (server, G_SOCKET_FAMILY_IPV4, WS_CAP_TEST_GRANT, &request, &msg);
+  g_assert_cmpuint (msg.type, ==, WS_MSG_TEST_ACCEPT);
+  memcpy (cookie, msg.u.accept.cookie, WS_COOKIE_SIZE);
+  read_message (control, &msg);
+  g_assert_cmpuint (msg.type, ==, WS_MSG_TEST_GRANT);
+  g_assert_cmpuint (msg.u.grant.bitrate, ==, 1000000);
+  /* ... and ignores it. */
+  udp = udp_hello (server, G_SOCKET_FAMILY_IPV4, cookie);
+  g_assert_true (udp_ack_within (udp, cookie, 5000));
+  read_message (control, &msg);
+  g_assert_cmpuint (msg.type, ==, WS_MSG_TEST_START);
+  start = ws_now_ns ();
+  for (guint i = 0; i < FLOOD; i++)
+    {
+      WsUdpHeader h = { .seq = i, .send_ns = ws_now_ns () };
+
+      ws_udp_header_encode (&h, datagram, WS_UDP_HEADER_SIZE);
+      g_assert_cmpint (g_socket_send (udp, (char *) datagram, sizeof datagram, NULL, NULL), ==,
+                       sizeof datagram);
+      if (i % 50 == 49)
+        g_usleep (1000); /* stay inside the receiver's socket buffer */
+    }
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_DONE);
+  msg.u.done.elapsed_ns = ws_now_ns () - start;
+  send_message (control, &msg);
+  do
+    {
+      read_message (control, &msg);
+      if (msg.type == WS_MSG_INTERVAL)
+        {
+          received_bytes += msg.u.interval.bytes_received;
+          policed += msg.u.interval.policed;
+        }
+      g_assert_cmpuint (msg.type, !=, WS_MSG_ERROR);
+    }
+  while (msg.type != WS_MSG_RESULTS_END);
+  elapsed_s = (ws_now_ns () - start) / 1e9;
+  allowed = 1.01e6 * (1 + elapsed_s) / (8 * sizeof datagram) + 1;
+  g_test_message ("%u datagrams sent in %.2f s, %" G_GUINT64_FORMAT " counted (at most %.0f "
+                  "allowed), %" G_GUINT64_FORMAT " policed", FLOOD, elapsed_s,
+                  received_bytes / sizeof datagram, allowed, policed);
+  g_assert_cmpuint (received_bytes % sizeof datagram, ==, 0);
+  g_assert_cmpfloat (received_bytes / sizeof datagram, <=, allowed);
+  g_assert_cmpuint (received_bytes / sizeof datagram, >, 0);
+  g_assert_cmpuint (policed, >=, FLOOD / 2);
+  g_assert_cmpuint (received_bytes / sizeof datagram + policed, <=, FLOOD);
+
+  error = run_engine_client (server, "127.0.0.1");
+  g_assert_no_error (error);
+  g_assert_finalize_object (server);
+}
+
+/* TEST_ACCEPT carries the granted duration, streams and length, for any
+ * client. */
 static void
 test_grant_duration_and_length (void)
 {
@@ -435,15 +513,20 @@ test_grant_duration_and_length (void)
     guint32 flags;
     guint32 length;
     guint32 granted;
+    guint granted_streams;
   } cases[] = {
-    { WS_TEST_TCP_STREAM, WS_DIRECTION_UPLOAD, 1, 0, 131072, 131072 },
-    { WS_TEST_TCP_STREAM, WS_DIRECTION_UPLOAD, 1, 0, WS_MAX_LENGTH, WS_MAX_LENGTH },
-    { WS_TEST_TCP_STREAM, WS_DIRECTION_BIDIR, 128, 0, WS_MAX_LENGTH, 262144 },
-    { WS_TEST_TCP_STREAM, WS_DIRECTION_BIDIR, 128, WS_REQUEST_FLAG_PROBE, 131072, 131072 },
-    { WS_TEST_UDP_STREAM, WS_DIRECTION_UPLOAD, 1, 0, WS_MAX_LENGTH, WS_MAX_RR_SIZE },
-    { WS_TEST_UDP_STREAM, WS_DIRECTION_BIDIR, 128, WS_REQUEST_FLAG_PROBE, 65507, 4080 },
-    { WS_TEST_UDP_STREAM, WS_DIRECTION_BIDIR, 128, WS_REQUEST_FLAG_PROBE, 1448, 1448 },
-    { WS_TEST_TCP_RR, WS_DIRECTION_UPLOAD, 128, 0, WS_MAX_LENGTH, 524288 },
+    { WS_TEST_TCP_STREAM, WS_DIRECTION_UPLOAD, 1, 0, 131072, 131072, 1 },
+    { WS_TEST_TCP_STREAM, WS_DIRECTION_UPLOAD, 1, 0, WS_MAX_LENGTH, WS_MAX_LENGTH, 1 },
+    /* 64 stream threads at most: 32 + 32, then 64 MiB / 64 streams. */
+    { WS_TEST_TCP_STREAM, WS_DIRECTION_BIDIR, 128, 0, WS_MAX_LENGTH, 1048576, 32 },
+    { WS_TEST_TCP_STREAM, WS_DIRECTION_BIDIR, 128, WS_REQUEST_FLAG_PROBE, 131072, 131072, 31 },
+    { WS_TEST_TCP_STREAM, WS_DIRECTION_UPLOAD, 128, WS_REQUEST_FLAG_PROBE, 131072, 131072, 63 },
+    { WS_TEST_TCP_STREAM, WS_DIRECTION_DOWNLOAD, 64, 0, 131072, 131072, 64 },
+    { WS_TEST_UDP_STREAM, WS_DIRECTION_UPLOAD, 1, 0, WS_MAX_LENGTH, WS_MAX_RR_SIZE, 1 },
+    { WS_TEST_UDP_STREAM, WS_DIRECTION_BIDIR, 128, WS_REQUEST_FLAG_PROBE, 65507, 16644, 31 },
+    { WS_TEST_UDP_STREAM, WS_DIRECTION_BIDIR, 128, WS_REQUEST_FLAG_PROBE, 1448, 1448, 31 },
+    /* RR streams are one each, whatever the direction. */
+    { WS_TEST_TCP_RR, WS_DIRECTION_BIDIR, 128, 0, WS_MAX_LENGTH, 1048576, 64 },
   };
   WsServer *server = limited_server (2, 0);
 
@@ -461,10 +544,67 @@ test_grant_duration_and_length (void)
       s = request_test (server, G_SOCKET_FAMILY_IPV4, 0, &request, &msg);
       g_assert_cmpuint (msg.type, ==, WS_MSG_TEST_ACCEPT);
       g_assert_cmpuint (msg.u.accept.duration_ms, ==, 2000);
-      g_assert_cmpuint (msg.u.accept.streams, ==, cases[i].streams);
+      g_assert_cmpuint (msg.u.accept.streams, ==, cases[i].granted_streams);
       g_assert_cmpuint (msg.u.accept.length, ==, cases[i].granted);
       g_socket_close (s, NULL);
     }
+  g_assert_finalize_object (server);
+}
+
+/* A TCP connection to @server from @ip, which then says nothing. */
+static GSocket *
+connect_from (WsServer   *server,
+              const char *ip)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (ip);
+  g_autoptr(GSocketAddress) local = g_inet_socket_address_new (address, 0);
+  g_autoptr(GSocketAddress) to = loopback_address (G_SOCKET_FAMILY_IPV4, ws_server_get_port (server));
+  g_autoptr(GError) error = NULL;
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                  G_SOCKET_PROTOCOL_TCP, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, local, FALSE, &error));
+  g_assert_true (g_socket_connect (socket, to, NULL, &error));
+  g_assert_no_error (error);
+  return socket;
+}
+
+static guint64
+rejected_count (WsServer *server)
+{
+  WsServerStats stats;
+
+  ws_server_get_stats (server, &stats);
+  return stats.connections_rejected;
+}
+
+/* 300 silent connections from 127.0.0.2, more than the server's 260
+ * slots: it keeps the address's 128 and closes the rest at accept, so
+ * 127.0.0.1 still runs a real test. */
+#define HOGS 300
+
+static void
+test_pending_per_address (void)
+{
+  WsServer *server = server_new (NULL, NULL);
+  g_autoptr(GPtrArray) hogs = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 deadline;
+  GError *error;
+
+  ws_server_set_max_clients (server, 2); /* 256 + 2 × 2 connection slots */
+  ws_server_set_idle_timeout (server, 60);
+  server_start (server);
+  for (guint i = 0; i < HOGS; i++)
+    g_ptr_array_add (hogs, connect_from (server, "127.0.0.2"));
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (rejected_count (server) < HOGS - WS_DEFAULT_MAX_PENDING_PER_ADDRESS
+         && g_get_monotonic_time () < deadline)
+    g_usleep (10000);
+  g_assert_cmpuint (rejected_count (server), ==, HOGS - WS_DEFAULT_MAX_PENDING_PER_ADDRESS);
+
+  error = run_engine_client (server, "127.0.0.1");
+  g_assert_no_error (error);
   g_assert_finalize_object (server);
 }
 
@@ -565,6 +705,38 @@ test_cli_deny_wins (void)
   v4 = run_client ("127.0.0.1", port, "--time", "1", NULL);
   assert_denied (v4);
   v6 = run_client ("::1", port, "--time", "1", NULL);
+  assert_served (v6);
+  s = stop_server (server, SIGINT);
+}
+
+/* A denied client that speaks TLS is told so inside TLS, like a plaintext
+ * one, not left with a failed handshake; the other address is served. */
+static void
+test_cli_deny_tls (void)
+{
+  g_autofree char *cert = g_build_filename (g_getenv ("WS_TEST_SRCDIR"), "tls", "server.pem", NULL);
+  g_autofree char *key = g_build_filename (g_getenv ("WS_TEST_SRCDIR"), "tls", "server-key.pem", NULL);
+  guint port;
+  g_autoptr(Proc) server = NULL;
+  g_autofree char *line = NULL;
+  const char *fingerprint;
+  g_autoptr(Outcome) tls = NULL;
+  g_autoptr(Outcome) again = NULL;
+  g_autoptr(Outcome) v6 = NULL;
+  g_autoptr(Outcome) s = NULL;
+
+  REQUIRE_IPV6 ();
+  server = spawn_server (&port, "--tls-cert", cert, "--tls-key", key, "--deny", "127.0.0.1",
+                         NULL);
+  line = wait_for_line (server, &server->out, "fingerprint: ", 10000);
+  g_assert_nonnull (line);
+  fingerprint = strstr (line, "fingerprint: ") + strlen ("fingerprint: ");
+  tls = run_client ("127.0.0.1", port, "--time", "1", "--tls-fingerprint", fingerprint, NULL);
+  assert_denied (tls);
+  again = run_client ("127.0.0.1", port, "--time", "1", NULL);
+  g_assert_cmpint (again->status, ==, 1);
+  g_assert_cmpstr (again->err, ==, "wirespeed: Access denied by the server\n");
+  v6 = run_client ("::1", port, "--time", "1", "--tls-fingerprint", fingerprint, NULL);
   assert_served (v6);
   s = stop_server (server, SIGINT);
 }
@@ -677,6 +849,60 @@ test_cli_max_bitrate (gconstpointer data)
   s = stop_server (server, SIGINT);
 }
 
+/* The server's threads, from /proc/PID/task. */
+static guint
+count_threads (Proc *p)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/task",
+                                           g_subprocess_get_identifier (p->proc));
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+/* 128 + 128 streams asked for, 32 + 32 granted: the server's threads,
+ * sampled while the test runs, reach its stream budget (plus the
+ * session's own thread) and no more, and the client says what it runs. */
+static void
+test_cli_stream_threads (void)
+{
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, NULL);
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  guint baseline = count_threads (server);
+  guint full = baseline + WS_SESSION_MAX_STREAM_THREADS;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  g_autoptr(Proc) client = NULL;
+  g_autoptr(Outcome) done = NULL;
+  g_autoptr(Outcome) s = NULL;
+  guint peak = 0, now = 0;
+
+  client = proc_spawnv ((const char * const[]) { "--client", "--target", "127.0.0.1", "--port",
+                                                 port_text, "--no-latency", "--bidir",
+                                                 "--streams", "128", "--time", "3", NULL });
+  /* Until the streams have run and ended again (a bound, not a wait). */
+  while (!(peak >= full && now <= baseline + 1) && g_get_monotonic_time () < deadline)
+    {
+      now = count_threads (server);
+      peak = MAX (peak, now);
+      g_usleep (10000);
+    }
+  g_test_message ("server threads: %u idle, at most %u with 128 + 128 streams asked for",
+                  baseline, peak);
+  g_assert_cmpuint (peak, >=, full);
+  g_assert_cmpuint (peak, <=, full + 2);
+  done = proc_finish (client, EXIT_TIMEOUT_MS);
+  assert_served (done);
+  assert_contains (done->out, "\nThe server limits tests to 32 streams per direction; running 32\n");
+  assert_contains (done->out, "\n  stream 63  download");
+  g_assert_null (strstr (done->out, "stream 64 "));
+  s = stop_server (server, SIGINT);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -688,11 +914,15 @@ main (int    argc,
   g_test_add_func ("/limits/grant/bitrate", test_grant_bitrate);
   g_test_add_func ("/limits/grant/old-client", test_grant_old_client);
   g_test_add_func ("/limits/grant/duration-and-length", test_grant_duration_and_length);
+  g_test_add_func ("/limits/grant/police-bitrate", test_police_bitrate);
+  g_test_add_func ("/limits/pending-per-address", test_pending_per_address);
   g_test_add_func ("/limits/cli/deny-ipv4-serves-ipv6", test_cli_deny_ipv4);
   g_test_add_func ("/limits/cli/allow-ipv6-only", test_cli_allow_ipv6_only);
   g_test_add_func ("/limits/cli/deny-wins", test_cli_deny_wins);
+  g_test_add_func ("/limits/cli/deny-tls", test_cli_deny_tls);
   g_test_add_func ("/limits/cli/max-per-address", test_cli_max_per_address);
   g_test_add_func ("/limits/cli/max-duration", test_cli_max_duration);
+  g_test_add_func ("/limits/cli/stream-threads", test_cli_stream_threads);
   g_test_add_data_func ("/limits/cli/max-bitrate/upload", "upload", test_cli_max_bitrate);
   g_test_add_data_func ("/limits/cli/max-bitrate/download", "download", test_cli_max_bitrate);
   return g_test_run ();

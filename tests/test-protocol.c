@@ -979,7 +979,6 @@ test_reserved_ignored (void)
     { V2 (HELLO_REPLY), "reserved", 5, 3, G_MAXUINT64, ACCEPTED },
     { V2 (TEST_REQUEST), "reserved", 36, 4, G_MAXUINT64, ACCEPTED },
     { V2 (STREAM_HELLO), "reserved", 19, 1, G_MAXUINT64, ACCEPTED },
-    { V2 (INTERVAL), "reserved", 60, 4, G_MAXUINT64, ACCEPTED },
     { V2 (STREAM_RESULT), "reserved", 3, 1, G_MAXUINT64, ACCEPTED },
     { V2 (RESULTS_END), "reserved", 2, 2, G_MAXUINT64, ACCEPTED },
     { V2 (CLIENT_ADDRESS), "reserved", 1, 1, G_MAXUINT64, ACCEPTED },
@@ -1604,6 +1603,25 @@ add_value_tests (void)
     }
 }
 
+/* INTERVAL's last four bytes, reserved in 0.1.0 (which sends zeros and
+ * ignores them), are the datagrams the server policed. */
+static void
+test_interval_policed (void)
+{
+  const MessageCase *c = find_case (WS_PROTOCOL_V2, WS_MSG_INTERVAL);
+  guint8 buf[WS_MESSAGE_MAX_SIZE];
+  WsMessage msg;
+
+  memcpy (buf, c->bytes, c->size);
+  put_be (buf + 64, 4, 0x01020304);
+  g_assert_true (ws_message_decode (buf, c->size, &msg, NULL, NULL));
+  g_assert_cmpuint (msg.u.interval.policed, ==, 0x01020304);
+  memset (buf, 0, sizeof buf);
+  g_assert_cmpuint (ws_message_encode (&msg, buf, sizeof buf), ==, c->size);
+  g_assert_cmpuint (buf[64], ==, 1);
+  g_assert_cmpuint (buf[67], ==, 4);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1630,6 +1648,7 @@ main (int   argc,
   g_test_add_func ("/protocol/v2/bytes-share", test_bytes_share);
   g_test_add_func ("/protocol/v2/payload-too-large", test_v2_payload_too_large);
   g_test_add_func ("/protocol/v2/reserved-ignored", test_reserved_ignored);
+  g_test_add_func ("/protocol/v2/interval-policed", test_interval_policed);
   g_test_add_func ("/protocol/v2/test-request/validate", test_request_validate);
   g_test_add_func ("/protocol/v2/error/text-decode", test_error_text_decode);
   g_test_add_func ("/protocol/v2/error/init", test_error_init);

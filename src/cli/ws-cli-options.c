@@ -58,6 +58,7 @@ typedef struct {
   gint max_clients;
   gint idle_timeout;
   gint max_per_address;
+  gint max_pending_per_address;
   gint max_duration;
   gdouble interval;
 } Raw;
@@ -148,6 +149,9 @@ build_context (Raw *raw)
     { "max-per-address", 0, 0, G_OPTION_ARG_INT, &raw->max_per_address,
       N_("Server: tests one client address may run at the same time (default: no limit)"),
       N_("N") },
+    { "max-pending-per-address", 0, 0, G_OPTION_ARG_INT, &raw->max_pending_per_address,
+      N_("Server: connections one client address may hold before its test starts; "
+         "more are closed at once (default: 128)"), N_("N") },
     { "max-duration", 0, 0, G_OPTION_ARG_INT, &raw->max_duration,
       N_("Server: shorten longer tests to this many seconds (default: no limit)"), N_("SECONDS") },
     { "max-bitrate", 0, 0, G_OPTION_ARG_STRING, &raw->max_bitrate,
@@ -455,6 +459,8 @@ fill_limits (WsCliOptions  *options,
   g_autoptr(WsAcl) acl = ws_acl_new ();
 
   if (!check_range ("--max-per-address", raw->max_per_address, 1, MAX_CLIENTS_LIMIT, error)
+      || !check_range ("--max-pending-per-address", raw->max_pending_per_address, 1,
+                       MAX_CLIENTS_LIMIT, error)
       || !check_range ("--max-duration", raw->max_duration, 1, MAX_TIME_S, error)
       || !add_rules (acl, "--allow", raw->allow, FALSE, error)
       || !add_rules (acl, "--deny", raw->deny, TRUE, error))
@@ -467,6 +473,8 @@ fill_limits (WsCliOptions  *options,
     options->acl = g_steal_pointer (&acl);
   if (raw->max_per_address != UNSET)
     options->max_per_address = raw->max_per_address;
+  if (raw->max_pending_per_address != UNSET)
+    options->max_pending_per_address = raw->max_pending_per_address;
   if (raw->max_duration != UNSET)
     options->max_duration_s = raw->max_duration;
   return TRUE;
@@ -506,10 +514,12 @@ options_init (WsCliOptions *options,
   options->port = WS_DEFAULT_PORT;
   options->max_clients = WS_DEFAULT_MAX_CLIENTS;
   options->idle_timeout_s = WS_DEFAULT_IDLE_TIMEOUT_S;
+  options->max_pending_per_address = WS_DEFAULT_MAX_PENDING_PER_ADDRESS;
 
   memset (raw, 0, sizeof *raw);
   raw->time = raw->port = raw->streams = raw->max_clients = raw->idle_timeout = UNSET;
   raw->rr_timeout = raw->max_per_address = raw->max_duration = UNSET;
+  raw->max_pending_per_address = UNSET;
   raw->interval = NAN;
 }
 

@@ -37,6 +37,7 @@ typedef struct {
   WsAuth *auth;                     /* NULL: no authentication */
   WsAcl *acl;              /* NULL: no --allow or --deny */
   guint max_per_address;   /* 0: no limit */
+  guint max_pending_per_address;
   guint max_duration_s;    /* 0: no limit */
   guint64 max_bitrate;     /* 0: no limit */
 } WsCliOptions;

@@ -224,6 +224,7 @@ run_server (const WsCliOptions *options)
   ws_server_set_auth (server, options->auth);
   ws_server_set_acl (server, options->acl);
   ws_server_set_max_per_address (server, options->max_per_address);
+  ws_server_set_max_pending_per_address (server, options->max_pending_per_address);
   ws_server_set_max_duration (server, options->max_duration_s);
   ws_server_set_max_bitrate (server, options->max_bitrate);
   if (!ws_server_start (server, &error))

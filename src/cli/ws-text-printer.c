@@ -190,6 +190,9 @@ print_udp_flow (FILE              *out,
                   " duplicates, jitter %.3f ms\n"),
            "", "", flow->receiver_packets, flow->lost, ws_flow_stats_loss_percent (flow),
            flow->out_of_order, flow->duplicates, flow->jitter_ms);
+  if (flow->policed > 0)
+    fprintf (out, _("  %-9s %-9s %10" PRIu64 " dropped by the server: sent faster than "
+                    "it allowed\n"), "", "", flow->policed);
 }
 
 static void

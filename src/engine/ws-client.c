@@ -520,6 +520,10 @@ notice_limits (Run                 *run,
     post_notice (run->client, g_strdup_printf ("The server limits tests to %g s; running %g s",
                                                got->duration_ms / 1000.0,
                                                got->duration_ms / 1000.0));
+  if (got->streams < asked->streams)
+    post_notice (run->client, g_strdup_printf ("The server limits tests to %u streams per "
+                                               "direction; running %u", got->streams,
+                                               got->streams));
   if (got->length < asked->length)
     post_notice (run->client, g_strdup_printf ("The server limits writes to %u bytes; "
                                                "using %u bytes", got->length, got->length));

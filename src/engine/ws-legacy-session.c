@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <string.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 typedef struct {
   int udp_fd;
   int listen_fd;
+  struct sockaddr_storage peer; /* the control connection's far end */
   int peers[MAX_TCP_PEERS];
   guint n_peers;
   _Atomic guint64 udp_packets;
@@ -80,11 +82,13 @@ static gboolean
 data_port_open (DataPort *dp, GSocket *control, GError **error)
 {
   g_autoptr(GSocketAddress) local = g_socket_get_local_address (control, error);
+  g_autoptr(GSocketAddress) remote = NULL;
   struct sockaddr_storage ss;
   socklen_t len;
 
   dp->udp_fd = dp->listen_fd = -1;
-  if (local == NULL)
+  if (local == NULL || (remote = g_socket_get_remote_address (control, error)) == NULL
+      || !g_socket_address_to_native (remote, &dp->peer, sizeof dp->peer, error))
     return FALSE;
   len = g_socket_address_get_native_size (local);
   if (!g_socket_address_to_native (local, &ss, sizeof ss, error))
@@ -105,6 +109,41 @@ data_port_open (DataPort *dp, GSocket *control, GError **error)
   return FALSE;
 }
 
+/* The data port is ephemeral but not secret: anyone who finds it could
+ * inflate the count with their own datagrams, so only the host of the
+ * control connection's are counted (the port does not matter: a client
+ * may send from several sockets). */
+static gboolean
+from_peer_host (const DataPort *dp, const struct sockaddr_storage *from)
+{
+  if (from->ss_family != dp->peer.ss_family)
+    return FALSE;
+  if (from->ss_family == AF_INET6)
+    return memcmp (&((const struct sockaddr_in6 *) from)->sin6_addr,
+                   &((const struct sockaddr_in6 *) &dp->peer)->sin6_addr,
+                   sizeof (struct in6_addr)) == 0;
+  return ((const struct sockaddr_in *) from)->sin_addr.s_addr
+         == ((const struct sockaddr_in *) &dp->peer)->sin_addr.s_addr;
+}
+
+/* Counts the datagrams waiting on the UDP port, the peer's only. */
+static void
+count_datagrams (DataPort *dp)
+{
+  char buf[65536];
+
+  for (;;)
+    {
+      struct sockaddr_storage from;
+      socklen_t len = sizeof from;
+
+      if (recvfrom (dp->udp_fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *) &from, &len) < 0)
+        return;
+      if (from_peer_host (dp, &from))
+        atomic_fetch_add (&dp->udp_packets, 1);
+    }
+}
+
 static void
 data_port_close (DataPort *dp)
 {
@@ -122,8 +161,7 @@ data_port_service (DataPort *dp, struct pollfd *fds, guint n)
   char buf[65536];
 
   if (fds[0].revents & POLLIN)
-    while (recv (dp->udp_fd, buf, sizeof buf, MSG_DONTWAIT) >= 0)
-      atomic_fetch_add (&dp->udp_packets, 1);
+    count_datagrams (dp);
   if ((fds[1].revents & POLLIN) && dp->n_peers < MAX_TCP_PEERS)
     {
       int fd = accept4 (dp->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -246,9 +284,7 @@ ws_legacy_session_run (GSocket       *control,
   if (ok)
     {
       /* Datagrams that arrived after the thread's last poll still count. */
-      char buf[65536];
-      while (recv (dp.udp_fd, buf, sizeof buf, MSG_DONTWAIT) >= 0)
-        atomic_fetch_add (&dp.udp_packets, 1);
+      count_datagrams (&dp);
 
       *udp_packets = atomic_load (&dp.udp_packets);
       ws_message_init (&msg, WS_PROTOCOL_V1, WS_V1_TEST_RESULTS);

@@ -400,7 +400,7 @@ decode_interval (Reader *r, WsMessage *msg, GError **error)
   i->retransmits = get_u32 (r);
   i->snd_cwnd = get_u32 (r);
   i->rtt_us = get_u32 (r);
-  skip (r, 4);
+  i->policed = get_u32 (r);
   if (i->stream_id >= WS_MAX_STREAM_IDS)
     return invalid (error, "Stream id %u is outside 0–%u", i->stream_id, WS_MAX_STREAM_IDS - 1);
   if (!valid_role (i->role))
@@ -659,7 +659,7 @@ encode_interval (const WsInterval *i, Writer *w)
   put_u32 (w, i->retransmits);
   put_u32 (w, i->snd_cwnd);
   put_u32 (w, i->rtt_us);
-  put_zero (w, 4);
+  put_u32 (w, i->policed);
 }
 
 static void

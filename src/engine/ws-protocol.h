@@ -235,6 +235,7 @@ typedef struct {
   guint32 retransmits;
   guint32 snd_cwnd;
   guint32 rtt_us;
+  guint32 policed;      /* UDP receiving: datagrams dropped above the grant */
 } WsInterval;
 
 #define WS_INTERVAL_FLAG_FINAL 0x01

@@ -124,6 +124,7 @@ ws_flow_stats_add (WsFlowStats       *sum,
   sum->lost += part->lost;
   sum->out_of_order += part->out_of_order;
   sum->duplicates += part->duplicates;
+  sum->policed += part->policed;
   sum->jitter_ms = MAX (sum->jitter_ms, part->jitter_ms);
   sum->receiver_s = MAX (sum->receiver_s, part->receiver_s);
 }
@@ -277,6 +278,8 @@ add_udp (JsonBuilder       *b,
   json_builder_add_int_value (b, flow->out_of_order);
   json_builder_set_member_name (b, "duplicates");
   json_builder_add_int_value (b, flow->duplicates);
+  json_builder_set_member_name (b, "packets_policed");
+  json_builder_add_int_value (b, flow->policed);
   json_builder_set_member_name (b, "jitter_ms");
   json_builder_add_double_value (b, flow->jitter_ms);
 }
@@ -972,6 +975,7 @@ read_udp (JsonObject  *o,
   flow->lost = get_uint (o, "packets_lost", G_MAXUINT64, 0, error);
   flow->out_of_order = get_uint (o, "out_of_order", G_MAXUINT64, 0, error);
   flow->duplicates = get_uint (o, "duplicates", G_MAXUINT64, 0, error);
+  flow->policed = get_uint (o, "packets_policed", G_MAXUINT64, 0, error);
   flow->jitter_ms = get_double (o, "jitter_ms", error);
 }
 

@@ -31,6 +31,8 @@ typedef struct {
   guint64 lost;
   guint64 out_of_order;
   guint64 duplicates;
+  guint64 policed;         /* dropped uncounted by the receiving server:
+                            * sent above the rate it granted */
   gdouble jitter_ms;       /* RFC 3550, the largest over streams */
 } WsFlowStats;
 

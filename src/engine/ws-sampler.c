@@ -38,6 +38,7 @@ struct _WsSampler {
   guint32 *first_retransmits;
   WsStreamResult *server_results;
   WsUdpCounts *server_udp;
+  guint64 *server_policed; /* per stream, from the INTERVALs */
 
   GArray *pending; /* Pending, by interval index */
   guint next_emit;
@@ -85,6 +86,7 @@ ws_sampler_new (const WsTestRequest  *request,
   self->first_retransmits = g_new0 (guint32, n);
   self->server_results = g_new0 (WsStreamResult, n);
   self->server_udp = g_new0 (WsUdpCounts, n);
+  self->server_policed = g_new0 (guint64, n);
   self->pending = g_array_new (FALSE, TRUE, sizeof (Pending));
   self->interval_latency = ws_histogram_new ();
   self->total_latency = ws_histogram_new ();
@@ -105,6 +107,7 @@ ws_sampler_free (WsSampler *self)
   g_free (self->first_retransmits);
   g_free (self->server_results);
   g_free (self->server_udp);
+  g_free (self->server_policed);
   g_array_unref (self->pending);
   ws_histogram_free (self->interval_latency);
   ws_histogram_free (self->total_latency);
@@ -290,6 +293,8 @@ ws_sampler_add_interval (WsSampler        *self,
     {
     case WS_ROLE_CLIENT_SENDS:
       p->sample.upload.receiver_bytes += iv->bytes_received;
+      p->sample.upload.policed += iv->policed;
+      self->server_policed[iv->stream_id] += iv->policed;
       /* The server went on receiving what was queued after our stop. */
       if (iv->flags & WS_INTERVAL_FLAG_FINAL)
         p->sample.end_s = MAX (p->sample.end_s, iv->end_ns / 1e9);
@@ -408,6 +413,7 @@ summarise_stream (WsSampler       *self,
       out->flow.rtt_us = c.rtt_us;
       if (udp)
         add_udp_counts (&out->flow, &self->server_udp[id], &zero);
+      out->flow.policed = self->server_policed[id];
     }
   else
     {

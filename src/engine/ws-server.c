@@ -31,6 +31,11 @@
 /* Connections that have not yet been identified; beyond this, new ones are
  * closed at once so a flood of silent sockets cannot exhaust threads. */
 #define MAX_PENDING_CONNECTIONS 256
+/* A denied peer at a server with a certificate may be told so inside TLS,
+ * which costs a handshake: at most this many at once, each within a short
+ * deadline; beyond them a denied peer gets the plaintext ERROR at accept. */
+#define MAX_DENIED_HANDSHAKES 4
+#define DENIED_HANDSHAKE_NS (3 * WS_NSEC_PER_SEC)
 
 struct _WsServer {
   GObject parent_instance;
@@ -44,6 +49,7 @@ struct _WsServer {
   WsAuth *auth;                     /* NULL: no authentication */
   WsAcl *acl;             /* NULL: everybody; read-only once started */
   guint max_per_address;  /* 0: no limit */
+  guint max_pending_per_address;
   guint max_duration_s;   /* 0: no limit */
   guint64 max_bitrate;    /* 0: no limit */
 
@@ -59,8 +65,9 @@ struct _WsServer {
   GPtrArray *sessions;    /* WsSession, v2 sessions with a cookie */
   GPtrArray *iperf3_sessions; /* WsIperf3Session, found by cookie or address */
   guint n_sessions;       /* v1 and v2 sessions running */
-  guint n_pending;
+  guint n_denying;        /* denied connections being told in a thread */
   GHashTable *per_address; /* unmapped address string → sessions running */
+  GHashTable *pending_per_address; /* the same → connections not yet admitted */
   guint64 n_accepted;
   gboolean stopping;
   WsServerStats stats;
@@ -76,6 +83,8 @@ typedef struct {
   char *peer;
   char *address;          /* the peer's address, IPv4-mapped ones as IPv4 */
   guint64 seq;         /* accept order: iperf3 streams are told apart by it */
+  gboolean pending;    /* counted in pending_per_address (under the lock) */
+  gboolean denied;     /* by the ACL: only to be told so (n_denying) */
 } Connection;
 
 static void
@@ -89,6 +98,7 @@ ws_server_finalize (GObject *object)
   g_clear_pointer (&self->auth, ws_auth_unref);
   g_clear_pointer (&self->acl, ws_acl_unref);
   g_hash_table_unref (self->per_address);
+  g_hash_table_unref (self->pending_per_address);
   g_clear_object (&self->cancellable);
   g_ptr_array_unref (self->connections);
   g_ptr_array_unref (self->sessions);
@@ -115,6 +125,8 @@ ws_server_init (WsServer *self)
   self->connections = g_ptr_array_new ();
   self->sessions = g_ptr_array_new ();
   self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->pending_per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->max_pending_per_address = WS_DEFAULT_MAX_PENDING_PER_ADDRESS;
   self->iperf3_sessions = g_ptr_array_new ();
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
@@ -191,6 +203,16 @@ ws_server_set_max_per_address (WsServer *self,
                                guint     max_sessions)
 {
   self->max_per_address = max_sessions;
+}
+
+/* Connections one address may hold before they are admitted to a test
+ * (or, for data connections, handed to theirs); more are closed at
+ * accept, so that one host cannot take every slot. */
+void
+ws_server_set_max_pending_per_address (WsServer *self,
+                                       guint     max_connections)
+{
+  self->max_pending_per_address = MAX (max_connections, 1);
 }
 
 /* Longer requests are granted this many seconds; 0 = no limit. */
@@ -292,18 +314,39 @@ remote_host (GSocket *socket)
   return g_object_ref (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
 }
 
+/* Under the lock: @conn no longer counts against its address's pending
+ * connections. */
+static void
+forget_pending_locked (WsServer   *self,
+                       Connection *conn)
+{
+  guint mine;
+
+  if (!conn->pending)
+    return;
+  conn->pending = FALSE;
+  mine = GPOINTER_TO_UINT (g_hash_table_lookup (self->pending_per_address, conn->address));
+  if (mine > 1)
+    g_hash_table_replace (self->pending_per_address, g_strdup (conn->address),
+                          GUINT_TO_POINTER (mine - 1));
+  else
+    g_hash_table_remove (self->pending_per_address, conn->address);
+}
+
 typedef enum {
   CLAIM_OK,
   CLAIM_BUSY,         /* the server runs max_clients sessions */
   CLAIM_ADDRESS_BUSY, /* the peer's address runs max_per_address */
 } Claim;
 
-/* Claims a session slot for a peer at @address (see Connection). */
+/* Claims a session slot for @conn's address; admitted, the connection
+ * is no longer pending. */
 static Claim
 claim_session (WsServer   *self,
-               const char *address)
+               Connection *conn)
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  const char *address = conn->address;
   guint mine = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address));
 
   if (self->n_sessions >= self->max_clients || self->stopping)
@@ -318,6 +361,7 @@ claim_session (WsServer   *self,
     }
   self->n_sessions++;
   g_hash_table_replace (self->per_address, g_strdup (address), GUINT_TO_POINTER (mine + 1));
+  forget_pending_locked (self, conn);
   return CLAIM_OK;
 }
 
@@ -398,7 +442,7 @@ run_v2_session (Connection *conn,
       g_info ("%s: dropped: %s", conn->peer, error->message);
       return;
     }
-  claim = claim_session (self, conn->address);
+  claim = claim_session (self, conn);
   if (claim != CLAIM_OK)
     {
       refuse_session (conn, claim);
@@ -428,7 +472,7 @@ run_v1_session (Connection *conn,
 {
   WsServer *self = conn->server;
   g_autoptr(GError) error = NULL;
-  Claim claim = claim_session (self, conn->address);
+  Claim claim = claim_session (self, conn);
   guint64 packets = 0;
   gboolean ok;
 
@@ -630,7 +674,7 @@ run_iperf3_session (Connection   *conn,
               self->auth != NULL ? "authentication" : "TLS");
       return;
     }
-  if (claim_session (self, conn->address) != CLAIM_OK)
+  if (claim_session (self, conn) != CLAIM_OK)
     {
       ws_iperf3_refuse (conn->socket, WS_IPERF3_ACCESS_DENIED, 0);
       g_info ("%s: iperf3 client refused: busy", conn->peer);
@@ -694,14 +738,45 @@ dispatch_iperf3 (Connection *conn,
     g_info ("%s: iperf3 data connection refused: %s", conn->peer, error->message);
 }
 
+/* A denied peer that starts a TLS handshake gets its ERROR inside TLS,
+ * where its client can read it; anything else gets it in plaintext. What
+ * the peer sent is read before the close, so that the close is a FIN
+ * behind the ERROR and not a reset that could destroy it. */
+static void
+tell_denied (Connection *conn)
+{
+  gint64 deadline = ws_now_ns () + DENIED_HANDSHAKE_NS;
+  g_autoptr(GError) error = NULL;
+  WsMessage msg;
+  int first = peek_first_byte (conn, deadline, &error);
+
+  if (first == TLS_HANDSHAKE_RECORD
+      && !ws_channel_accept_tls (conn->channel, conn->server->tls_certificate, deadline,
+                                 conn->cancellable, &error))
+    {
+      g_info ("%s: access denied, TLS handshake failed: %s", conn->peer, error->message);
+      return;
+    }
+  ws_channel_send_error (conn->channel, WS_PROTOCOL_ERROR_ACCESS_DENIED, 0, "Access denied");
+  if (first >= 0)
+    ws_channel_read_message (conn->channel, &msg, deadline, conn->cancellable, NULL);
+  g_info ("%s: access denied%s", conn->peer, ws_channel_is_tls (conn->channel) ? " (in TLS)" : "");
+}
+
 static void
 dispatch (Connection *conn)
 {
   g_autoptr(GError) error = NULL;
   gint64 deadline = ws_now_ns () + conn->server->idle_timeout_s * WS_NSEC_PER_SEC;
   WsMessage msg;
-  int first = peek_first_byte (conn, deadline, &error);
+  int first;
 
+  if (conn->denied)
+    {
+      tell_denied (conn);
+      return;
+    }
+  first = peek_first_byte (conn, deadline, &error);
   if (first == TLS_HANDSHAKE_RECORD && !start_tls (conn, deadline, &error))
     first = -1;
   if (first < 0)
@@ -738,6 +813,9 @@ connection_thread (gpointer data)
   /* No reference on the server: ws_server_stop(), which finalize calls,
    * waits for this list to empty, and we touch nothing of it after. */
   g_mutex_lock (&self->lock);
+  forget_pending_locked (self, conn);
+  if (conn->denied)
+    self->n_denying--;
   g_ptr_array_remove (self->connections, conn->cancellable);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
@@ -796,23 +874,35 @@ spawn_connection (WsServer *self,
                   GSocket  *socket)
 {
   g_autoptr(GInetAddress) address = peer_address (socket);
+  g_autofree char *ip = NULL;
   Connection *conn;
   GThread *thread;
+  gboolean denied;
+  guint pending;
 
-  /* Before a thread or a byte is spent on a peer the ACL refuses. A peer
-   * already gone has no address: nothing to serve. */
-  if (address == NULL || !ws_acl_allows (self->acl, address))
+  /* A peer already gone has no address: nothing to serve. */
+  if (address == NULL)
     {
-      if (address != NULL)
-        deny_connection (self, socket, address);
-      else
-        g_socket_close (socket, NULL);
+      g_socket_close (socket, NULL);
       return;
     }
+  denied = !ws_acl_allows (self->acl, address);
 
   g_mutex_lock (&self->lock);
-  if (self->connections->len >= MAX_PENDING_CONNECTIONS + 2 * self->max_clients
-      || self->stopping)
+  /* Without a certificate, or past the few handshakes allowed for telling
+   * denied peers inside TLS: no thread and no read for a refused peer. */
+  if (denied && (self->tls_certificate == NULL || self->n_denying >= MAX_DENIED_HANDSHAKES
+                 || self->stopping))
+    {
+      g_mutex_unlock (&self->lock);
+      deny_connection (self, socket, address);
+      return;
+    }
+  ip = g_inet_address_to_string (address);
+  pending = GPOINTER_TO_UINT (g_hash_table_lookup (self->pending_per_address, ip));
+  if (!denied
+      && (self->connections->len >= MAX_PENDING_CONNECTIONS + 2 * self->max_clients
+          || pending >= self->max_pending_per_address || self->stopping))
     {
       self->stats.connections_rejected++;
       g_mutex_unlock (&self->lock);
@@ -820,12 +910,24 @@ spawn_connection (WsServer *self,
       return;
     }
   conn = g_new0 (Connection, 1);
+  if (denied)
+    {
+      self->n_denying++;
+      self->stats.connections_denied++;
+      conn->denied = TRUE;
+    }
+  else
+    {
+      g_hash_table_replace (self->pending_per_address, g_strdup (ip),
+                            GUINT_TO_POINTER (pending + 1));
+      conn->pending = TRUE;
+    }
   conn->server = self;
   conn->socket = g_object_ref (socket);
   conn->channel = ws_channel_new (socket);
   conn->cancellable = g_cancellable_new ();
   conn->peer = describe_peer (socket);
-  conn->address = g_inet_address_to_string (address);
+  conn->address = g_steal_pointer (&ip);
   conn->seq = self->n_accepted++;
   g_ptr_array_add (self->connections, conn->cancellable);
   g_mutex_unlock (&self->lock);

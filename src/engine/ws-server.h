@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 #define WS_DEFAULT_PORT 5201
 #define WS_DEFAULT_MAX_CLIENTS 32
 #define WS_DEFAULT_IDLE_TIMEOUT_S 45
+/* Connections one address may hold before they are admitted to a test:
+ * room for a test's 64 data connections twice over, half the slots. */
+#define WS_DEFAULT_MAX_PENDING_PER_ADDRESS 128
 
 #define WS_TYPE_SERVER (ws_server_get_type ())
 G_DECLARE_FINAL_TYPE (WsServer, ws_server, WS, SERVER, GObject)
@@ -46,6 +49,8 @@ void        ws_server_set_acl          (WsServer       *self,
                                         WsAcl          *acl);
 void        ws_server_set_max_per_address (WsServer    *self,
                                         guint           max_sessions);
+void        ws_server_set_max_pending_per_address (WsServer *self,
+                                        guint           max_connections);
 void        ws_server_set_max_duration (WsServer       *self,
                                         guint           seconds);
 void        ws_server_set_max_bitrate  (WsServer       *self,

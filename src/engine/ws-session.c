@@ -222,6 +222,17 @@ bitrate_limit (WsSession *self)
   return MAX (self->max_bitrate / n, 1);
 }
 
+/* Each stream is a thread here: past the budget, fewer streams per
+ * direction, which TEST_ACCEPT tells the client. */
+static void
+grant_streams (WsTestRequest *q)
+{
+  gboolean both = !ws_test_mode_is_rr (q->mode) && q->direction == WS_DIRECTION_BIDIR;
+  guint budget = WS_SESSION_MAX_STREAM_THREADS - ((q->flags & WS_REQUEST_FLAG_PROBE) ? 1 : 0);
+
+  q->streams = MIN (q->streams, budget / (both ? 2 : 1));
+}
+
 /* Shrinks the request to the server's limits: TEST_ACCEPT tells the client
  * the granted duration and length, TEST_GRANT the bitrate. A client that
  * cannot take TEST_GRANT would send at the rate it asked for, so a
@@ -358,6 +369,8 @@ ws_session_negotiate (WsSession      *self,
   if (msg.version != WS_PROTOCOL_V2 || msg.type != WS_MSG_TEST_REQUEST)
     return refuse (self, WS_PROTOCOL_ERROR_BAD_MESSAGE, "Expected TEST_REQUEST", error);
   self->request = msg.u.request;
+  /* The granted streams first: a fixed size is split over those. */
+  grant_streams (&self->request);
   if ((self->request.flags & WS_REQUEST_FLAG_BYTES) && !read_test_bytes (self, error))
     return FALSE;
   self->n_streams = ws_test_request_n_streams (&self->request);
@@ -381,6 +394,9 @@ stream_params (WsSession *self)
   p.bitrate = self->request.bitrate;
   p.rr_request = self->request.rr_request_size;
   p.rr_response = self->request.rr_response_size;
+  /* With a limit, what a client sends beyond its grant is not counted. */
+  if (self->request.mode == WS_TEST_UDP_STREAM && self->max_bitrate > 0)
+    p.police_bitrate = self->request.bitrate;
   memcpy (p.cookie, self->cookie, WS_COOKIE_SIZE);
   return p;
 }
@@ -557,7 +573,10 @@ fill_interval (WsSession              *self,
       iv->rtt_us = c->rtt_us;
     }
   else
-    iv->bytes_received = c->bytes - self->last[i].bytes;
+    {
+      iv->bytes_received = c->bytes - self->last[i].bytes;
+      iv->policed = MIN (c->policed - self->last[i].policed, G_MAXUINT32);
+    }
   iv->packets_received = c->packets - self->last[i].packets;
 }
 

@@ -24,6 +24,11 @@ G_DECLARE_FINAL_TYPE (WsSession, ws_session, WS, SESSION, GObject)
  * server's memory. */
 #define WS_SESSION_MAX_BUFFER (64u * 1024u * 1024u)
 
+/* The data streams, probe included, one session may have: each is a
+ * thread on the server, and a request may ask for 257. A request for more
+ * is granted fewer streams per direction (TEST_ACCEPT's streams). */
+#define WS_SESSION_MAX_STREAM_THREADS 64u
+
 typedef struct {
   guint64 bytes_sent;
   guint64 bytes_received;

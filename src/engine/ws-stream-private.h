@@ -26,6 +26,9 @@ struct _WsStream {
   _Atomic guint64 packets;
   _Atomic guint64 lost;
   _Atomic guint64 late;
+  _Atomic guint64 policed;
+  gdouble police_bits;   /* the token bucket (stream thread only) */
+  gint64 police_last_ns;
   atomic_bool stop_sending;
   atomic_bool aborted;
 

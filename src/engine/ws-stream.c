@@ -248,6 +248,7 @@ ws_stream_read (WsStream         *stream,
   counters->packets = atomic_load_explicit (&stream->packets, memory_order_relaxed);
   counters->lost = atomic_load_explicit (&stream->lost, memory_order_relaxed);
   counters->late = atomic_load_explicit (&stream->late, memory_order_relaxed);
+  counters->policed = atomic_load_explicit (&stream->policed, memory_order_relaxed);
   if (!reads_tcp_info (stream))
     return;
   memset (&info, 0, sizeof info);

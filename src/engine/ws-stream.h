@@ -35,6 +35,7 @@ typedef struct {
   guint32 rr_response;
   guint64 rr_timeout_ns;  /* UDP RR: a request unanswered this long is lost; 0 = adaptive */
   guint64 pace_ns;        /* RR clients: at least this between requests; 0 = back to back */
+  guint64 police_bitrate; /* UDP receivers: drop, uncounted, what exceeds this; 0 = all */
   guint8 cookie[WS_COOKIE_SIZE]; /* UDP servers answer repeated STREAM_HELLOs */
 } WsStreamParams;
 
@@ -43,6 +44,7 @@ typedef struct {
   guint64 packets;      /* datagrams sent or received; RR: transactions */
   guint64 lost;         /* UDP RR: requests that went unanswered */
   guint64 late;         /* UDP RR: replies that came after their timeout */
+  guint64 policed;      /* UDP receivers: datagrams dropped above police_bitrate */
   guint32 retransmits;  /* TCP_INFO total retransmits (TCP senders) */
   guint32 snd_cwnd;     /* bytes (TCP senders) */
   guint32 rtt_us;       /* smoothed RTT (TCP senders) */

@@ -185,13 +185,38 @@ ws_udp_send_loop (WsStream *stream)
     }
 }
 
+/* A sender that ignores its granted rate must not get more counted than
+ * it was granted. The bucket holds a second of the rate (at least a
+ * batch), so a paced sender's bursts and our own scheduling delays pass;
+ * it refills 1 % faster than the rate, for clocks that drift apart.
+ * Returns: whether a datagram of @bytes fits. */
+static gboolean
+police (WsStream *stream,
+        gsize     bytes,
+        gint64    now)
+{
+  gdouble rate = stream->params.police_bitrate * 1.01;
+  gdouble capacity = MAX (rate, BATCH * 8.0 * stream->params.length);
+
+  if (stream->police_last_ns == 0)
+    stream->police_bits = capacity;
+  else
+    stream->police_bits = MIN (capacity, stream->police_bits
+                                         + rate * (now - stream->police_last_ns) / 1e9);
+  stream->police_last_ns = now;
+  if (stream->police_bits < bytes * 8.0)
+    return FALSE;
+  stream->police_bits -= bytes * 8.0;
+  return TRUE;
+}
+
 static void
 account_batch (WsStream       *stream,
                struct mmsghdr *msgs,
                int             n)
 {
   gint64 now = ws_now_ns ();
-  guint64 bytes = 0, packets = 0;
+  guint64 bytes = 0, packets = 0, policed = 0;
 
   g_mutex_lock (&stream->lock);
   for (int i = 0; i < n; i++)
@@ -201,12 +226,18 @@ account_batch (WsStream       *stream,
 
       if (!ws_udp_header_decode (data, msgs[i].msg_len, &h))
         continue;
+      if (stream->params.police_bitrate != 0 && !police (stream, msgs[i].msg_len, now))
+        {
+          policed++;
+          continue;
+        }
       ws_udp_stats_record (stream->udp, h.seq, h.send_ns, now);
       bytes += msgs[i].msg_len;
       packets++;
     }
   g_mutex_unlock (&stream->lock);
   ws_stream_count (stream, bytes, packets);
+  atomic_fetch_add_explicit (&stream->policed, policed, memory_order_relaxed);
 }
 
 void
