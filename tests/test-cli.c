@@ -457,6 +457,73 @@ test_error_host_not_found (gconstpointer data)
   assert_error_line (o, "Host not found");
 }
 
+/* The client's children read the build tree's catalogs in @language
+ * (LANGUAGE wins over the C.UTF-8 locale the helpers set). Each test runs
+ * in a subprocess of its own, so the environment does not leak. */
+static void
+use_language (const char *language)
+{
+  const char *localedir = g_getenv ("WS_TEST_LOCALEDIR");
+
+  g_assert_nonnull (localedir);
+  g_setenv ("WIRESPEED_LOCALEDIR", localedir, TRUE);
+  g_setenv ("LANGUAGE", language, TRUE);
+}
+
+/* An engine error reaches the user translated, not only the CLI's own
+ * texts: the connection-refused line in German and in French. */
+static void
+test_error_refused_translated (gconstpointer data)
+{
+  static const struct {
+    const char *language;
+    const char *before_port;
+    const char *after_port;
+  } cases[] = {
+    { "de", "wirespeed: Verbindung abgelehnt von 127.0.0.1 Port ",
+      ": Läuft dort ein Wirespeed-Server?\n" },
+    { "fr", "wirespeed: Connexion refusée par 127.0.0.1 port ",
+      "\u00a0: un serveur Wirespeed y tourne-t-il\u202f?\n" },
+  };
+  guint port;
+  g_autoptr(GSocket) reserved = reserve_dead_port (&port);
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(Outcome) o = NULL;
+      g_autofree char *expected = g_strconcat (cases[i].before_port, port_text,
+                                               cases[i].after_port, NULL);
+
+      use_language (cases[i].language);
+      o = run_client ("127.0.0.1", port, "--time", "1", NULL);
+      g_assert_cmpint (o->status, ==, 1);
+      g_assert_cmpstr (o->err, ==, expected);
+    }
+}
+
+/* The engine says the server requires TLS; the CLI adds the flag that
+ * fixes it, in the user's language too. */
+static void
+test_error_tls_required (gconstpointer data)
+{
+  g_autofree char *cert = g_build_filename (g_getenv ("WS_TEST_SRCDIR"), "tls", "server.pem", NULL);
+  g_autofree char *key = g_build_filename (g_getenv ("WS_TEST_SRCDIR"), "tls", "server-key.pem", NULL);
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, "--tls-cert", cert, "--tls-key", key, NULL);
+  g_autoptr(Outcome) plain = run_client ("127.0.0.1", port, "--time", "1", NULL);
+  g_autoptr(Outcome) german = NULL;
+  g_autoptr(Outcome) s = NULL;
+
+  g_assert_cmpint (plain->status, ==, 1);
+  g_assert_cmpstr (plain->err, ==, "wirespeed: The server requires TLS: connect with --tls\n");
+  use_language ("de");
+  german = run_client ("127.0.0.1", port, "--time", "1", NULL);
+  g_assert_cmpint (german->status, ==, 1);
+  g_assert_cmpstr (german->err, ==, "wirespeed: Der Server verlangt TLS: Verbinden Sie sich mit --tls\n");
+  s = stop_server (server, SIGINT);
+}
+
 static void
 test_error_busy (gconstpointer data)
 {
@@ -1035,6 +1102,25 @@ test_addresses_old_server (gconstpointer data)
   g_assert_null (strstr (text->out, NAT_LINE));
 }
 
+/* A fixed size asked of a server that predates it: refused before any
+ * test runs, never quietly a timed one. */
+static void
+test_bytes_old_server (gconstpointer data)
+{
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, NULL);
+  g_autoptr(TcpProxy) proxy = tcp_proxy_start (port, TRUE);
+  g_autoptr(Outcome) o = run_client ("127.0.0.1", proxy->port, "--bytes", "10M", "--no-latency", NULL);
+  g_autoptr(Outcome) s = stop_server (server, SIGINT);
+  g_autofree char *line = g_strdup_printf ("wirespeed: The server at 127.0.0.1 port %u is too old for "
+                                           "fixed-size tests: update it, or run a timed test (--time) "
+                                           "instead of --bytes\n", proxy->port);
+
+  g_assert_cmpint (o->status, ==, 1);
+  g_assert_cmpstr (o->err, ==, line);
+  g_assert_null (strstr (o->out, "Interval"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1061,6 +1147,8 @@ main (int    argc,
   add_test ("/cli/mode/lower-case", test_mode_lower_case, NULL);
   add_test ("/cli/error/refused", test_error_refused, NULL);
   add_test ("/cli/error/host-not-found", test_error_host_not_found, NULL);
+  add_test ("/cli/error/refused-translated", test_error_refused_translated, NULL);
+  add_test ("/cli/error/tls-required", test_error_tls_required, NULL);
   add_test ("/cli/error/busy", test_error_busy, NULL);
   add_test ("/cli/error/server-too-old", test_fake_too_old, NULL);
   add_test ("/cli/error/server-closes", test_fake_closes, NULL);
@@ -1087,6 +1175,7 @@ main (int    argc,
   add_test_full ("/cli/addresses/ipv6", test_addresses_direct, "::1", ipv6_skip_reason);
   add_test ("/cli/addresses/nat", test_addresses_nat, NULL);
   add_test ("/cli/addresses/old-server", test_addresses_old_server, NULL);
+  add_test ("/cli/bytes/old-server", test_bytes_old_server, NULL);
   status = g_test_run ();
   g_clear_pointer (&isolated_tests, g_ptr_array_unref);
   return status;

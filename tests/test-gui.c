@@ -489,6 +489,7 @@ test_tls (void)
   g_autoptr(GTlsCertificate) certificate = g_tls_certificate_new_from_files (cert, key, NULL);
   g_autofree char *fingerprint = ws_tls_certificate_fingerprint (certificate);
   g_autofree char *target = NULL;
+  const char *status;
 
   if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
     {
@@ -502,9 +503,14 @@ test_tls (void)
   g_assert_nonnull (strstr (ws_window_get_server_text (window), fingerprint));
   target = loopback_target ();
 
-  /* Without TLS the server says what is missing; pinned, the test runs. */
+  /* Without TLS the server says what is missing, and the window what to
+   * switch on, naming its own control, never a CLI flag; pinned, the test
+   * runs. */
   ws_window_set_security (window, FALSE, NULL, NULL);
-  g_assert_nonnull (strstr (run_against (target), "requires TLS"));
+  status = run_against (target);
+  g_assert_nonnull (strstr (status, "requires TLS"));
+  g_assert_nonnull (strstr (status, "switch on “Encrypt with TLS” under Advanced"));
+  g_assert_null (strstr (status, "--"));
   /* (The form remembers TLS per server: choose the server first.) */
   ws_window_set_form (window, target, WS_TEST_TCP_STREAM, 1);
   ws_window_set_security (window, TRUE, fingerprint, NULL);

@@ -17,6 +17,7 @@
 #include "ws-cli.h"
 #include "ws-cli-options.h"
 #include "ws-client.h"
+#include "ws-error.h"
 #include "ws-server.h"
 #include "ws-text-printer.h"
 
@@ -124,6 +125,35 @@ print_result (ClientRun *run)
   ws_text_print_summary (stdout, r);
 }
 
+/* The engine says what failed; the flag that fixes it is ours to name. */
+static const char *
+client_error_remedy (const GError *error)
+{
+  if (g_error_matches (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_TLS_REQUIRED))
+    return _("connect with --tls");
+  if (g_error_matches (error, WS_CLIENT_ERROR, WS_CLIENT_ERROR_KEY_MISSING))
+    return _("give a key with --auth-key NAME:SECRET");
+  if (g_error_matches (error, WS_CLIENT_ERROR, WS_CLIENT_ERROR_TLS_UNKNOWN_CA))
+    return _("for a self-signed server, pin it with --tls-fingerprint or give its CA with --tls-ca");
+  if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS))
+    return _("is the server started with --tls-cert?");
+  if (g_error_matches (error, WS_CLIENT_ERROR, WS_CLIENT_ERROR_IPERF3_NO_SECURITY))
+    return _("use --iperf3 without --tls or --auth-key");
+  if (g_error_matches (error, WS_CLIENT_ERROR, WS_CLIENT_ERROR_BYTES_UNSUPPORTED))
+    return _("update it, or run a timed test (--time) instead of --bytes");
+  return NULL;
+}
+
+static void
+print_client_error (const GError *error)
+{
+  const char *remedy = client_error_remedy (error);
+  /* Translators: what failed, then what to do about it. */
+  g_autofree char *text = remedy ? g_strdup_printf (_("%s: %s"), error->message, remedy) : NULL;
+
+  fprintf (stderr, "wirespeed: %s\n", text ? text : error->message);
+}
+
 static int
 run_client (const WsCliOptions *options)
 {
@@ -152,7 +182,7 @@ run_client (const WsCliOptions *options)
     }
   else if (!g_error_matches (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      fprintf (stderr, "wirespeed: %s\n", run.error->message);
+      print_client_error (run.error);
       status = 1;
     }
   if (run.signalled)

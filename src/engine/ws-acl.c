@@ -15,6 +15,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "ws-acl.h"
@@ -140,7 +142,8 @@ set_host_bits_error (GError       **error,
                                                                : G_SOCKET_FAMILY_IPV6);
   text = g_inet_address_to_string (address);
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-               "“%s” has bits set after the /%u prefix: did you mean %s/%u?",
+               /* Translators: a network as typed, its prefix length, then the network it likely means. */
+               _("“%s” has bits set after the /%u prefix: did you mean %s/%u?"),
                cidr, prefix, text, prefix);
 }
 
@@ -170,8 +173,8 @@ parse_rule (const char  *cidr,
   if (address == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "“%s” is not an IPv4 or IPv6 address or network "
-                   "(like 192.0.2.0/24 or 2001:db8::/32)", cidr);
+                   _("“%s” is not an IPv4 or IPv6 address or network "
+                     "(like 192.0.2.0/24 or 2001:db8::/32)"), cidr);
       return FALSE;
     }
   rule->family = g_inet_address_get_family (address);
@@ -181,7 +184,8 @@ parse_rule (const char  *cidr,
   if (slash != NULL && !parse_prefix (slash + 1, max, &rule->prefix))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "“%s”: the prefix length must be a number from 0 to %u for %s",
+                   /* Translators: a network as typed, a number, then “IPv4” or “IPv6”. */
+                   _("“%s”: the prefix length must be a number from 0 to %u for %s"),
                    cidr, max, size == 4 ? "IPv4" : "IPv6");
       return FALSE;
     }

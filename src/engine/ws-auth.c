@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -49,8 +50,9 @@ ws_auth_parse_key (const char  *text,
   if (colon == NULL || !valid_name (text, colon - text) || colon[1] == '\0')
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           "a key is NAME:SECRET, with a name of 1–64 printable characters "
-                           "(no spaces or ':') and a secret that is not empty");
+                           /* Translators: NAME:SECRET is the format of a key; keep it as is. */
+                           _("a key is NAME:SECRET, with a name of 1–64 printable characters "
+                             "(no spaces or ‘:’) and a secret that is not empty"));
       return FALSE;
     }
   *name = g_strndup (text, colon - text);
@@ -71,13 +73,15 @@ add_line (WsAuth      *self,
 
   if (!ws_auth_parse_key (line, &name, &secret, &local_error))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s line %u: %s",
+      /* Translators: a file name, a line number, then what is wrong. */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s line %u: %s"),
                    origin, number, local_error->message);
       return;
     }
   if (g_hash_table_contains (self->secrets, name))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s line %u: the name %s appears twice",
+      /* Translators: a file name, a line number, then a key's name. */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s line %u: the name %s appears twice"),
                    origin, number, name);
       return;
     }
@@ -110,7 +114,7 @@ ws_auth_new_from_data (const char  *data,
     }
   if (g_hash_table_size (self->secrets) == 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s has no NAME:SECRET line", origin);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s has no NAME:SECRET line"), origin);
       return NULL;
     }
   return g_steal_pointer (&self);
@@ -134,12 +138,12 @@ read_private_file (const char  *path,
   if (st.st_mode & 0077)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-                   "%s is readable by other users; make it private with chmod 600", path);
+                   _("%s is readable by other users; make it private with chmod 600"), path);
       return FALSE;
     }
   if (st.st_size > MAX_KEY_FILE_SIZE)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s is too large for a key file", path);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s is too large for a key file"), path);
       return FALSE;
     }
   return g_file_get_contents (path, contents, &length, error);
@@ -171,7 +175,7 @@ ws_auth_read_key_file (const char  *path,
     return FALSE;
   if (g_hash_table_size (auth->secrets) != 1)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s must hold exactly one NAME:SECRET line", path);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s must hold exactly one NAME:SECRET line"), path);
       return FALSE;
     }
   g_hash_table_iter_init (&iter, auth->secrets);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "ws-channel.h"
+#include "ws-error.h"
 #include "ws-io.h"
 #include "ws-time.h"
 
@@ -223,21 +224,22 @@ static const char *
 describe_certificate_errors (GTlsCertificateFlags errors)
 {
   if (errors & G_TLS_CERTIFICATE_EXPIRED)
-    return "the server's certificate has expired";
+    return _("the server’s certificate has expired");
   if (errors & G_TLS_CERTIFICATE_NOT_ACTIVATED)
-    return "the server's certificate is not valid yet";
+    return _("the server’s certificate is not valid yet");
   if (errors & G_TLS_CERTIFICATE_BAD_IDENTITY)
-    return "hostname mismatch: the server's certificate is for another name";
+    return _("hostname mismatch: the server’s certificate is for another name");
   if (errors & G_TLS_CERTIFICATE_UNKNOWN_CA)
-    return "unknown issuer: the server's certificate is not signed by a trusted CA "
-           "(for a self-signed server, pin it with --tls-fingerprint or give its CA with --tls-ca)";
+    return _("unknown issuer: the server’s certificate is not signed by a trusted CA");
   if (errors & G_TLS_CERTIFICATE_REVOKED)
-    return "the server's certificate has been revoked";
+    return _("the server’s certificate has been revoked");
   if (errors & G_TLS_CERTIFICATE_INSECURE)
-    return "the server's certificate uses an insecure algorithm";
-  return "the server's certificate is not valid";
+    return _("the server’s certificate uses an insecure algorithm");
+  return _("the server’s certificate is not valid");
 }
 
+/* An unknown CA gets its own code: each face says how to trust the server
+ * (pin it, or give its CA) in its own terms. */
 static gboolean
 explain_refusal (WsChannel  *self,
                  GIOStream  *tls,
@@ -245,14 +247,21 @@ explain_refusal (WsChannel  *self,
 {
   GTlsCertificate *peer = g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (tls));
   g_autofree char *seen = peer ? ws_tls_certificate_fingerprint (peer) : NULL;
+  GTlsCertificateFlags said_first = G_TLS_CERTIFICATE_EXPIRED | G_TLS_CERTIFICATE_NOT_ACTIVATED
+                                    | G_TLS_CERTIFICATE_BAD_IDENTITY;
+  gboolean unknown_ca = !(self->peer_errors & said_first)
+                        && (self->peer_errors & G_TLS_CERTIFICATE_UNKNOWN_CA);
 
   if (self->has_pin && seen != NULL)
+    /* Translators: %s is the certificate's SHA-256 fingerprint in hex. */
     g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
-                 "TLS: fingerprint mismatch: the server's certificate is SHA256:%s, "
-                 "not the one pinned with --tls-fingerprint", seen);
+                 _("TLS: fingerprint mismatch: the server’s certificate is SHA256:%s, "
+                   "not the pinned one"), seen);
   else
-    g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE, "TLS: %s",
-                 describe_certificate_errors (self->peer_errors));
+    /* Translators: %s says what is wrong with the server's certificate. */
+    g_set_error (error, unknown_ca ? WS_CLIENT_ERROR : G_TLS_ERROR,
+                 unknown_ca ? WS_CLIENT_ERROR_TLS_UNKNOWN_CA : G_TLS_ERROR_BAD_CERTIFICATE,
+                 _("TLS: %s"), describe_certificate_errors (self->peer_errors));
   return FALSE;
 }
 
@@ -265,7 +274,8 @@ load_ca (const char  *ca_file,
   GTlsDatabase *db = g_tls_file_database_new (path, error);
 
   if (db == NULL)
-    g_prefix_error (error, "Cannot read the CA file %s: ", ca_file);
+    /* Translators: %s is a file name; the reason follows. */
+    g_prefix_error (error, _("Cannot read the CA file %s: "), ca_file);
   return db;
 }
 
@@ -287,7 +297,7 @@ ws_channel_connect_tls (WsChannel                 *self,
       if (!ws_tls_fingerprint_parse (options->fingerprint, self->pin))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "The TLS fingerprint must be 64 hex digits (SHA-256), colons optional");
+                       _("The TLS fingerprint must be 64 hex digits (SHA-256), colons optional"));
           return FALSE;
         }
       self->has_pin = TRUE;
@@ -309,11 +319,11 @@ ws_channel_connect_tls (WsChannel                 *self,
       if (self->peer_errors != 0 || g_error_matches (local_error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
         return explain_refusal (self, tls, error);
       if (local_error->domain == G_IO_ERROR)
-        g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "TLS: ");
+        g_propagate_prefixed_error (error, g_steal_pointer (&local_error), _("TLS: "));
       else
+        /* Translators: %s is the TLS library's reason. */
         g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS,
-                     "TLS: the handshake failed (%s): is the server started with --tls-cert?",
-                     local_error->message);
+                     _("TLS: the handshake failed (%s)"), local_error->message);
       return FALSE;
     }
   /* A certificate the CAs accept must still match a pin. */
@@ -372,7 +382,7 @@ fill (WsChannel     *self,
       if (r == 0 && *got)
         return TRUE;  /* report the end on the next call */
       if (r == 0)
-        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "Connection closed by peer");
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, _("Connection closed by peer"));
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;

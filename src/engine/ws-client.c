@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "ws-auth.h"
 #include "ws-channel.h"
 #include "ws-client.h"
+#include "ws-error.h"
 #include "ws-iperf3.h"
 #include "ws-iperf3-client.h"
 #include "ws-io.h"
@@ -276,14 +278,16 @@ explain_connect_error (Run     *run,
   char *text = NULL;
 
   if (e->domain == G_RESOLVER_ERROR)
-    text = g_strdup_printf ("Host not found: %s", host);
+    text = g_strdup_printf (_("Host not found: %s"), host);
   else if (g_error_matches (e, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
-    text = g_strdup_printf ("Connection refused by %s port %u: is “wirespeed --server” running there?",
+    /* Translators: a host name or address, then a port number. */
+    text = g_strdup_printf (_("Connection refused by %s port %u: is a Wirespeed server running there?"),
                             host, port);
   else if (g_error_matches (e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    text = g_strdup_printf ("Timed out connecting to %s port %u", host, port);
+    text = g_strdup_printf (_("Timed out connecting to %s port %u"), host, port);
   else if (!g_error_matches (e, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    text = g_strdup_printf ("Cannot connect to %s port %u: %s", host, port, e->message);
+    /* Translators: a host, a port, then the system's reason. */
+    text = g_strdup_printf (_("Cannot connect to %s port %u: %s"), host, port, e->message);
 
   if (text != NULL)
     {
@@ -304,36 +308,43 @@ explain_server_error (GError          **error,
     case WS_PROTOCOL_ERROR_UNSUPPORTED_VERSION:
       if (e->value < WS_PROTOCOL_V2)
         g_set_error (error, WS_PROTOCOL_ERROR, e->code,
-                     "The server is too old: it speaks protocol version %u, this client needs %u",
+                     _("The server is too old: it speaks protocol version %u, this client needs %u"),
                      e->value, WS_PROTOCOL_V2);
       else
         g_set_error (error, WS_PROTOCOL_ERROR, e->code,
-                     "The server refused protocol version %u (it speaks up to %u): %s",
+                     /* Translators: two version numbers, then the server's reason, in English. */
+                     _("The server refused protocol version %u (it speaks up to %u): %s"),
                      WS_PROTOCOL_V2, e->value, e->text);
       return;
     case WS_PROTOCOL_ERROR_BUSY:
-      /* Busy for everybody or for our address: the text says which. */
+      /* Busy for everybody or for our address: the text says which, in
+       * the server's words (English: the server cannot know our language). */
       if (e->text[0] != '\0')
-        g_set_error (error, WS_PROTOCOL_ERROR, e->code, "%s; try again later", e->text);
+        /* Translators: %s is the server's reason, in English, e.g. “The server is busy: it already runs 4 tests”. */
+        g_set_error (error, WS_PROTOCOL_ERROR, e->code, _("%s; try again later"), e->text);
       else
         g_set_error (error, WS_PROTOCOL_ERROR, e->code,
-                     "The server is busy (all %u test slots in use): try again later",
+                     g_dngettext (GETTEXT_PACKAGE,
+                                  "The server is busy (its %u test slot is in use): try again later",
+                                  "The server is busy (all %u test slots in use): try again later",
+                                  e->value),
                      e->value);
       return;
     case WS_PROTOCOL_ERROR_ACCESS_DENIED:
-      g_set_error_literal (error, WS_PROTOCOL_ERROR, e->code, "Access denied by the server");
+      g_set_error_literal (error, WS_PROTOCOL_ERROR, e->code, _("Access denied by the server"));
       return;
     case WS_PROTOCOL_ERROR_AUTH_FAILED:
       g_set_error_literal (error, WS_PROTOCOL_ERROR, e->code,
-                           "Authentication failed: the server did not accept this key");
+                           _("Authentication failed: the server did not accept this key"));
       return;
     case WS_PROTOCOL_ERROR_TLS_REQUIRED:
-      g_set_error_literal (error, WS_PROTOCOL_ERROR, e->code,
-                           "The server requires TLS: connect with --tls");
+      /* The remedy is the face's: ws-cli.c and ws-window.c add it. */
+      g_set_error_literal (error, WS_PROTOCOL_ERROR, e->code, _("The server requires TLS"));
       return;
     default:
-      g_set_error (error, WS_PROTOCOL_ERROR, e->code, "The server refused the test: %s",
-                   e->text[0] ? e->text : "no reason given");
+      /* Translators: %s is the server's reason, in English. */
+      g_set_error (error, WS_PROTOCOL_ERROR, e->code, _("The server refused the test: %s"),
+                   e->text[0] ? e->text : _("no reason given"));
       return;
     }
 }
@@ -342,7 +353,7 @@ static void
 set_no_answer_error (GError **error)
 {
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-               "Timed out: the server did not answer within %d s",
+               _("Timed out: the server did not answer within %d s"),
                (int) (HANDSHAKE_TIMEOUT_NS / WS_NSEC_PER_SEC));
 }
 
@@ -360,13 +371,14 @@ expect (Run        *run,
     {
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
-                     "The server closed the connection during the handshake: "
-                     "is it a Wirespeed server (0.1 or later)?");
+                     _("The server closed the connection during the handshake: "
+                       "is it a Wirespeed server (0.1 or later)?"));
       else if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
         set_no_answer_error (error);
       else if (local_error->domain == WS_PROTOCOL_ERROR)
         g_set_error (error, WS_PROTOCOL_ERROR, local_error->code,
-                     "The server does not speak the Wirespeed protocol: %s",
+                     /* Translators: %s is a protocol diagnostic, in English. */
+                     _("The server does not speak the Wirespeed protocol: %s"),
                      local_error->message);
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
@@ -380,7 +392,8 @@ expect (Run        *run,
   if (msg->version != WS_PROTOCOL_V2 || msg->type != type)
     {
       g_set_error (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_BAD_MESSAGE,
-                   "The server sent %s where %s was expected",
+                   /* Translators: two protocol message names, such as HELLO_REPLY. */
+                   _("The server sent %s where %s was expected"),
                    ws_message_type_to_string (msg->version, msg->type),
                    ws_message_type_to_string (WS_PROTOCOL_V2, type));
       return FALSE;
@@ -429,8 +442,8 @@ authenticate (Run                *run,
     return TRUE;
   if (run->config.auth_name == NULL || run->config.auth_secret == NULL)
     {
-      g_set_error_literal (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_AUTH_FAILED,
-                           "The server requires authentication: give a key with --auth-key NAME:SECRET");
+      g_set_error_literal (error, WS_CLIENT_ERROR, WS_CLIENT_ERROR_KEY_MISSING,
+                           _("The server requires authentication"));
       return FALSE;
     }
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_AUTH);
@@ -517,22 +530,30 @@ notice_limits (Run                 *run,
   const WsTestRequest *got = &run->request;
 
   if (got->duration_ms < asked->duration_ms)
-    post_notice (run->client, g_strdup_printf ("The server limits tests to %g s; running %g s",
+    post_notice (run->client, g_strdup_printf (_("The server limits tests to %g s; running %g s"),
                                                got->duration_ms / 1000.0,
                                                got->duration_ms / 1000.0));
   if (got->streams < asked->streams)
-    post_notice (run->client, g_strdup_printf ("The server limits tests to %u streams per "
-                                               "direction; running %u", got->streams,
-                                               got->streams));
+    post_notice (run->client,
+                 g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               "The server limits tests to %u stream per direction; running %u",
+                                               "The server limits tests to %u streams per direction; running %u",
+                                               got->streams),
+                                  got->streams, got->streams));
   if (got->length < asked->length)
-    post_notice (run->client, g_strdup_printf ("The server limits writes to %u bytes; "
-                                               "using %u bytes", got->length, got->length));
+    post_notice (run->client,
+                 g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               "The server limits writes to %u byte; using %u byte",
+                                               "The server limits writes to %u bytes; using %u bytes",
+                                               got->length),
+                                  got->length, got->length));
   if (got->mode == WS_TEST_UDP_STREAM && got->bitrate != asked->bitrate)
     {
       g_autofree char *rate = format_rate (got->bitrate);
 
-      post_notice (run->client, g_strdup_printf ("The server limits the rate to %s per stream; "
-                                                 "running at %s per stream", rate, rate));
+      /* Translators: %s is a rate such as “5 Mbit/s”. */
+      post_notice (run->client, g_strdup_printf (_("The server limits the rate to %s per stream; "
+                                                   "running at %s per stream"), rate, rate));
     }
 }
 
@@ -567,7 +588,7 @@ take_grant (Run     *run,
 
 more:
   g_set_error_literal (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_VALUE,
-                       "The server granted more than this client asked for");
+                       _("The server granted more than this client asked for"));
   return FALSE;
 }
 
@@ -588,7 +609,7 @@ judge_first_byte (Run      *run,
   if (first == (guint8) WS_IPERF3_ACCESS_DENIED)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                   "The iperf3 server at %s port %u is busy running another test; try again later",
+                   _("The iperf3 server at %s port %u is busy running another test; try again later"),
                    run->config.target, run->config.port);
       return FALSE;
     }
@@ -709,9 +730,9 @@ handshake (Run     *run,
   run->grant = (reply.capabilities & WS_CAP_TEST_GRANT) != 0;
   if (run->config.bytes != 0 && !(reply.capabilities & WS_CAP_TEST_BYTES))
     {
-      g_set_error (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_UNSUPPORTED_VERSION,
-                   "The server at %s port %u is too old for --bytes (fixed-size tests); "
-                   "update it, or use --time", run->config.target, run->config.port);
+      g_set_error (error, WS_CLIENT_ERROR, WS_CLIENT_ERROR_BYTES_UNSUPPORTED,
+                   _("The server at %s port %u is too old for fixed-size tests"),
+                   run->config.target, run->config.port);
       return FALSE;
     }
 
@@ -755,7 +776,8 @@ open_tcp_stream (Run      *run,
   g_socket_set_timeout (socket, CONNECT_TIMEOUT_S);
   if (!g_socket_connect (socket, run->remote, run->stop, error))
     {
-      g_prefix_error (error, "Data connection %u: ", id);
+      /* Translators: %u numbers the connection; the reason follows. */
+      g_prefix_error (error, _("Data connection %u: "), id);
       return NULL;
     }
   stream_hello (run, id, &msg);
@@ -796,7 +818,8 @@ udp_handshake (Run      *run,
         return FALSE;
     }
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-               "UDP stream %u: no answer from the server's UDP port %u (is UDP blocked?)",
+               /* Translators: a stream number, then a port number. */
+               _("UDP stream %u: no answer from the server’s UDP port %u (is UDP blocked?)"),
                id, run->config.port);
   return FALSE;
 }
@@ -901,7 +924,7 @@ handle_server_message (Run       *run,
 
   if (!ws_channel_read_message (run->channel, &msg, ws_now_ns () + HANDSHAKE_TIMEOUT_NS, NULL, error))
     {
-      g_prefix_error (error, "Lost the server during the test: ");
+      g_prefix_error (error, _("Lost the server during the test: "));
       return FALSE;
     }
   if (msg.version != WS_PROTOCOL_V2)
@@ -933,7 +956,8 @@ handle_server_message (Run       *run,
 
 unexpected:
   g_set_error (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_BAD_MESSAGE,
-               "The server sent an unexpected %s during the test",
+               /* Translators: %s is a protocol message name, such as HELLO_REPLY. */
+               _("The server sent an unexpected %s during the test"),
                ws_message_type_to_string (msg.version, msg.type));
   return FALSE;
 }
@@ -1456,8 +1480,8 @@ run_iperf3 (Job     *job,
   if (ws_test_mode_is_rr (job->config.mode))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   "%s port %u is an iperf3 server, and iperf3 has no request/response tests: "
-                   "run a speed test, TCP_STREAM or UDP_STREAM",
+                   _("%s port %u is an iperf3 server, and iperf3 has no request/response tests: "
+                     "run a speed test, TCP_STREAM or UDP_STREAM"),
                    job->config.target, job->config.port);
       return NULL;
     }
@@ -1488,7 +1512,7 @@ run_worker (GTask        *task,
       post_text (job->client, SIGNAL_PEER, g_strdup ("iperf3"));
       if (!ws_test_mode_is_rr (job->config.mode))
         post_notice (job->client,
-                     g_strdup_printf ("%s port %u is an iperf3 server: testing in iperf3’s protocol",
+                     g_strdup_printf (_("%s port %u is an iperf3 server: testing in iperf3’s protocol"),
                                       job->config.target, job->config.port));
       result = run_iperf3 (job, &error);
     }

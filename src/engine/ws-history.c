@@ -13,6 +13,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <errno.h>
 #include <math.h>
 #include <sqlite3.h>
@@ -152,7 +154,8 @@ set_sqlite_error (WsHistory  *self,
     default:
       code = G_IO_ERROR_FAILED;
     }
-  g_set_error (error, G_IO_ERROR, code, "History “%s”: %s",
+  /* Translators: a file name, then SQLite's reason, in English. */
+  g_set_error (error, G_IO_ERROR, code, _("History “%s”: %s"),
                self->path, sqlite3_errmsg (self->db));
   return FALSE;
 }
@@ -229,9 +232,10 @@ check_schema (WsHistory  *self,
   if (version > SCHEMA_VERSION)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   "History “%s” was written by a newer version of Wirespeed "
-                   "(format %" G_GINT64_FORMAT "; this version reads format %d)",
-                   self->path, version, SCHEMA_VERSION);
+                   /* Translators: a file name, then two format numbers. */
+                   _("History “%s” was written by a newer version of Wirespeed "
+                     "(format %lld; this version reads format %d)"),
+                   self->path, (long long) version, SCHEMA_VERSION);
       return FALSE;
     }
   if (version == SCHEMA_VERSION)
@@ -241,7 +245,7 @@ check_schema (WsHistory  *self,
   if (version != 0 || n_objects != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "History “%s”: a database, but not Wirespeed’s", self->path);
+                   _("History “%s”: a database, but not Wirespeed’s"), self->path);
       return FALSE;
     }
   return create_schema (self, error);
@@ -271,7 +275,8 @@ ws_history_open (const char  *path,
       int saved_errno = errno;
 
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Cannot create “%s”: %s", dir, g_strerror (saved_errno));
+                   /* Translators: a folder, then the system's reason. */
+                   _("Cannot create “%s”: %s"), dir, g_strerror (saved_errno));
       return NULL;
     }
   self = g_object_new (WS_TYPE_HISTORY, NULL);
@@ -485,7 +490,7 @@ load_json (WsHistory  *self,
   if (rc == SQLITE_DONE)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   "No result %" G_GINT64_FORMAT " in the history", id);
+                   _("No result %lld in the history"), (long long) id);
       return NULL;
     }
   if (rc != SQLITE_ROW)
@@ -529,7 +534,7 @@ ws_history_delete (WsHistory  *self,
   if (sqlite3_changes (self->db) == 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   "No result %" G_GINT64_FORMAT " in the history", id);
+                   _("No result %lld in the history"), (long long) id);
       return FALSE;
     }
   g_signal_emit (self, signals[CHANGED], 0);

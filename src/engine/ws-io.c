@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "ws-io.h"
 #include "ws-time.h"
 
@@ -67,7 +69,7 @@ ws_io_read_exact (GSocket       *socket,
       if (r == 0)
         {
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
-                               "Connection closed by peer");
+                               _("Connection closed by peer"));
           return FALSE;
         }
       have += r;
@@ -168,6 +170,7 @@ ws_io_set_error_from_message (GError          **error,
                               const WsMessage  *msg)
 {
   g_return_if_fail (msg->type == WS_MSG_ERROR);
+  /* The peer's text as it sent it, in English (ws-server.c says why). */
   g_set_error (error, WS_PROTOCOL_ERROR, msg->u.error.code, "%s",
-               msg->u.error.text[0] ? msg->u.error.text : "unspecified error");
+               msg->u.error.text[0] ? msg->u.error.text : _("unspecified error"));
 }

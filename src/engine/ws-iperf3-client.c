@@ -13,13 +13,14 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <linux/sockios.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
-#include <string.h>
-
-#include "ws-connect-probe.h"
 #include "ws-address.h"
+#include "ws-connect-probe.h"
+#include "ws-error.h"
 #include "ws-histogram.h"
 #include "ws-io.h"
 #include "ws-iperf3-client.h"
@@ -89,14 +90,14 @@ iperf3_error_text (int ie)
 {
   switch (ie)
     {
-    case 5: return "test duration too long";
-    case 6: return "number of parallel streams too large";
-    case 7: return "block size too large";
-    case 13: return "an option is not implemented by the server";
-    case WS_IPERF3_IE_ACCESSDENIED: return "the server is busy running a test";
-    case WS_IPERF3_IE_SETMSS: return "unable to set TCP MSS";
-    case WS_IPERF3_IE_SETCONGESTION: return "unable to set TCP congestion control";
-    case WS_IPERF3_IE_AUTHTEST: return "test authorization failed";
+    case 5: return _("test duration too long");
+    case 6: return _("number of parallel streams too large");
+    case 7: return _("block size too large");
+    case 13: return _("an option is not implemented by the server");
+    case WS_IPERF3_IE_ACCESSDENIED: return _("the server is busy running a test");
+    case WS_IPERF3_IE_SETMSS: return _("unable to set TCP MSS");
+    case WS_IPERF3_IE_SETCONGESTION: return _("unable to set TCP congestion control");
+    case WS_IPERF3_IE_AUTHTEST: return _("test authorization failed");
     default: return NULL;
     }
 }
@@ -110,14 +111,14 @@ read_state (Client   *c,
 
   if (!ws_io_read_exact (c->control, &byte, 1, ws_now_ns () + STEP_TIMEOUT_NS, NULL, error))
     {
-      g_prefix_error (error, "The iperf3 server stopped answering: ");
+      g_prefix_error (error, _("The iperf3 server stopped answering: "));
       return FALSE;
     }
   *state = (gint8) byte;
   if (*state == WS_IPERF3_ACCESS_DENIED)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                           "The iperf3 server is busy running a test; try again later");
+                           _("The iperf3 server is busy running a test; try again later"));
       return FALSE;
     }
   if (*state == WS_IPERF3_SERVER_ERROR)
@@ -129,15 +130,16 @@ read_state (Client   *c,
       ws_io_read_exact (c->control, (guint8 *) be, sizeof be, ws_now_ns () + WS_NSEC_PER_SEC, NULL, NULL);
       ie = (int) GUINT32_FROM_BE (be[0]);
       text = iperf3_error_text (ie);
+      /* Translators: %s is the reason, %d iperf3's number for it. */
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "The iperf3 server refused the test: %s (iperf3 error %d)",
-                   text ? text : "see iperf3's error list", ie);
+                   _("The iperf3 server refused the test: %s (iperf3 error %d)"),
+                   text ? text : _("see iperf3’s error list"), ie);
       return FALSE;
     }
   if (*state == WS_IPERF3_SERVER_TERMINATE)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
-                           "The iperf3 server ended the test");
+                           _("The iperf3 server ended the test"));
       return FALSE;
     }
   return TRUE;
@@ -155,7 +157,8 @@ expect_state (Client   *c,
   if (state != want)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "The iperf3 server sent state %d where %d was due", state, want);
+                   /* Translators: two numbers of iperf3's protocol states. */
+                   _("The iperf3 server sent state %d where %d was due"), state, want);
       return FALSE;
     }
   return TRUE;
@@ -198,7 +201,8 @@ connect_control (Client  *c,
                                                    c->stop, error);
   if (c->connection == NULL)
     {
-      g_prefix_error (error, "Cannot reach the iperf3 server %s port %u: ",
+      /* Translators: a host, then a port; the reason follows. */
+      g_prefix_error (error, _("Cannot reach the iperf3 server %s port %u: "),
                       c->config->target, c->config->port);
       return FALSE;
     }
@@ -231,12 +235,12 @@ explain_gave_up (GError **error)
     {
       g_clear_error (error);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                   "The iperf3 server was still busy %d s after it answered us: "
-                   "another client is testing against it; try again later",
+                   _("The iperf3 server was still busy %d s after it answered us: "
+                     "another client is testing against it; try again later"),
                    (int) (RELISTEN_PATIENCE_NS / WS_NSEC_PER_SEC));
     }
   else
-    g_prefix_error (error, "The iperf3 server did not listen again within %d s: ",
+    g_prefix_error (error, _("The iperf3 server did not listen again within %d s: "),
                     (int) (RELISTEN_PATIENCE_NS / WS_NSEC_PER_SEC));
 }
 
@@ -313,7 +317,7 @@ open_stream (Client   *c,
       if (g_socket_send (s, (char *) msg, 4, NULL, error) != 4
           || !ws_io_wait_readable (s, ws_now_ns () + STEP_TIMEOUT_NS, c->stop, error))
         {
-          g_prefix_error (error, "The iperf3 server did not answer a UDP stream: ");
+          g_prefix_error (error, _("The iperf3 server did not answer a UDP stream: "));
           return NULL;
         }
       ws_histogram_record (c->connect_rtt, ws_now_ns () - t0);
@@ -514,7 +518,8 @@ run_clock (Client  *c,
           if (!read_state (c, &state, error))
             return FALSE;
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       "The iperf3 server sent state %d during the test", state);
+                       /* Translators: %d is the number of an iperf3 protocol state. */
+                       _("The iperf3 server sent state %d during the test"), state);
           return FALSE;
         }
       if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
@@ -646,6 +651,7 @@ summarise (Client          *c,
   ws_latency_from_histogram (&r->loaded_latency, c->tcp_rtt);
   /* Kept, so that the speed test's two phases merge into one figure. */
   r->loaded_histogram = g_steal_pointer (&c->tcp_rtt);
+  /* A JSON value (latency_method): English, as every key and value there. */
   r->latency_method = g_strdup (has_senders (c, TRUE) && !c->params.udp
                                 ? "iperf3 server: idle = TCP connect time of the data connections; "
                                   "loaded = TCP_INFO smoothed RTT of the streams this end sends, once per "
@@ -711,13 +717,13 @@ run_test (Client  *c,
   if (cfg->mode != WS_TEST_TCP_STREAM && cfg->mode != WS_TEST_UDP_STREAM)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           "An iperf3 server runs only TCP_STREAM and UDP_STREAM tests");
+                           _("An iperf3 server runs only TCP_STREAM and UDP_STREAM tests"));
       return NULL;
     }
   if (cfg->tls || cfg->auth_name != NULL)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           "iperf3 has no TLS and no Wirespeed keys: use --iperf3 without --tls or --key");
+      g_set_error_literal (error, WS_CLIENT_ERROR, WS_CLIENT_ERROR_IPERF3_NO_SECURITY,
+                           _("iperf3 has no TLS and no Wirespeed keys"));
       return NULL;
     }
   if (!open_control (c, error))
@@ -765,7 +771,7 @@ run_test (Client  *c,
   theirs = ws_iperf3_results_parse (json, len, error);
   if (theirs == NULL)
     {
-      g_prefix_error (error, "The iperf3 server's results: ");
+      g_prefix_error (error, _("The iperf3 server’s results: "));
       return NULL;
     }
   if (!expect_state (c, WS_IPERF3_DISPLAY_RESULTS, error)

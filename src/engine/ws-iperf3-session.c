@@ -10,6 +10,9 @@
  * from ours. Counters are relaxed atomics with one writer; everything else
  * a stream keeps is read only after its thread is joined.
  *
+ * Every text here stays English: errors go to the server's log, and the
+ * server output goes to an iperf3 client whose language we cannot know.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -469,9 +472,10 @@ build_results (WsIperf3Session *self,
   gboolean any_sender = FALSE;
   GString *text = g_string_new (NULL);
 
-  g_string_append_printf (text, "Wirespeed server (iperf3 protocol), %s, %u stream%s, %.2f s\n",
-                          p->udp ? "UDP" : "TCP", self->streams->len,
-                          self->streams->len == 1 ? "" : "s", seconds);
+  g_string_append_printf (text, self->streams->len == 1
+                                ? "Wirespeed server (iperf3 protocol), %s, %u stream, %.2f s\n"
+                                : "Wirespeed server (iperf3 protocol), %s, %u streams, %.2f s\n",
+                          p->udp ? "UDP" : "TCP", self->streams->len, seconds);
   for (guint i = 0; i < self->streams->len; i++)
     {
       Stream *s = g_ptr_array_index (self->streams, i);

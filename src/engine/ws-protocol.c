@@ -204,6 +204,9 @@ ws_message_frame_size (const guint8  *buf,
 static gboolean
 invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
+/* Protocol diagnostics stay English: the server sends them back in ERROR
+ * messages and logs them, and a client quotes them after its own
+ * translated words ("The server does not speak the Wirespeed protocol:"). */
 static gboolean
 invalid (GError     **error,
          const char  *format,

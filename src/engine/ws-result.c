@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -679,8 +681,10 @@ set_invalid (GError     **error,
              const char  *problem)
 {
   if (*error == NULL)
+    /* Translators: a JSON key, then what is wrong with its value, such as
+     * “is not a number”. The keys are not translated. */
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                 "Invalid result: “%s” %s", key, problem);
+                 _("Invalid result: “%s” %s"), key, _(problem));
 }
 
 /* NULL for a missing or null member: the caller keeps its default. */
@@ -718,7 +722,7 @@ get_value_type (JsonObject  *o,
                 const char  *key,
                 GError     **error)
 {
-  JsonNode *node = get_typed_node (o, key, JSON_NODE_VALUE, "is not a value", error);
+  JsonNode *node = get_typed_node (o, key, JSON_NODE_VALUE, N_("is not a value"), error);
 
   return node != NULL ? json_node_get_value_type (node) : G_TYPE_INVALID;
 }
@@ -735,14 +739,14 @@ get_double (JsonObject  *o,
     return 0;
   if (type != G_TYPE_DOUBLE && type != G_TYPE_INT64)
     {
-      set_invalid (error, key, "is not a number");
+      set_invalid (error, key, N_("is not a number"));
       return 0;
     }
   d = json_object_get_double_member (o, key);
   /* 1e999 parses as infinity, which JSON cannot hold when written again. */
   if (!isfinite (d))
     {
-      set_invalid (error, key, "is not a finite number");
+      set_invalid (error, key, N_("is not a finite number"));
       return 0;
     }
   return d;
@@ -766,7 +770,7 @@ get_span (JsonObject  *o,
 
   if (!plausible_span (value))
     {
-      set_invalid (error, key, "is out of range");
+      set_invalid (error, key, N_("is out of range"));
       return 0;
     }
   return value;
@@ -800,7 +804,7 @@ get_uint (JsonObject  *o,
     }
   else if (type == G_TYPE_INVALID)
     return fallback;
-  set_invalid (error, key, "is not a whole number in range");
+  set_invalid (error, key, N_("is not a whole number in range"));
   return fallback;
 }
 
@@ -815,7 +819,7 @@ get_string (JsonObject  *o,
     return NULL;
   if (type != G_TYPE_STRING)
     {
-      set_invalid (error, key, "is not a string");
+      set_invalid (error, key, N_("is not a string"));
       return NULL;
     }
   return json_object_get_string_member (o, key);
@@ -851,7 +855,7 @@ get_boolean (JsonObject  *o,
     return FALSE;
   if (type != G_TYPE_BOOLEAN)
     {
-      set_invalid (error, key, "is not true or false");
+      set_invalid (error, key, N_("is not true or false"));
       return FALSE;
     }
   return json_object_get_boolean_member (o, key);
@@ -862,7 +866,7 @@ get_object (JsonObject  *o,
             const char  *key,
             GError     **error)
 {
-  JsonNode *node = get_typed_node (o, key, JSON_NODE_OBJECT, "is not an object", error);
+  JsonNode *node = get_typed_node (o, key, JSON_NODE_OBJECT, N_("is not an object"), error);
 
   return node != NULL ? json_node_get_object (node) : NULL;
 }
@@ -873,7 +877,7 @@ get_object_array (JsonObject  *o,
                   const char  *key,
                   GError     **error)
 {
-  JsonNode *node = get_typed_node (o, key, JSON_NODE_ARRAY, "is not an array", error);
+  JsonNode *node = get_typed_node (o, key, JSON_NODE_ARRAY, N_("is not an array"), error);
   JsonArray *array;
 
   if (node == NULL)
@@ -882,7 +886,7 @@ get_object_array (JsonObject  *o,
   for (guint i = 0; i < json_array_get_length (array); i++)
     if (!JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, i)))
       {
-        set_invalid (error, key, "holds something that is not an object");
+        set_invalid (error, key, N_("holds something that is not an object"));
         return NULL;
       }
   return array;
@@ -899,7 +903,7 @@ get_direction (JsonObject  *o,
     if (g_strcmp0 (str, ws_direction_to_string (d)) == 0)
       return d;
   if (str != NULL)
-    set_invalid (error, key, "is not upload, download or bidir");
+    set_invalid (error, key, N_("is not upload, download or bidir"));
   return WS_DIRECTION_UPLOAD;
 }
 
@@ -915,7 +919,7 @@ get_time (JsonObject  *o,
     return NULL;
   time = g_date_time_new_from_iso8601 (str, NULL);
   if (time == NULL)
-    set_invalid (error, key, "is not an ISO 8601 time");
+    set_invalid (error, key, N_("is not an ISO 8601 time"));
   return time;
 }
 
@@ -958,7 +962,7 @@ get_rtt_us (JsonObject  *o,
 
   if (ms < 0 || ms * 1000 > G_MAXUINT32)
     {
-      set_invalid (error, key, "is out of range");
+      set_invalid (error, key, N_("is out of range"));
       return 0;
     }
   return (guint32) round (ms * 1000);
@@ -1138,7 +1142,7 @@ read_probe_loss (JsonObject  *o,
   percent = get_double (o, "probe_loss_percent", error);
   if (percent < 0 || percent > 100)
     {
-      set_invalid (error, "probe_loss_percent", "is out of range");
+      set_invalid (error, "probe_loss_percent", N_("is out of range"));
       return;
     }
   r->probe_sent = 1000000;
@@ -1206,10 +1210,10 @@ read_mode (JsonObject  *root,
   const char *test = get_string (root, "test", error);
 
   if (test == NULL)
-    set_invalid (error, "test", "is missing");
+    set_invalid (error, "test", N_("is missing"));
   else if (!ws_test_mode_from_string (test, &r->mode))
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                 "Invalid result: unknown test “%s”", test);
+                 _("Invalid result: unknown test “%s”"), test);
 }
 
 static void
@@ -1257,7 +1261,7 @@ ws_result_new_from_json (JsonNode  *node,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           "Invalid result: not a JSON object");
+                           _("Invalid result: not a JSON object"));
       return NULL;
     }
   root = json_node_get_object (node);
@@ -1340,25 +1344,26 @@ ws_result_json_parse (const char  *json,
   if (json_depth (json) > MAX_JSON_DEPTH)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           "Invalid result: nested too deeply");
+                           _("Invalid result: nested too deeply"));
       return NULL;
     }
   if (!json_is_one_value (json))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           "Invalid result: more than one JSON value");
+                           _("Invalid result: more than one JSON value"));
       return NULL;
     }
   if (!json_parser_load_from_data (parser, json, -1, &local_error))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "Invalid result: %s", local_error->message);
+                   /* Translators: %s is the JSON parser's reason. */
+                   _("Invalid result: %s"), local_error->message);
       return NULL;
     }
   if (json_parser_get_root (parser) == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           "Invalid result: empty");
+                           _("Invalid result: empty"));
       return NULL;
     }
   return json_parser_steal_root (parser);

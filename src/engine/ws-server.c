@@ -6,10 +6,17 @@
  * who they are are capped, every read has the idle timeout as its deadline,
  * and a session that fails takes only itself down.
  *
+ * Texts for the operator (errors of ws_server_start, the start-up line)
+ * are translated. The --verbose log (g_info) stays English, as logs are
+ * grepped and quoted in bug reports; so do the ERROR texts sent to clients,
+ * because the server cannot know the remote user's language (the client
+ * says its own words for the codes it knows).
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <errno.h>
@@ -268,7 +275,7 @@ open_listener (WsServer  *self,
       if (address == NULL)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "“%s” is not an IPv4 or IPv6 address", self->bind_address);
+                       _("“%s” is not an IPv4 or IPv6 address"), self->bind_address);
           return NULL;
         }
       return listen_on (address, self->port, error);
@@ -376,12 +383,15 @@ refuse_session (Connection *conn,
   guint limit = claim == CLAIM_BUSY ? self->max_clients : self->max_per_address;
   g_autofree char *text = NULL;
 
+  /* English on the wire (see the top): no ngettext, whole sentences. */
   if (claim == CLAIM_BUSY)
-    text = g_strdup_printf ("The server is busy: it already runs %u test%s",
-                            limit, limit == 1 ? "" : "s");
+    text = limit == 1 ? g_strdup ("The server is busy: it already runs 1 test")
+                      : g_strdup_printf ("The server is busy: it already runs %u tests", limit);
   else
-    text = g_strdup_printf ("The server is busy: this address already runs %u test%s, "
-                            "the most one address may run", limit, limit == 1 ? "" : "s");
+    text = limit == 1 ? g_strdup ("The server is busy: this address already runs 1 test, "
+                                  "the most one address may run")
+                      : g_strdup_printf ("The server is busy: this address already runs %u tests, "
+                                         "the most one address may run", limit);
   ws_channel_send_error (conn->channel, WS_PROTOCOL_ERROR_BUSY, MIN (limit, G_MAXUINT16), text);
   g_info ("%s: refused, busy (%u sessions%s)", conn->peer, limit,
           claim == CLAIM_BUSY ? "" : " from this address");
@@ -992,7 +1002,7 @@ open_udp (GSocketAddress  *local,
 
 fail:
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
-               "Cannot open the UDP port: %s", g_strerror (errno));
+               _("Cannot open the UDP port: %s"), g_strerror (errno));
   if (fd >= 0)
     close (fd);
   return -1;
@@ -1181,7 +1191,7 @@ ws_server_start (WsServer  *self,
   self->stopping = FALSE;
   if (!start_udp (self, error))
     {
-      g_prefix_error (error, "UDP port %u: ", ws_server_get_port (self));
+      g_prefix_error (error, _("UDP port %u: "), ws_server_get_port (self));
       if (self->udp_fd >= 0)
         close (g_steal_fd (&self->udp_fd));
       g_clear_object (&self->listener);
@@ -1254,11 +1264,13 @@ ws_server_describe_address (WsServer *self)
   sa = g_socket_get_local_address (self->listener, NULL);
   address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa));
   if (g_inet_address_get_is_any (address))
-    return g_strdup_printf ("port %u on all %s addresses", ws_server_get_port (self),
-                            g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6
-                            ? "IPv4 and IPv6" : "IPv4");
+    return g_strdup_printf (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6
+                            ? _("port %u on all IPv4 and IPv6 addresses")
+                            : _("port %u on all IPv4 addresses"),
+                            ws_server_get_port (self));
   ip = g_inet_address_to_string (address);
-  return g_strdup_printf ("%s port %u", ip, ws_server_get_port (self));
+  /* Translators: an IP address, then a port number. */
+  return g_strdup_printf (_("%s port %u"), ip, ws_server_get_port (self));
 }
 
 guint

@@ -136,7 +136,9 @@ send_msg (WsSession        *self,
   return ws_channel_send_message (self->control, msg, idle_deadline (self), self->cancellable, error);
 }
 
-/* Sends @code to the client and returns FALSE with the same error. */
+/* Sends @code to the client and returns FALSE with the same error. The
+ * texts stay English: they go over the wire to a client whose language the
+ * server cannot know, and into the server's English log. */
 static gboolean
 refuse (WsSession        *self,
         WsProtocolError   code,

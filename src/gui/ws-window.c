@@ -18,6 +18,7 @@
 #include "ws-auth.h"
 #include "ws-channel.h"
 #include "ws-client.h"
+#include "ws-error.h"
 #include "ws-graph.h"
 #include "ws-gui-util.h"
 #include "ws-history-view.h"
@@ -428,11 +429,41 @@ store_result (WsWindow *self,
   ws_history_view_reload (self->history_view);
 }
 
+/* The engine says what failed; the control that fixes it is ours to name. */
+static const char *
+error_remedy (const GError *error)
+{
+  if (g_error_matches (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_TLS_REQUIRED))
+    return _("switch on “Encrypt with TLS” under Advanced");
+  if (g_error_matches (error, WS_CLIENT_ERROR, WS_CLIENT_ERROR_KEY_MISSING))
+    return _("enter the key the server’s administrator gave you under Advanced");
+  if (g_error_matches (error, WS_CLIENT_ERROR, WS_CLIENT_ERROR_TLS_UNKNOWN_CA))
+    return _("for a self-signed server, enter the fingerprint it prints under Advanced");
+  if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS))
+    return _("does the server have a TLS certificate? If not, switch off “Encrypt with TLS”");
+  if (g_error_matches (error, WS_CLIENT_ERROR, WS_CLIENT_ERROR_IPERF3_NO_SECURITY))
+    return _("switch off “Encrypt with TLS” and clear the fingerprint and the key under Advanced");
+  return NULL;
+}
+
+/* Returns: (transfer full): @error's message and, where there is one, what
+ * to do about it in this window's terms. */
+static char *
+describe_error (const GError *error)
+{
+  const char *remedy = error_remedy (error);
+
+  /* Translators: what failed, then what to do about it. */
+  return remedy != NULL ? g_strdup_printf (_("%s: %s"), error->message, remedy)
+                        : g_strdup (error->message);
+}
+
 static void
 show_error (WsWindow     *self,
             const GError *error)
 {
   g_autofree char *text = NULL;
+  g_autofree char *message = NULL;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -444,10 +475,11 @@ show_error (WsWindow     *self,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY)
       || g_error_matches (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_BUSY))
     text = g_strdup (_("The server is busy with another test; try again in a moment"));
-  else
-    text = g_strdup_printf (_("The test failed: %s"), error->message);
+  message = describe_error (error);
+  if (text == NULL)
+    text = g_strdup_printf (_("The test failed: %s"), message);
   set_status (self, text, TRUE);
-  toast (self, error->message);
+  toast (self, message);
 }
 
 static void
