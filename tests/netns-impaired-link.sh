@@ -26,6 +26,9 @@
 #      (client_address == local_address); with nftables masquerading on
 #      the router, client_address is the router's address, local_address
 #      the client's, and the text report says "NAT between them".
+#   8. The last datagrams of a stream lost: a fixed-size UDP upload of
+#      exactly 1000 datagrams whose last 10 nftables drops (by sequence
+#      number) reports 10 lost, not 0: no later datagram shows that gap.
 #
 # Traffic goes only between the namespaces this script creates (IPv6 ULA
 # fd00:5753:1::/64 and fd00:5753:2::/64, or 10.200.1.0/30 and 10.200.2.0/30
@@ -66,7 +69,7 @@ readonly DROP_PERCENT=5
 readonly RATE_TOLERANCE=3      # ± % of the goodput the kernel saw
 readonly LATENCY_RISE_MS=10    # loaded p50 must exceed idle p50 by this
 readonly LATENCY_SLACK_MS=50   # and stay below idle + queue depth + this
-readonly N_CHECKS=7
+readonly N_CHECKS=8
 
 NS_A="ws-a-$$"                 # server
 NS_R="ws-r-$$"                 # router with the shapers
@@ -657,6 +660,49 @@ check_udp_clean () {
     "${problems[@]}"
 }
 
+# Drops our data datagrams (magic 0xd5, flags 0) with a sequence number
+# (payload bytes 8-15, big-endian) from $2 on.
+nft_tail_table () {
+  cat <<EOF
+table inet $1 {
+  counter dropped {}
+  chain input {
+    type filter hook input priority 0; policy accept;
+    udp dport $PORT @th,64,16 0xd500 @th,128,64 >= $2 counter name dropped drop
+  }
+}
+EOF
+}
+
+# 8. Exactly 1000 datagrams (--bytes, whole datagrams of --length); the
+# last 10 never arrive. Paced gently, with no probe, so that nothing else
+# is lost.
+check_udp_tail () {
+  local json name=udp-tail sent recv lost pct ooo dup dropped problems=()
+  json="$TMP/$name.json"
+  if [ -z "$HAVE_NFT" ]; then
+    skip "UDP: the last datagrams lost count as lost: $NFT_REASON"
+    return 0
+  fi
+  nft_tail_table wstail 990 | in_ns "$NS_A" nft -f -
+  if ! PIN=1 run_client "$name" --test UDP_STREAM --bytes 1448000 --length 1448 --bitrate 5M \
+         --time 30 --no-latency; then
+    in_ns "$NS_A" nft delete table inet wstail
+    not_ok "UDP: the last datagrams lost count as lost: client failed"
+    return 0
+  fi
+  dropped=$(in_ns "$NS_A" nft list counter inet wstail dropped | awk '$1 == "packets" { print $2 }')
+  in_ns "$NS_A" nft delete table inet wstail
+  read_udp "$json"
+  diag "kernel: nft dropped $dropped datagrams with sequence numbers 990 and up"
+  [ "$sent" = 1000 ] || problems+=("packets_sent $sent != 1000")
+  [ "$dropped" = 10 ] || problems+=("nft dropped $dropped, not the last 10")
+  [ "$recv" = 990 ] || problems+=("packets_received $recv != 990")
+  [ "$lost" = 10 ] || problems+=("packets_lost $lost != 10")
+  verdict "UDP: the last 10 of 1000 datagrams dropped count as 10 lost, sent == received + lost" \
+    "${problems[@]}"
+}
+
 check_loaded_latency () {
   local json name=latency idle loaded key hi what drops0 problems=()
   json="$TMP/$name.json"
@@ -799,6 +845,7 @@ main () {
   fi
   check_udp_loss
   check_udp_clean
+  check_udp_tail
   check_loaded_latency
   check_nat
 
