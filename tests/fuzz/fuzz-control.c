@@ -46,7 +46,6 @@ static const Reserved v2_reserved[] = {
   { WS_MSG_HELLO_REPLY, 9, 3 },
   { WS_MSG_TEST_REQUEST, 40, 4 },
   { WS_MSG_STREAM_HELLO, 23, 1 },
-  { WS_MSG_INTERVAL, 64, 4 },
   { WS_MSG_STREAM_RESULT, 7, 1 },
   { WS_MSG_RESULTS_END, 6, 2 },
   { WS_MSG_STREAM_ACK, 23, 1 },
