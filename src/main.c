@@ -13,7 +13,7 @@
 #include <signal.h>
 
 #include "ws-cli.h"
-#include "gui/ws-application.h"
+#include "ws-application.h"
 
 int
 main (int    argc,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ws-acl.h"
+#include "ws-address.h"
 
 /* @address as a peer: "::ffff:127.0.0.1" is how a dual-stack listener
  * reports an IPv4 client. */
@@ -197,9 +198,9 @@ test_mapped (void)
   g_autoptr(WsAcl) m = acl_from (mapped_rule);
   g_autoptr(WsAcl) h = acl_from (mapped_host);
   g_autoptr(GInetAddress) v6 = g_inet_address_new_from_string ("::ffff:192.0.2.7");
-  g_autoptr(GInetAddress) v4 = ws_acl_unmap_address (v6);
+  g_autoptr(GInetAddress) v4 = ws_address_unmap (v6);
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
-  g_autoptr(GInetAddress) same = ws_acl_unmap_address (loopback);
+  g_autoptr(GInetAddress) same = ws_address_unmap (loopback);
   g_autofree char *text = g_inet_address_to_string (v4);
 
   g_assert_cmpint (g_inet_address_get_family (v4), ==, G_SOCKET_FAMILY_IPV4);

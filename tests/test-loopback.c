@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ws-address.h"
+#include "ws-client-address.h"
 #include "ws-io.h"
 #include "ws-test-util.h"
 #include "ws-time.h"
@@ -413,6 +414,72 @@ test_client_address_raw (void)
   g_assert_cmpuint (msg.type, ==, WS_MSG_TEST_ACCEPT);
 }
 
+typedef struct {
+  GThread *thread;      /* the test's own */
+  GArray *seen;         /* guint, n-sessions at each notification */
+  gboolean wrong_thread;
+} NotifyLog;
+
+static void
+on_n_sessions (WsServer   *server,
+               GParamSpec *pspec,
+               NotifyLog  *log)
+{
+  guint n;
+
+  g_object_get (server, "n-sessions", &n, NULL);
+  g_array_append_val (log->seen, n);
+  if (g_thread_self () != log->thread)
+    log->wrong_thread = TRUE;
+}
+
+static void
+wait_notified (GMainContext *context,
+               NotifyLog    *log,
+               guint         value)
+{
+  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (log->seen->len == 0 || g_array_index (log->seen, guint, log->seen->len - 1) != value)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_main_context_iteration (context, FALSE);
+      g_usleep (1000);
+    }
+}
+
+/* WsServer:n-sessions is notified on the main context that started the
+ * server, when a session is claimed (at HELLO) and when it ends, so a face
+ * needs no poll. */
+static void
+test_n_sessions_notify (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(WsServer) server = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  NotifyLog log = { g_thread_self (), g_array_new (FALSE, FALSE, sizeof (guint)), FALSE };
+  WsMessage msg;
+
+  g_main_context_push_thread_default (context);
+  server = ws_test_server_new (4, 10);
+  g_signal_connect (server, "notify::n-sessions", G_CALLBACK (on_n_sessions), &log);
+  /* Nothing runs, nothing is said. */
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_assert_cmpuint (log.seen->len, ==, 0);
+
+  socket = hello_raw (server, G_SOCKET_FAMILY_IPV4, 0, &msg);
+  wait_notified (context, &log, 1);
+  g_socket_close (socket, NULL);
+  wait_notified (context, &log, 0);
+  g_assert_false (log.wrong_thread);
+
+  ws_server_stop (server);
+  g_signal_handlers_disconnect_by_data (server, &log);
+  g_array_unref (log.seen);
+  g_main_context_pop_thread_default (context);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -428,5 +495,6 @@ main (int argc, char **argv)
   g_test_add_func ("/loopback/busy", test_busy);
   g_test_add_func ("/loopback/json-contract", test_json_contract);
   g_test_add_func ("/loopback/client-address-raw", test_client_address_raw);
+  g_test_add_func ("/loopback/n-sessions-notify", test_n_sessions_notify);
   return g_test_run ();
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ws-address.h"
+#include "ws-client-address.h"
 #include "ws-protocol.h"
 
 #define ACCEPTED 0

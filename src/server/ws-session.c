@@ -1,0 +1,824 @@
+/* ws-session.c — one client's version 2 test, on the server side
+ *
+ * The connection thread that read HELLO runs the whole session: it answers,
+ * waits for the data connections (which other connection threads attach by
+ * cookie), runs the test clock, reports intervals and final results. Every
+ * wait has a deadline and the session's own GCancellable, so a silent or
+ * vanished client costs this session only.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <sys/random.h>
+
+#include "ws-io.h"
+#include "ws-address.h"
+#include "ws-client-address.h"
+#include "ws-auth.h"
+#include "ws-channel.h"
+#include "ws-session.h"
+#include "ws-stream.h"
+#include "ws-time.h"
+
+/* How long the server waits for a client's data to drain after TEST_DONE. */
+#define DRAIN_TIMEOUT_NS (5 * WS_NSEC_PER_SEC)
+
+struct _WsSession {
+  GObject parent_instance;
+
+  WsChannel *control;
+  WsAuth *auth;          /* NULL: no authentication */
+  gboolean greeted;      /* HELLO_REPLY sent (and the key checked) */
+  char *peer;
+  GCancellable *cancellable;
+  gint64 idle_timeout_ns;
+  guint max_duration_s;   /* 0: no limit */
+  guint64 max_bitrate;    /* a whole UDP_STREAM test, bit/s; 0: no limit */
+  gboolean grant;         /* the client takes TEST_GRANT */
+
+  WsTestRequest request;
+  guint64 bytes;          /* TEST_BYTES: payload per direction; 0: timed */
+  guint8 cookie[WS_COOKIE_SIZE];
+
+  GMutex lock;
+  GCond cond;
+  WsStream **streams;
+  guint n_streams;
+  guint n_attached;
+  gboolean started;
+  gboolean aborted;
+
+  /* Per-stream state of the interval reporter (control thread only). */
+  WsStreamCounters *last;
+  WsUdpCounts *last_udp;
+  guint32 *first_retransmits;
+  guint interval_index;
+  gint64 start_ns;
+  gint64 interval_start_ns;
+
+  WsSessionTotals totals;
+};
+
+G_DEFINE_FINAL_TYPE (WsSession, ws_session, G_TYPE_OBJECT)
+
+static void
+ws_session_finalize (GObject *object)
+{
+  WsSession *self = WS_SESSION (object);
+
+  for (guint i = 0; i < self->n_streams; i++)
+    g_clear_pointer (&self->streams[i], ws_stream_free);
+  g_free (self->streams);
+  g_free (self->last);
+  g_free (self->last_udp);
+  g_free (self->first_retransmits);
+  g_socket_close (ws_channel_get_socket (self->control), NULL);
+  g_clear_pointer (&self->auth, ws_auth_unref);
+  g_clear_object (&self->control);
+  g_clear_object (&self->cancellable);
+  g_free (self->peer);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+
+  G_OBJECT_CLASS (ws_session_parent_class)->finalize (object);
+}
+
+static void
+ws_session_class_init (WsSessionClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ws_session_finalize;
+}
+
+static void
+ws_session_init (WsSession *self)
+{
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+}
+
+WsSession *
+ws_session_new (WsChannel    *control,
+                const char   *peer,
+                guint         idle_timeout_s,
+                GCancellable *cancellable)
+{
+  WsSession *self = g_object_new (WS_TYPE_SESSION, NULL);
+
+  self->control = g_object_ref (control);
+  self->peer = g_strdup (peer);
+  self->cancellable = g_object_ref (cancellable);
+  self->idle_timeout_ns = idle_timeout_s * WS_NSEC_PER_SEC;
+  return self;
+}
+
+/* The server's limits, which ws_session_negotiate() applies; 0 = none. */
+void
+ws_session_set_limits (WsSession *self,
+                       guint      max_duration_s,
+                       guint64    max_bitrate)
+{
+  self->max_duration_s = max_duration_s;
+  self->max_bitrate = max_bitrate;
+}
+
+static gint64
+idle_deadline (WsSession *self)
+{
+  return ws_now_ns () + self->idle_timeout_ns;
+}
+
+static gboolean
+send_msg (WsSession        *self,
+          const WsMessage  *msg,
+          GError          **error)
+{
+  return ws_channel_send_message (self->control, msg, idle_deadline (self), self->cancellable, error);
+}
+
+/* Sends @code to the client and returns FALSE with the same error. The
+ * texts stay English: they go over the wire to a client whose language the
+ * server cannot know, and into the server's English log. */
+static gboolean
+refuse (WsSession        *self,
+        WsProtocolError   code,
+        const char       *text,
+        GError          **error)
+{
+  ws_channel_send_error (self->control, code, 0, text);
+  g_set_error_literal (error, WS_PROTOCOL_ERROR, code, text);
+  return FALSE;
+}
+
+void
+ws_session_set_auth (WsSession *self,
+                     WsAuth    *auth)
+{
+  g_clear_pointer (&self->auth, ws_auth_unref);
+  if (auth != NULL)
+    self->auth = ws_auth_ref (auth);
+}
+
+static gboolean
+read_request (WsSession  *self,
+              WsMessage  *msg,
+              GError    **error);
+
+/* The answer to the nonce must come before the request. Whatever is wrong
+ * (name, secret, message), the client hears the same words. */
+static gboolean
+check_auth (WsSession     *self,
+            const guint8  *nonce,
+            GError       **error)
+{
+  WsMessage msg;
+
+  if (!read_request (self, &msg, error))
+    return FALSE;
+  if (msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_AUTH
+      && ws_auth_verify (self->auth, msg.u.auth.name, nonce, msg.u.auth.mac))
+    {
+      g_info ("%s: authenticated as %s", self->peer, msg.u.auth.name);
+      return TRUE;
+    }
+  g_info ("%s: authentication failed%s%s", self->peer,
+          msg.type == WS_MSG_AUTH ? " for " : "", msg.type == WS_MSG_AUTH ? msg.u.auth.name : "");
+  return refuse (self, WS_PROTOCOL_ERROR_AUTH_FAILED, "Authentication failed", error);
+}
+
+static gboolean
+read_request (WsSession  *self,
+              WsMessage  *msg,
+              GError    **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (ws_channel_read_message (self->control, msg, idle_deadline (self), self->cancellable, &local_error))
+    return TRUE;
+  if (local_error->domain == WS_PROTOCOL_ERROR)
+    ws_channel_send_error (self->control, local_error->code, 0, local_error->message);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+/* The longest write that keeps the stream buffers within
+ * WS_SESSION_MAX_BUFFER: a UDP_STREAM stream batches 64 datagrams
+ * (ws-stream.c), and a datagram holds at most 65 507 bytes. */
+static guint32
+max_length (WsSession *self)
+{
+  gboolean udp = self->request.mode == WS_TEST_UDP_STREAM;
+  guint64 limit = WS_SESSION_MAX_BUFFER / ((udp ? 64 : 1) * self->n_streams);
+
+  return MIN (limit, udp ? WS_MAX_RR_SIZE : WS_MAX_LENGTH);
+}
+
+/* max_bitrate is for the whole test: each UDP_STREAM data stream, in
+ * either direction, gets its share. */
+static guint64
+bitrate_limit (WsSession *self)
+{
+  const WsTestRequest *q = &self->request;
+  guint n = q->streams * (q->direction == WS_DIRECTION_BIDIR ? 2 : 1);
+
+  return MAX (self->max_bitrate / n, 1);
+}
+
+/* Each stream is a thread here: past the budget, fewer streams per
+ * direction, which TEST_ACCEPT tells the client. */
+static void
+grant_streams (WsTestRequest *q)
+{
+  gboolean both = !ws_test_mode_is_rr (q->mode) && q->direction == WS_DIRECTION_BIDIR;
+  guint budget = WS_SESSION_MAX_STREAM_THREADS - ((q->flags & WS_REQUEST_FLAG_PROBE) ? 1 : 0);
+
+  q->streams = MIN (q->streams, budget / (both ? 2 : 1));
+}
+
+/* Shrinks the request to the server's limits: TEST_ACCEPT tells the client
+ * the granted duration and length, TEST_GRANT the bitrate. A client that
+ * cannot take TEST_GRANT would send at the rate it asked for, so a
+ * faster request from it is refused instead, saying what is allowed. */
+static gboolean
+apply_limits (WsSession  *self,
+              GError    **error)
+{
+  WsTestRequest *q = &self->request;
+  guint64 rate;
+
+  if (self->max_duration_s > 0)
+    q->duration_ms = MIN (q->duration_ms, self->max_duration_s * 1000);
+  q->length = MIN (q->length, max_length (self));
+  if (q->mode != WS_TEST_UDP_STREAM || self->max_bitrate == 0)
+    return TRUE;
+  rate = bitrate_limit (self);
+  if (q->bitrate != 0 && q->bitrate <= rate)
+    return TRUE;
+  if (!self->grant)
+    {
+      g_autofree char *text = g_strdup_printf ("The server allows at most %" G_GUINT64_FORMAT
+                                               " bit/s per stream for this test", rate);
+      return refuse (self, WS_PROTOCOL_ERROR_INVALID_VALUE, text, error);
+    }
+  q->bitrate = rate;
+  return TRUE;
+}
+
+/* Every stream must carry at least one byte, and a UDP one a whole
+ * header; a UDP length of two headers lets the last two datagrams of a
+ * stream always add up to its share exactly (ws-udp-stream.c). */
+static gboolean
+check_test_bytes (WsSession  *self,
+                  GError    **error)
+{
+  const WsTestRequest *q = &self->request;
+  gboolean udp = q->mode == WS_TEST_UDP_STREAM;
+  guint64 min_share = udp ? WS_UDP_HEADER_SIZE : 1;
+
+  if (ws_test_bytes_share (self->bytes, q->streams, q->streams - 1) < min_share)
+    return refuse (self, WS_PROTOCOL_ERROR_INVALID_VALUE,
+                   udp ? "A fixed-size UDP test needs at least 24 bytes per stream"
+                       : "A fixed-size test needs at least one byte per stream", error);
+  if (udp && q->length < 2 * WS_UDP_HEADER_SIZE)
+    return refuse (self, WS_PROTOCOL_ERROR_INVALID_VALUE,
+                   "A fixed-size UDP test needs a length of at least 48 bytes", error);
+  return TRUE;
+}
+
+/* A request with the BYTES flag is followed by its size. */
+static gboolean
+read_test_bytes (WsSession  *self,
+                 GError    **error)
+{
+  WsMessage msg;
+
+  if (!read_request (self, &msg, error))
+    return FALSE;
+  if (msg.version != WS_PROTOCOL_V2 || msg.type != WS_MSG_TEST_BYTES)
+    return refuse (self, WS_PROTOCOL_ERROR_BAD_MESSAGE, "Expected TEST_BYTES", error);
+  self->bytes = msg.u.test_bytes.bytes;
+  return check_test_bytes (self, error);
+}
+
+/* The client learns the address it came from, e.g. to detect NAT. A peer
+ * that is not IP (never, on a TCP listener) gets no message, which the
+ * client cannot tell from an older server: harmless. */
+static gboolean
+send_client_address (WsSession  *self,
+                     GError    **error)
+{
+  GSocket *socket = ws_channel_get_socket (self->control);
+  g_autoptr(GSocketAddress) peer = g_socket_get_remote_address (socket, NULL);
+  WsMessage msg;
+
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_CLIENT_ADDRESS);
+  if (!ws_client_address_from_socket (peer, &msg.u.client_address))
+    return TRUE;
+  return send_msg (self, &msg, error);
+}
+
+/* HELLO_REPLY, and with keys the challenge and its answer. A server with
+ * keys greets before it gives a client a test slot, so that one without a
+ * key cannot keep the server busy for those who have one. */
+gboolean
+ws_session_greet (WsSession      *self,
+                  const WsHello  *hello,
+                  GError        **error)
+{
+  guint8 nonce[WS_NONCE_SIZE];
+  WsMessage msg;
+
+  g_return_val_if_fail (!self->greeted, FALSE);
+  self->greeted = TRUE;
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_HELLO_REPLY);
+  msg.u.hello_reply.version = WS_PROTOCOL_V2;
+  if (self->auth != NULL)
+    {
+      if (getrandom (nonce, sizeof nonce, 0) != sizeof nonce)
+        return refuse (self, WS_PROTOCOL_ERROR_INTERNAL, "No randomness for a nonce", error);
+      msg.u.hello_reply.flags = WS_HELLO_FLAG_AUTH_REQUIRED;
+      memcpy (msg.u.hello_reply.nonce, nonce, sizeof nonce);
+    }
+  self->grant = (hello->capabilities & WS_CAP_TEST_GRANT) != 0;
+  msg.u.hello_reply.capabilities = hello->capabilities
+                                    & (WS_CAP_TEST_GRANT | WS_CAP_TEST_BYTES | WS_CAP_CLIENT_ADDRESS);
+  if (!send_msg (self, &msg, error))
+    return FALSE;
+  if ((hello->capabilities & WS_CAP_CLIENT_ADDRESS) && !send_client_address (self, error))
+    return FALSE;
+  return self->auth == NULL || check_auth (self, nonce, error);
+}
+
+gboolean
+ws_session_negotiate (WsSession      *self,
+                      const WsHello  *hello,
+                      GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  WsMessage msg;
+
+  if (!self->greeted && !ws_session_greet (self, hello, error))
+    return FALSE;
+
+  if (!ws_channel_read_message (self->control, &msg, idle_deadline (self), self->cancellable,
+                           &local_error))
+    {
+      if (local_error->domain == WS_PROTOCOL_ERROR)
+        ws_channel_send_error (self->control, local_error->code, 0, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (msg.version != WS_PROTOCOL_V2 || msg.type != WS_MSG_TEST_REQUEST)
+    return refuse (self, WS_PROTOCOL_ERROR_BAD_MESSAGE, "Expected TEST_REQUEST", error);
+  self->request = msg.u.request;
+  /* The granted streams first: a fixed size is split over those. */
+  grant_streams (&self->request);
+  if ((self->request.flags & WS_REQUEST_FLAG_BYTES) && !read_test_bytes (self, error))
+    return FALSE;
+  self->n_streams = ws_test_request_n_streams (&self->request);
+  self->streams = g_new0 (WsStream *, self->n_streams);
+  self->last = g_new0 (WsStreamCounters, self->n_streams);
+  self->last_udp = g_new0 (WsUdpCounts, self->n_streams);
+  self->first_retransmits = g_new0 (guint32, self->n_streams);
+  if (!apply_limits (self, error))
+    return FALSE;
+  if (getrandom (self->cookie, sizeof self->cookie, 0) != sizeof self->cookie)
+    return refuse (self, WS_PROTOCOL_ERROR_INTERNAL, "No randomness for a cookie", error);
+  return TRUE;
+}
+
+static WsStreamParams
+stream_params (WsSession *self)
+{
+  WsStreamParams p = { 0 };
+
+  p.length = self->request.length;
+  p.bitrate = self->request.bitrate;
+  p.rr_request = self->request.rr_request_size;
+  p.rr_response = self->request.rr_response_size;
+  /* With a limit, what a client sends beyond its grant is not counted. */
+  if (self->request.mode == WS_TEST_UDP_STREAM && self->max_bitrate > 0)
+    p.police_bitrate = self->request.bitrate;
+  memcpy (p.cookie, self->cookie, WS_COOKIE_SIZE);
+  return p;
+}
+
+gboolean
+ws_session_attach_stream (WsSession            *self,
+                          GSocket              *socket,
+                          const WsStreamHello  *hello,
+                          GError              **error)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  gboolean udp = g_socket_get_socket_type (socket) == G_SOCKET_TYPE_DATAGRAM;
+  guint id = hello->stream_id;
+  WsStreamParams params;
+
+  if (self->started || self->aborted)
+    {
+      g_set_error_literal (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_VALUE,
+                           "The test has already started");
+      return FALSE;
+    }
+  if (id >= self->n_streams || self->streams[id] != NULL)
+    {
+      g_set_error (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_VALUE,
+                   "Stream %u is not expected", id);
+      return FALSE;
+    }
+  if (hello->role != ws_test_request_stream_role (&self->request, id)
+      || udp != ws_stream_role_is_udp (&self->request, hello->role))
+    {
+      g_set_error (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_VALUE,
+                   "Stream %u has the wrong role or transport", id);
+      return FALSE;
+    }
+
+  params = stream_params (self);
+  if (self->bytes != 0 && hello->role == WS_ROLE_SERVER_SENDS)
+    params.bytes = ws_test_bytes_share (self->bytes, self->request.streams,
+                                        id % self->request.streams);
+  self->streams[id] = ws_stream_new (socket, id, hello->role,
+                                     ws_stream_kind_for (self->request.mode, hello->role, FALSE),
+                                     &params);
+  self->n_attached++;
+  g_cond_broadcast (&self->cond);
+  return TRUE;
+}
+
+void
+ws_session_abort (WsSession *self)
+{
+  g_mutex_lock (&self->lock);
+  self->aborted = TRUE;
+  for (guint i = 0; i < self->n_streams; i++)
+    if (self->streams[i] != NULL)
+      ws_stream_abort (self->streams[i]);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  g_cancellable_cancel (self->cancellable);
+}
+
+static gboolean
+wait_for_streams (WsSession  *self,
+                  GError    **error)
+{
+  gint64 deadline = g_get_monotonic_time () + self->idle_timeout_ns / 1000;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  while (self->n_attached < self->n_streams && !self->aborted)
+    if (!g_cond_wait_until (&self->cond, &self->lock, deadline))
+      break;
+
+  if (self->aborted)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Session aborted");
+      return FALSE;
+    }
+  if (self->n_attached < self->n_streams)
+    {
+      g_clear_pointer (&locker, g_mutex_locker_free);
+      return refuse (self, WS_PROTOCOL_ERROR_TIMEOUT,
+                     "Not all data connections arrived in time", error);
+    }
+  self->started = TRUE;
+  return TRUE;
+}
+
+static gboolean
+send_accept (WsSession  *self,
+             GError    **error)
+{
+  WsMessage msg;
+
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_ACCEPT);
+  memcpy (msg.u.accept.cookie, self->cookie, WS_COOKIE_SIZE);
+  msg.u.accept.streams = self->request.streams;
+  msg.u.accept.data_port = 0;
+  msg.u.accept.duration_ms = self->request.duration_ms;
+  msg.u.accept.length = self->request.length;
+  if (!send_msg (self, &msg, error))
+    return FALSE;
+  if (!self->grant)
+    return TRUE;
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_GRANT);
+  msg.u.grant.bitrate = self->request.bitrate;
+  return send_msg (self, &msg, error);
+}
+
+static gboolean
+start_streams (WsSession  *self,
+               GError    **error)
+{
+  WsMessage msg;
+
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_START);
+  if (!send_msg (self, &msg, error))
+    return FALSE;
+
+  self->start_ns = self->interval_start_ns = ws_now_ns ();
+  for (guint i = 0; i < self->n_streams; i++)
+    {
+      ws_stream_read (self->streams[i], &self->last[i]);
+      self->first_retransmits[i] = self->last[i].retransmits;
+      if (!ws_stream_start (self->streams[i], error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* A UDP receiver's accounting, since @since or (NULL) since the start. */
+static gboolean
+send_udp_stats (WsSession          *self,
+                guint               id,
+                const WsUdpCounts  *now,
+                const WsUdpCounts  *since,
+                guint8              flags,
+                GError            **error)
+{
+  static const WsUdpCounts zero;
+  WsMessage msg;
+  WsUdpStatsMessage *u = &msg.u.udp_stats;
+
+  if (since == NULL)
+    since = &zero;
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_UDP_STATS);
+  u->stream_id = id;
+  u->flags = flags;
+  u->index = self->interval_index;
+  u->packets_received = now->received - since->received;
+  /* Late arrivals shrink the loss count: an interval never reports < 0. */
+  u->packets_lost = now->lost > since->lost ? now->lost - since->lost : 0;
+  u->out_of_order = now->out_of_order - since->out_of_order;
+  u->duplicates = now->duplicates - since->duplicates;
+  u->jitter_ns = (guint64) now->jitter_ns;
+  return send_msg (self, &msg, error);
+}
+
+static void
+fill_interval (WsSession              *self,
+               guint                   i,
+               const WsStreamCounters *c,
+               WsInterval             *iv)
+{
+  WsStream *stream = self->streams[i];
+
+  iv->stream_id = i;
+  iv->role = ws_stream_get_role (stream);
+  iv->index = self->interval_index;
+  iv->start_ns = self->interval_start_ns - self->start_ns;
+  if (ws_stream_is_sending (stream))
+    {
+      iv->bytes_sent = c->bytes - self->last[i].bytes;
+      iv->retransmits = c->retransmits - self->last[i].retransmits;
+      iv->snd_cwnd = c->snd_cwnd;
+      iv->rtt_us = c->rtt_us;
+    }
+  else
+    {
+      iv->bytes_received = c->bytes - self->last[i].bytes;
+      iv->policed = MIN (c->policed - self->last[i].policed, G_MAXUINT32);
+    }
+  iv->packets_received = c->packets - self->last[i].packets;
+}
+
+/* One INTERVAL per stream (and a UDP_STATS per UDP receiver): the server's
+ * view since the previous report. */
+static gboolean
+send_intervals (WsSession  *self,
+                gint64      now,
+                guint8      flags,
+                GError    **error)
+{
+  for (guint i = 0; i < self->n_streams; i++)
+    {
+      WsStreamCounters c;
+      WsUdpCounts udp;
+      WsMessage msg;
+
+      ws_stream_read (self->streams[i], &c);
+      ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_INTERVAL);
+      fill_interval (self, i, &c, &msg.u.interval);
+      msg.u.interval.flags = flags;
+      msg.u.interval.end_ns = now - self->start_ns;
+      self->last[i] = c;
+      if (!send_msg (self, &msg, error))
+        return FALSE;
+      if (ws_stream_read_udp (self->streams[i], &udp))
+        {
+          if (!send_udp_stats (self, i, &udp, &self->last_udp[i], flags, error))
+            return FALSE;
+          self->last_udp[i] = udp;
+        }
+    }
+  self->interval_index++;
+  self->interval_start_ns = now;
+  return TRUE;
+}
+
+/* Handles one control message during the test. Returns FALSE on error;
+ * sets *done when the client said TEST_DONE. */
+static gboolean
+handle_control (WsSession  *self,
+                gboolean   *done,
+                GError    **error)
+{
+  WsMessage msg;
+
+  if (!ws_channel_read_message (self->control, &msg, idle_deadline (self), self->cancellable, error))
+    return FALSE;
+  if (msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_KEEPALIVE)
+    return TRUE;
+  if (msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_TEST_DONE)
+    {
+      *done = TRUE;
+      return TRUE;
+    }
+  if (msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_ERROR)
+    {
+      ws_io_set_error_from_message (error, &msg);
+      return FALSE;
+    }
+  return refuse (self, WS_PROTOCOL_ERROR_BAD_MESSAGE,
+                 "Only KEEPALIVE and TEST_DONE are valid during a test", error);
+}
+
+static guint64
+total_bytes (WsSession *self)
+{
+  guint64 total = 0;
+
+  for (guint i = 0; i < self->n_streams; i++)
+    {
+      WsStreamCounters c;
+
+      ws_stream_read (self->streams[i], &c);
+      total += c.bytes;
+    }
+  return total;
+}
+
+/* The test clock: interval reports until TEST_DONE, the idle timeout or the
+ * hard limit of duration + grace. Data moving in either direction proves
+ * the client alive as well as a control message does: a server whose
+ * --idle-timeout is shorter than the client's keepalive period must not
+ * cut a healthy test short. */
+static gboolean
+run_clock (WsSession  *self,
+           GError    **error)
+{
+  gint64 interval_ns = (gint64) self->request.interval_ms * WS_NSEC_PER_MSEC;
+  gint64 hard_limit = self->start_ns + (gint64) self->request.duration_ms * WS_NSEC_PER_MSEC
+                      + WS_SESSION_GRACE_S * WS_NSEC_PER_SEC;
+  gint64 last_heard = ws_now_ns ();
+  guint64 last_bytes = 0;
+  gboolean done = FALSE;
+
+  while (!done)
+    {
+      gint64 next_tick = self->interval_start_ns + interval_ns;
+      gint64 idle_limit = last_heard + self->idle_timeout_ns;
+      gint64 wake = MIN (next_tick, MIN (idle_limit, hard_limit));
+      g_autoptr(GError) local_error = NULL;
+      gint64 now;
+
+      if (ws_channel_wait_readable (self->control, wake, self->cancellable, &local_error))
+        {
+          if (!handle_control (self, &done, error))
+            return FALSE;
+          last_heard = ws_now_ns ();
+          continue;
+        }
+      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      now = ws_now_ns ();
+      if (now >= hard_limit)
+        return refuse (self, WS_PROTOCOL_ERROR_TIMEOUT, "The test ran past its duration", error);
+      if (now >= idle_limit && total_bytes (self) != last_bytes)
+        {
+          last_bytes = total_bytes (self);
+          last_heard = now;
+        }
+      else if (now >= idle_limit)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                       "Control connection idle for %" G_GINT64_FORMAT " s",
+                       self->idle_timeout_ns / WS_NSEC_PER_SEC);
+          return FALSE;
+        }
+      if (now >= next_tick && !send_intervals (self, now, 0, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* After TEST_DONE: stop our senders, let the client's bytes drain, report. */
+static void
+drain_streams (WsSession *self)
+{
+  gint64 deadline = ws_now_ns () + DRAIN_TIMEOUT_NS;
+
+  for (guint i = 0; i < self->n_streams; i++)
+    ws_stream_stop_sending (self->streams[i]);
+  for (guint i = 0; i < self->n_streams; i++)
+    if (!ws_stream_wait (self->streams[i], deadline))
+      ws_stream_abort (self->streams[i]);
+  for (guint i = 0; i < self->n_streams; i++)
+    ws_stream_join (self->streams[i]);
+}
+
+static gboolean
+send_results (WsSession  *self,
+              GError    **error)
+{
+  gint64 now = ws_now_ns ();
+  WsMessage msg;
+
+  if (!send_intervals (self, now, WS_INTERVAL_FLAG_FINAL, error))
+    return FALSE;
+
+  for (guint i = 0; i < self->n_streams; i++)
+    {
+      WsStreamResult *r = &msg.u.stream_result;
+      WsStreamCounters c;
+      WsUdpCounts udp;
+
+      ws_stream_read (self->streams[i], &c);
+      ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_STREAM_RESULT);
+      r->stream_id = i;
+      r->role = ws_stream_get_role (self->streams[i]);
+      r->duration_ns = now - self->start_ns;
+      if (ws_stream_is_sending (self->streams[i]))
+        {
+          r->bytes_sent = c.bytes;
+          r->retransmits = c.retransmits - self->first_retransmits[i];
+          self->totals.bytes_sent += c.bytes;
+        }
+      else
+        {
+          r->bytes_received = c.bytes;
+          self->totals.bytes_received += c.bytes;
+        }
+      r->packets_received = c.packets;
+      if (!send_msg (self, &msg, error))
+        return FALSE;
+      if (ws_stream_read_udp (self->streams[i], &udp)
+          && !send_udp_stats (self, i, &udp, NULL, WS_UDP_STATS_FLAG_TOTAL, error))
+        return FALSE;
+    }
+
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_RESULTS_END);
+  msg.u.results_end.streams = self->n_streams;
+  msg.u.results_end.intervals = self->interval_index;
+  return send_msg (self, &msg, error);
+}
+
+/**
+ * ws_session_run:
+ *
+ * Runs the test that ws_session_negotiate() agreed on, from TEST_ACCEPT to
+ * RESULTS_END. The session must be findable by its cookie before this is
+ * called, since the client opens its data connections on TEST_ACCEPT.
+ */
+gboolean
+ws_session_run (WsSession  *self,
+                GError    **error)
+{
+  gboolean ok;
+
+  if (!send_accept (self, error) || !wait_for_streams (self, error))
+    return FALSE;
+  ok = start_streams (self, error) && run_clock (self, error);
+  if (!ok)
+    {
+      ws_session_abort (self);
+      for (guint i = 0; i < self->n_streams; i++)
+        ws_stream_join (self->streams[i]);
+      return FALSE;
+    }
+  drain_streams (self);
+  return send_results (self, error);
+}
+
+const guint8 *
+ws_session_get_cookie (WsSession *self)
+{
+  return self->cookie;
+}
+
+const char *
+ws_session_get_peer (WsSession *self)
+{
+  return self->peer;
+}
+
+void
+ws_session_get_totals (WsSession       *self,
+                       WsSessionTotals *totals)
+{
+  *totals = self->totals;
+}
