@@ -412,13 +412,14 @@ tls_wait_readable (WsChannel     *self,
 }
 
 static gboolean
-tls_read_exact (WsChannel     *self,
+tls_read_exact (gpointer       data,
                 guint8        *buf,
                 gsize          n,
                 gint64         deadline_ns,
                 GCancellable  *cancellable,
                 GError       **error)
 {
+  WsChannel *self = data;
   gsize have = 0;
 
   while (have < n)
@@ -476,25 +477,9 @@ ws_channel_read_message (WsChannel     *self,
                          GCancellable  *cancellable,
                          GError       **error)
 {
-  guint8 buf[WS_MESSAGE_MAX_SIZE];
-  gsize have = 0;
-  gssize size = 0;
-
   if (self->tls == NULL)
     return ws_io_read_message (self->socket, msg, deadline_ns, cancellable, error);
-  while (size == 0)
-    {
-      if (!tls_read_exact (self, buf + have, 1, deadline_ns, cancellable, error))
-        return FALSE;
-      have++;
-      size = ws_message_frame_size (buf, have, error);
-      if (size < 0)
-        return FALSE;
-    }
-  if ((gsize) size > have
-      && !tls_read_exact (self, buf + have, size - have, deadline_ns, cancellable, error))
-    return FALSE;
-  return ws_message_decode (buf, size, msg, NULL, error);
+  return ws_io_read_frame (tls_read_exact, self, msg, deadline_ns, cancellable, error);
 }
 
 gboolean

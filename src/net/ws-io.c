@@ -108,15 +108,17 @@ ws_io_write_all (GSocket       *socket,
   return TRUE;
 }
 
-/* Reads exactly one message: a byte at a time until the frame size is known
- * (at most four), then the rest. Never reads past the message, so a data
+/* Reads exactly one message from whatever @read_exact reads (a socket, a
+ * TLS connection): a byte at a time until the frame size is known (at most
+ * four), then the rest. Never reads past the message, so a data
  * connection's first payload bytes stay in the socket for the data path. */
 gboolean
-ws_io_read_message (GSocket       *socket,
-                    WsMessage     *msg,
-                    gint64         deadline_ns,
-                    GCancellable  *cancellable,
-                    GError       **error)
+ws_io_read_frame (WsReadExactFunc  read_exact,
+                  gpointer         source,
+                  WsMessage       *msg,
+                  gint64           deadline_ns,
+                  GCancellable    *cancellable,
+                  GError         **error)
 {
   guint8 buf[WS_MESSAGE_MAX_SIZE];
   gsize have = 0;
@@ -124,7 +126,7 @@ ws_io_read_message (GSocket       *socket,
 
   while (size == 0)
     {
-      if (!ws_io_read_exact (socket, buf + have, 1, deadline_ns, cancellable, error))
+      if (!read_exact (source, buf + have, 1, deadline_ns, cancellable, error))
         return FALSE;
       have++;
       size = ws_message_frame_size (buf, have, error);
@@ -132,9 +134,30 @@ ws_io_read_message (GSocket       *socket,
         return FALSE;
     }
   if ((gsize) size > have
-      && !ws_io_read_exact (socket, buf + have, size - have, deadline_ns, cancellable, error))
+      && !read_exact (source, buf + have, size - have, deadline_ns, cancellable, error))
     return FALSE;
   return ws_message_decode (buf, size, msg, NULL, error);
+}
+
+static gboolean
+socket_read_exact (gpointer       socket,
+                   guint8        *buf,
+                   gsize          n,
+                   gint64         deadline_ns,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  return ws_io_read_exact (socket, buf, n, deadline_ns, cancellable, error);
+}
+
+gboolean
+ws_io_read_message (GSocket       *socket,
+                    WsMessage     *msg,
+                    gint64         deadline_ns,
+                    GCancellable  *cancellable,
+                    GError       **error)
+{
+  return ws_io_read_frame (socket_read_exact, socket, msg, deadline_ns, cancellable, error);
 }
 
 gboolean

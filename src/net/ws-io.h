@@ -25,6 +25,21 @@ gboolean ws_io_write_all     (GSocket         *socket,
                               gint64           deadline_ns,
                               GCancellable    *cancellable,
                               GError         **error);
+/* Reads exactly @n bytes from @source or fails; the shape both plaintext
+ * and TLS connections share, so that framing is written once. */
+typedef gboolean (*WsReadExactFunc) (gpointer         source,
+                                     guint8          *buf,
+                                     gsize            n,
+                                     gint64           deadline_ns,
+                                     GCancellable    *cancellable,
+                                     GError         **error);
+
+gboolean ws_io_read_frame    (WsReadExactFunc  read_exact,
+                              gpointer         source,
+                              WsMessage       *msg,
+                              gint64           deadline_ns,
+                              GCancellable    *cancellable,
+                              GError         **error);
 gboolean ws_io_read_message  (GSocket         *socket,
                               WsMessage       *msg,
                               gint64           deadline_ns,
