@@ -234,6 +234,11 @@ typedef struct {
   gboolean stop;
   guint dropped;
   guint delayed;
+  guint replied;
+  /* Drop nothing; delay every tenth reply this long, and none after
+   * @slow_until (a ws_now_ns() time). 0: the drop-and-delay pattern. */
+  gint64 slow_ns;
+  gint64 slow_until;
 } Responder;
 
 static void
@@ -244,6 +249,7 @@ reply (Responder *r, WsUdpHeader *h)
   h->flags = WS_UDP_FLAG_RESPONSE;
   ws_udp_header_encode (h, buf, sizeof buf);
   send (r->fd, buf, sizeof buf, 0);
+  r->replied++;
 }
 
 static gpointer
@@ -273,7 +279,18 @@ respond (gpointer data)
           continue;
         }
       n++;
-      if (n % 3 == 0)
+      if (r->slow_ns)
+        {
+          if (n % 10 == 0 && late_due == 0 && ws_now_ns () < r->slow_until)
+            {
+              r->delayed++;
+              late = h;
+              late_due = ws_now_ns () + r->slow_ns;
+            }
+          else
+            reply (r, &h);
+        }
+      else if (n % 3 == 0)
         r->dropped++;
       else if (n % 5 == 0 && late_due == 0)
         {
@@ -339,6 +356,49 @@ test_udp_rr_loss (void)
   g_assert_cmpuint (ws_histogram_count (h), ==, c.packets);
   /* No RTT was taken from a late reply: all are well under the delay. */
   g_assert_cmpuint (ws_histogram_max (h), <, 10 * WS_NSEC_PER_MSEC);
+  g_object_unref (theirs);
+}
+
+/* Adaptive timeout: a reply ten times slower than any before is a long
+ * round trip, not a loss. The loop moves on after the timeout, and the
+ * reply, when it comes, is recorded with its real RTT. Under load this is
+ * exactly the round trip a latency probe is for. */
+static void
+test_udp_rr_late (void)
+{
+  GSocket *theirs = NULL;
+  g_autoptr(GSocket) ours = udp_socket_pair_end (&theirs);
+  WsStreamParams params = { .length = 64, .rr_request = 24, .rr_response = 24,
+                            .pace_ns = 5 * WS_NSEC_PER_MSEC };
+  g_autoptr(WsStream) stream = ws_stream_new (ours, 0, WS_ROLE_RR, WS_STREAM_UDP_RR_CLIENT, &params);
+  g_autoptr(WsHistogram) h = ws_histogram_new ();
+  /* 200 ms: past the 50 ms floor of the adaptive timeout, inside the 3 s
+   * loss window; the last one is due well before the stream stops. */
+  Responder responder = { g_socket_get_fd (theirs), .slow_ns = 200 * WS_NSEC_PER_MSEC,
+                          .slow_until = ws_now_ns () + WS_NSEC_PER_SEC };
+  GThread *thread = g_thread_new ("responder", respond, &responder);
+  WsStreamCounters c;
+
+  g_assert_true (ws_stream_start (stream, NULL));
+  g_usleep (2 * G_USEC_PER_SEC);
+  ws_stream_stop_sending (stream);
+  ws_stream_join (stream);
+  g_atomic_int_set (&responder.stop, TRUE);
+  g_thread_join (thread);
+
+  ws_stream_read (stream, &c);
+  ws_stream_take_latency (stream, h);
+  g_assert_cmpuint (responder.delayed, >, 1);
+  g_assert_cmpuint (c.lost, ==, 0);
+  /* The first slow reply came after its timeout; after it the timeout
+   * had learnt, and the others were in time. */
+  g_assert_cmpuint (c.late, >=, 1);
+  /* Every reply but the one in flight at the stop is one transaction,
+   * the slow ones with the delay they had. */
+  g_assert_cmpuint (c.packets, <=, responder.replied);
+  g_assert_cmpuint (c.packets + 1, >=, responder.replied);
+  g_assert_cmpuint (ws_histogram_count (h), ==, c.packets);
+  g_assert_cmpuint (ws_histogram_max (h), >=, 200 * WS_NSEC_PER_MSEC);
   g_object_unref (theirs);
 }
 
@@ -434,6 +494,7 @@ main (int argc, char **argv)
   g_test_add_func ("/modes/tcp-rr", test_tcp_rr);
   g_test_add_func ("/modes/udp-rr", test_udp_rr);
   g_test_add_func ("/modes/udp-rr-loss", test_udp_rr_loss);
+  g_test_add_func ("/modes/udp-rr-late", test_udp_rr_late);
   g_test_add_data_func ("/modes/udp-stream/upload", GUINT_TO_POINTER (WS_DIRECTION_UPLOAD), test_udp_stream);
   g_test_add_data_func ("/modes/udp-stream/download", GUINT_TO_POINTER (WS_DIRECTION_DOWNLOAD), test_udp_stream);
   g_test_add_data_func ("/modes/udp-stream/bidir", GUINT_TO_POINTER (WS_DIRECTION_BIDIR), test_udp_stream);

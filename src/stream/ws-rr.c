@@ -2,15 +2,16 @@
  *
  * The client times every transaction with CLOCK_MONOTONIC into the stream's
  * histogram: the full round trip, never halved. Over UDP a request can be
- * lost, so each one has a timeout after which it counts as lost and the
- * loop goes on; a reply that arrives later is recognised by its sequence
- * number and never taken for the current one.
+ * lost, so each one has a timeout after which the loop goes on; a reply
+ * that arrives later is recognised by its sequence number, never taken for
+ * the current one, and still counts within a loss window (see Overdue).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -142,14 +143,89 @@ rr_timeout (WsStream *stream,
   return CLAMP (4 * max_rtt, (guint64) MIN_TIMEOUT_NS, (guint64) MAX_TIMEOUT_NS);
 }
 
+/* Requests whose reply had not come by the adaptive timeout. The loop moves
+ * on, but such a request counts as lost only when no reply comes within
+ * LOSS_WINDOW_NS: under load a round trip can take many times the worst one
+ * seen before, and that long round trip is what a latency probe is there to
+ * see, so it is recorded (late), not dropped as a loss. With an explicit
+ * timeout (--rr-timeout) the timeout is the loss. */
+#define LOSS_WINDOW_NS MAX_TIMEOUT_NS
+#define MAX_OVERDUE 64
+
+typedef struct {
+  guint64 seq[MAX_OVERDUE];
+  gint64 sent[MAX_OVERDUE];
+  guint n;
+} Overdue;
+
+static void
+overdue_drop_first (WsStream *stream,
+                    Overdue  *o)
+{
+  atomic_fetch_add_explicit (&stream->lost, 1, memory_order_relaxed);
+  o->n--;
+  memmove (o->seq, o->seq + 1, o->n * sizeof o->seq[0]);
+  memmove (o->sent, o->sent + 1, o->n * sizeof o->sent[0]);
+}
+
+static void
+overdue_add (WsStream *stream,
+             Overdue  *o,
+             guint64   seq,
+             gint64    sent)
+{
+  if (stream->params.rr_timeout_ns != 0)
+    {
+      atomic_fetch_add_explicit (&stream->lost, 1, memory_order_relaxed);
+      return;
+    }
+  if (o->n == MAX_OVERDUE)
+    overdue_drop_first (stream, o);
+  o->seq[o->n] = seq;
+  o->sent[o->n] = sent;
+  o->n++;
+}
+
+static void
+overdue_expire (WsStream *stream,
+                Overdue  *o,
+                gint64    now)
+{
+  while (o->n > 0 && now - o->sent[0] > LOSS_WINDOW_NS)
+    overdue_drop_first (stream, o);
+}
+
+/* Returns: when @seq was sent, if it is overdue (and no longer), or 0. */
+static gint64
+overdue_answer (Overdue *o,
+                guint64  seq)
+{
+  for (guint i = 0; i < o->n; i++)
+    if (o->seq[i] == seq)
+      {
+        gint64 sent = o->sent[i];
+
+        o->n--;
+        memmove (o->seq + i, o->seq + i + 1, (o->n - i) * sizeof o->seq[0]);
+        memmove (o->sent + i, o->sent + i + 1, (o->n - i) * sizeof o->sent[0]);
+        return sent;
+      }
+  return 0;
+}
+
 /* Waits for the reply to @seq until @deadline. Returns its arrival time,
- * or 0 when the request is lost (or the stream must end). A blocking recv
- * with the socket's short receive timeout costs one system call per reply,
- * where poll + recv cost two. */
+ * or 0 when it has not come (or the stream must end). Replies to overdue
+ * requests that arrive meanwhile are recorded with their own send time
+ * (ours, not the echoed one a peer could forge). A blocking recv with the
+ * socket's short receive timeout costs one system call per reply, where
+ * poll + recv cost two. */
 static gint64
 await_reply (WsStream *stream,
+             Overdue  *overdue,
              guint64   seq,
-             gint64    deadline)
+             gint64    deadline,
+             gsize     bytes,
+             guint64  *max_rtt)
 {
   for (;;)
     {
@@ -159,11 +235,21 @@ await_reply (WsStream *stream,
 
       if (n >= 0 && ws_udp_header_decode (stream->buf, n, &h) && (h.flags & WS_UDP_FLAG_RESPONSE))
         {
-          if (h.seq == seq && now <= deadline)
-            return now;
-          if (h.seq <= seq)
+          gboolean adaptive = stream->params.rr_timeout_ns == 0;
+          gint64 sent;
+
+          if (h.seq < seq || (h.seq == seq && now > deadline))
             atomic_fetch_add_explicit (&stream->late, 1, memory_order_relaxed);
+          if (h.seq == seq && (now <= deadline || adaptive))
+            return now;
+          if (h.seq < seq && (sent = overdue_answer (overdue, h.seq)) != 0)
+            {
+              /* The timeout learns from it, as from any round trip. */
+              *max_rtt = MAX (*max_rtt, (guint64) (now - sent));
+              record_rtt (stream, now - sent, bytes);
+            }
         }
+      overdue_expire (stream, overdue, now);
       if (now >= deadline || ws_stream_should_stop (stream))
         return 0;
     }
@@ -173,9 +259,11 @@ void
 ws_udp_rr_client_loop (WsStream *stream)
 {
   gsize req = stream->params.rr_request, resp = stream->params.rr_response;
+  gsize bytes = MAX (req, WS_UDP_HEADER_SIZE) + resp;
   WsUdpHeader h = { WS_UDP_FLAG_REQUEST, stream->id, 0, 0, 0 };
   gint64 next = ws_now_ns ();
   guint64 max_rtt = 0;
+  Overdue overdue = { .n = 0 };
 
   while (!ws_stream_should_stop (stream))
     {
@@ -185,17 +273,21 @@ ws_udp_rr_client_loop (WsStream *stream)
       sent = ws_now_ns ();
       h.send_ns = sent;
       if (!send_datagram (stream, &h, req))
-        return;
-      arrived = await_reply (stream, h.seq, sent + rr_timeout (stream, max_rtt));
+        break;
+      arrived = await_reply (stream, &overdue, h.seq, sent + rr_timeout (stream, max_rtt),
+                             bytes, &max_rtt);
       if (arrived != 0)
         {
           max_rtt = MAX (max_rtt, (guint64) (arrived - sent));
-          record_rtt (stream, arrived - sent, MAX (req, WS_UDP_HEADER_SIZE) + resp);
+          record_rtt (stream, arrived - sent, bytes);
         }
       else if (!ws_stream_should_stop (stream))
-        atomic_fetch_add_explicit (&stream->lost, 1, memory_order_relaxed);
+        overdue_add (stream, &overdue, h.seq, sent);
       h.seq++;
     }
+  /* Still unanswered at the end, each past its timeout: lost. */
+  while (overdue.n > 0)
+    overdue_drop_first (stream, &overdue);
 }
 
 void
