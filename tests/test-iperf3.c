@@ -304,11 +304,14 @@ test_client_to_server (gconstpointer data)
   g_autoptr(WsServer) server = NULL;
   g_autoptr(JsonObject) j = NULL;
   JsonObject *start;
+  guint64 dropped;
 
   if (!need_iperf3 ())
     return;
   server = ws_test_server_new (4, 10);
+  dropped = udp_rcvbuf_errors ();
   j = run_iperf3_client (ws_server_get_port (server), c->args);
+  dropped = udp_rcvbuf_errors () - dropped;
   check_no_error (j);
   start = json_object_get_object_member (j, "start");
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (start, "test_start"),
@@ -331,7 +334,13 @@ test_client_to_server (gconstpointer data)
       JsonObject *sum = end_member (j, "sum");
 
       g_assert_cmpint (json_object_get_int_member (sum, "packets"), >, 0);
-      g_assert_cmpint (json_object_get_int_member (sum, "lost_packets"), ==, 0);
+      /* Every datagram is sent and counted: a loss is only one the
+       * receiver's kernel dropped, when a starved receiver (iperf3's own,
+       * with -R) let its buffer fill. */
+      if (json_object_get_int_member (sum, "lost_packets") > 0)
+        g_test_message ("lost %" G_GINT64_FORMAT ", receive buffers dropped %" G_GUINT64_FORMAT,
+                        json_object_get_int_member (sum, "lost_packets"), dropped);
+      g_assert_cmpint (json_object_get_int_member (sum, "lost_packets"), <=, (gint64) dropped);
     }
   ws_test_wait_idle (server, 10);
   {

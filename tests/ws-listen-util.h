@@ -143,3 +143,40 @@ spawn_iperf3_listening (const char *iperf3,
       g_test_message ("iperf3 could not listen on port %u; trying another", *port);
     }
 }
+
+/* Datagrams the kernel dropped because a UDP receive buffer was full, in
+ * this network namespace, IPv4 and IPv6 together (/proc/net/snmp's and
+ * snmp6's RcvbufErrors). On loopback that is the only way a datagram gets
+ * lost: a receiver the scheduler starved, not a sender or a counter. */
+static inline guint64
+udp_rcvbuf_errors (void)
+{
+  g_autofree char *snmp = NULL;
+  g_autofree char *snmp6 = NULL;
+  guint64 total = 0;
+
+  if (g_file_get_contents ("/proc/net/snmp", &snmp, NULL, NULL))
+    {
+      g_auto(GStrv) lines = g_strsplit (snmp, "\n", -1);
+
+      for (guint i = 0; lines[i] != NULL && lines[i + 1] != NULL; i++)
+        if (g_str_has_prefix (lines[i], "Udp: ") && g_str_has_prefix (lines[i + 1], "Udp: "))
+          {
+            g_auto(GStrv) names = g_strsplit (lines[i], " ", -1);
+            g_auto(GStrv) values = g_strsplit (lines[i + 1], " ", -1);
+
+            for (guint k = 0; names[k] != NULL && values[k] != NULL; k++)
+              if (g_str_equal (names[k], "RcvbufErrors"))
+                total += g_ascii_strtoull (values[k], NULL, 10);
+            break;
+          }
+    }
+  if (g_file_get_contents ("/proc/net/snmp6", &snmp6, NULL, NULL))
+    {
+      const char *at = strstr (snmp6, "\nUdp6RcvbufErrors");
+
+      if (at != NULL)
+        total += g_ascii_strtoull (at + strlen ("\nUdp6RcvbufErrors"), NULL, 10);
+    }
+  return total;
+}
