@@ -369,30 +369,23 @@ ms_ceiling (gdouble  max_ms,
   return ws_axis_ceiling (max_ms > 0 ? max_ms : 1);
 }
 
+/* "Upload 940 Mbit/s": the layer's legend name, then the rate. */
 static void
-describe_upload (GString   *text,
-                 gdouble    bps,
-                 WsFigures *self)
+describe_rate (WsLineLayer *line,
+               GString     *text,
+               gdouble      bps,
+               WsFigures   *self)
 {
   g_autofree char *rate = format_rate (bps, self);
 
-  g_string_append_printf (text, "\n%s %s", _("Upload"), rate);
+  g_string_append_printf (text, "\n%s %s", ws_chart_layer_get_title (WS_CHART_LAYER (line)), rate);
 }
 
 static void
-describe_download (GString   *text,
-                   gdouble    bps,
-                   WsFigures *self)
-{
-  g_autofree char *rate = format_rate (bps, self);
-
-  g_string_append_printf (text, "\n%s %s", _("Download"), rate);
-}
-
-static void
-describe_latency (GString  *text,
-                  gdouble   ms,
-                  gpointer  data)
+describe_latency (WsLineLayer *line,
+                  GString     *text,
+                  gdouble      ms,
+                  gpointer     data)
 {
   g_string_append_printf (text, _("\nLatency %.2f ms"), ms);
 }
@@ -419,9 +412,9 @@ setup_chart (WsFigures *self)
                      (WsChartLabelFunc) format_rate, NULL, self);
   ws_chart_set_axis (self->chart, WS_CHART_AXIS_SECONDARY, ms_ceiling, format_axis_ms, &latency_color, self);
   self->upload_line = add_line (self, _("Upload"), &upload_color, WS_CHART_AXIS_PRIMARY,
-                                (WsLineLayerDescribeFunc) describe_upload);
+                                (WsLineLayerDescribeFunc) describe_rate);
   self->download_line = add_line (self, _("Download"), &download_color, WS_CHART_AXIS_PRIMARY,
-                                  (WsLineLayerDescribeFunc) describe_download);
+                                  (WsLineLayerDescribeFunc) describe_rate);
   self->latency_line = add_line (self, _("Latency (p50)"), &latency_color, WS_CHART_AXIS_SECONDARY,
                                  describe_latency);
   ws_line_layer_set_style (self->latency_line, 1.5, TRUE);

@@ -181,7 +181,7 @@ ws_line_layer_describe (WsChartLayer *layer,
   const Point *p = point_at (self, x);
 
   if (p != NULL && !isnan (p->value) && self->describe != NULL)
-    self->describe (text, p->value, self->describe_data);
+    self->describe (self, text, p->value, self->describe_data);
 }
 
 static void

@@ -8,13 +8,14 @@
 
 G_BEGIN_DECLS
 
-/* Appends @value as the hover box shows it (a line of its own). */
-typedef void (*WsLineLayerDescribeFunc) (GString  *text,
-                                         gdouble   value,
-                                         gpointer  user_data);
-
 #define WS_TYPE_LINE_LAYER (ws_line_layer_get_type ())
 G_DECLARE_FINAL_TYPE (WsLineLayer, ws_line_layer, WS, LINE_LAYER, WsChartLayer)
+
+/* Appends @layer's @value as the hover box shows it (a line of its own). */
+typedef void (*WsLineLayerDescribeFunc) (WsLineLayer *layer,
+                                         GString     *text,
+                                         gdouble      value,
+                                         gpointer     user_data);
 
 WsLineLayer *ws_line_layer_new            (const char              *title,
                                            const GdkRGBA           *color,
