@@ -423,7 +423,7 @@ setup_chart (WsFigures *self)
 /* ---- GObject ---- */
 
 static void
-on_figure_changed (WsFigures *self,
+on_figure_changed (WsFigures  *self,
                    GParamSpec *pspec,
                    WsFigure   *figure)
 {

@@ -17,20 +17,20 @@ typedef void (*WsLineLayerDescribeFunc) (WsLineLayer *layer,
                                          gdouble      value,
                                          gpointer     user_data);
 
-WsLineLayer *ws_line_layer_new            (const char              *title,
-                                           const GdkRGBA           *color,
-                                           WsChartAxis              axis);
-void         ws_line_layer_set_style      (WsLineLayer             *self,
-                                           gdouble                  line_width,
-                                           gboolean                 dashed);
-void         ws_line_layer_set_describe_func (WsLineLayer          *self,
-                                              WsLineLayerDescribeFunc func,
-                                              gpointer              user_data);
-void         ws_line_layer_append         (WsLineLayer             *self,
-                                           gdouble                  start,
-                                           gdouble                  end,
-                                           gdouble                  value);
-void         ws_line_layer_clear          (WsLineLayer             *self);
-guint        ws_line_layer_get_n_points   (WsLineLayer             *self);
+WsLineLayer *ws_line_layer_new               (const char              *title,
+                                              const GdkRGBA           *color,
+                                              WsChartAxis              axis);
+void         ws_line_layer_set_style         (WsLineLayer             *self,
+                                              gdouble                  line_width,
+                                              gboolean                 dashed);
+void         ws_line_layer_set_describe_func (WsLineLayer             *self,
+                                              WsLineLayerDescribeFunc  func,
+                                              gpointer                 user_data);
+void         ws_line_layer_append            (WsLineLayer             *self,
+                                              gdouble                  start,
+                                              gdouble                  end,
+                                              gdouble                  value);
+void         ws_line_layer_clear             (WsLineLayer             *self);
+guint        ws_line_layer_get_n_points      (WsLineLayer             *self);
 
 G_END_DECLS
