@@ -22,11 +22,152 @@
 #include "ws-fake-server.h"
 #include "ws-listen-util.h"
 #include "ws-server.h"
-#include "ws-window-private.h"
+#include "ws-chart.h"
+#include "ws-figures.h"
+#include "ws-history-view.h"
+#include "ws-server-row.h"
+#include "ws-test-form.h"
+#include "ws-window.h"
 
 static WsApplication *app;
 static WsWindow *window;
 static char *data_home;
+
+/* ---- What a person sees, read from the window's properties ---- */
+
+/* The window's part @name ("form", "figures"…); the window keeps it. */
+static gpointer
+part (const char *name)
+{
+  g_autoptr(GObject) object = NULL;
+
+  g_object_get (window, name, &object, NULL);
+  g_assert_nonnull (object);
+  return object;
+}
+
+/* A string property of @object; the copy lasts until the next read of the
+ * same property there, so it can be compared in place. */
+static const char *
+read_string (gpointer    object,
+             const char *name)
+{
+  char *text = NULL;
+
+  g_object_get (object, name, &text, NULL);
+  g_object_set_data_full (G_OBJECT (object), name, text, g_free);
+  return text;
+}
+
+static gboolean
+is_running (void)
+{
+  gboolean running;
+
+  g_object_get (window, "running", &running, NULL);
+  return running;
+}
+
+/* The result shown; it lasts until the next read. */
+static WsResult *
+shown_result (void)
+{
+  WsResult *result = NULL;
+
+  g_object_get (window, "result", &result, NULL);
+  g_object_set_data_full (G_OBJECT (window), "result", result, (GDestroyNotify) ws_result_unref);
+  return result;
+}
+
+/* The headline figure @name ("figure-upload"…): NULL while it is hidden. */
+static const char *
+get_figure (const char *name)
+{
+  return read_string (part ("figures"), name);
+}
+
+static const char *
+get_status (void)
+{
+  return read_string (part ("figures"), "status");
+}
+
+static const char *
+get_detail (void)
+{
+  return read_string (part ("figures"), "detail");
+}
+
+static guint
+n_points (void)
+{
+  guint n;
+
+  g_object_get (part ("figures"), "n-points", &n, NULL);
+  return n;
+}
+
+static WsHistoryView *
+history_view (void)
+{
+  return part ("history-view");
+}
+
+static void
+set_server_active (gboolean active)
+{
+  g_object_set (part ("server-row"), "active", active, NULL);
+}
+
+static guint16
+server_port (void)
+{
+  guint port;
+
+  g_object_get (part ("server-row"), "port", &port, NULL);
+  return port;
+}
+
+/* What the server switch says under its title. */
+static const char *
+server_text (void)
+{
+  return read_string (part ("server-row"), "subtitle");
+}
+
+static void
+set_form (const char *target,
+          WsTestMode  mode,
+          guint       duration_s)
+{
+  g_object_set (part ("form"), "target", target, "mode", mode, "duration", duration_s, NULL);
+}
+
+static void
+set_security (gboolean    tls,
+              const char *fingerprint,
+              const char *key)
+{
+  g_object_set (part ("form"), "tls", tls, "fingerprint", fingerprint, "key", key, NULL);
+}
+
+static gboolean
+form_iperf3 (void)
+{
+  gboolean iperf3;
+
+  g_object_get (part ("form"), "iperf3", &iperf3, NULL);
+  return iperf3;
+}
+
+static guint
+form_duration (void)
+{
+  guint duration;
+
+  g_object_get (part ("form"), "duration", &duration, NULL);
+  return duration;
+}
 
 /* Lets the main loop run until @done says so, failing after @seconds. */
 static void
@@ -47,7 +188,7 @@ spin_until (gboolean (*done) (gpointer),
 static gboolean
 test_finished (gpointer data)
 {
-  return !ws_window_is_running (window);
+  return !is_running ();
 }
 
 static void
@@ -65,7 +206,7 @@ spin_for (guint ms)
 static char *
 loopback_target (void)
 {
-  guint16 port = ws_window_get_server_port (window);
+  guint16 port = server_port ();
 
   g_assert_cmpuint (port, >, 0);
   return g_strdup_printf ("localhost:%u", port);
@@ -78,18 +219,18 @@ run_test (WsTestMode mode,
 {
   g_autofree char *target = loopback_target ();
 
-  ws_window_set_form (window, target, mode, seconds);
+  set_form (target, mode, seconds);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
-  g_assert_true (ws_window_is_running (window));
+  g_assert_true (is_running ());
   spin_until (test_finished, NULL, seconds * 3 + 30);
   spin_for (50);
 }
 
 static gboolean
-figure_is (guint       index,
+figure_is (const char *name,
            const char *unit)
 {
-  const char *text = ws_window_get_figure (window, index);
+  const char *text = get_figure (name);
 
   return text != NULL && g_ascii_isdigit (text[0]) && strstr (text, unit) != NULL;
 }
@@ -100,11 +241,11 @@ test_server_switch (void)
   guint16 port;
   g_autofree char *expected = NULL;
 
-  ws_window_set_server_active (window, TRUE);
-  port = ws_window_get_server_port (window);
+  set_server_active (TRUE);
+  port = server_port ();
   g_assert_cmpuint (port, >, 0);
   expected = g_strdup_printf ("port %u", port);
-  g_assert_nonnull (strstr (ws_window_get_server_text (window), expected));
+  g_assert_nonnull (strstr (server_text (), expected));
 }
 
 static void
@@ -113,22 +254,22 @@ test_port_in_use (void)
   GSettings *settings = ws_application_get_settings (app);
 
   /* Off, then on a port another program holds: the switch must refuse. */
-  ws_window_set_server_active (window, FALSE);
-  g_assert_cmpuint (ws_window_get_server_port (window), ==, 0);
+  set_server_active (FALSE);
+  g_assert_cmpuint (server_port (), ==, 0);
   {
     g_autoptr(GSocketListener) blocker = g_socket_listener_new ();
     guint16 taken = g_socket_listener_add_any_inet_port (blocker, NULL, NULL);
 
-    ws_window_set_server_active (window, FALSE);
+    set_server_active (FALSE);
     g_settings_set_uint (settings, "server-port", taken);
-    ws_window_set_server_active (window, TRUE);
-    g_assert_cmpuint (ws_window_get_server_port (window), ==, 0);
-    g_assert_nonnull (strstr (ws_window_get_server_text (window), "Cannot start the server"));
+    set_server_active (TRUE);
+    g_assert_cmpuint (server_port (), ==, 0);
+    g_assert_nonnull (strstr (server_text (), "Cannot start the server"));
     g_socket_listener_close (blocker);
   }
   g_settings_set_uint (settings, "server-port", 0);
-  ws_window_set_server_active (window, TRUE);
-  g_assert_cmpuint (ws_window_get_server_port (window), >, 0);
+  set_server_active (TRUE);
+  g_assert_cmpuint (server_port (), >, 0);
 }
 
 /* The main loop's longest silence while a test runs: the window must stay
@@ -142,7 +283,7 @@ on_tick (gpointer data)
 
   /* While the test runs: storing the result in the history afterwards
    * still happens on the main thread (issue 16 moves it to a worker). */
-  if (!ws_window_is_running (window))
+  if (!is_running ())
     return G_SOURCE_CONTINUE;
   if (last_tick)
     worst_gap = MAX (worst_gap, now - last_tick);
@@ -153,7 +294,7 @@ on_tick (gpointer data)
 static void
 test_tcp_stream (void)
 {
-  WsHistoryView *history = ws_window_get_history_view (window);
+  WsHistoryView *history = history_view ();
   guint before = ws_history_view_get_n_entries (history);
   WsResult *result;
   guint tick;
@@ -165,16 +306,16 @@ test_tcp_stream (void)
   g_test_message ("longest main-loop gap during a 2 s TCP test: %.1f ms", worst_gap / 1000.0);
   g_assert_cmpint (worst_gap, <, G_USEC_PER_SEC);
 
-  result = ws_window_get_result (window);
+  result = shown_result ();
   g_assert_nonnull (result);
   g_assert_false (result->interrupted);
   g_assert_cmpuint (result->upload.receiver_bytes, >, 0);
   /* Ten samples a second for two seconds */
-  g_assert_cmpuint (ws_graph_get_n_points (ws_window_get_graph (window)), ==, result->samples->len);
+  g_assert_cmpuint (n_points (), ==, result->samples->len);
   g_assert_cmpuint (result->samples->len, >=, 15);
-  g_assert_true (figure_is (WS_WINDOW_FIGURE_UPLOAD, "bit/s"));
-  g_assert_cmpstr (ws_window_get_figure (window, WS_WINDOW_FIGURE_DOWNLOAD), ==, "—");
-  g_assert_cmpstr (ws_window_get_status (window), ==, "Finished");
+  g_assert_true (figure_is ("figure-upload", "bit/s"));
+  g_assert_cmpstr (get_figure ("figure-download"), ==, "—");
+  g_assert_cmpstr (get_status (), ==, "Finished");
   g_assert_cmpuint (ws_history_view_get_n_entries (history), ==, before + 1);
   {
     g_auto(GStrv) recent = g_settings_get_strv (ws_application_get_settings (app), "recent-targets");
@@ -189,12 +330,12 @@ test_units (void)
 {
   GSettings *settings = ws_application_get_settings (app);
 
-  g_assert_nonnull (ws_window_get_result (window));
+  g_assert_nonnull (shown_result ());
   g_settings_set_string (settings, "units", "bytes");
-  g_assert_true (figure_is (WS_WINDOW_FIGURE_UPLOAD, "B/s"));
-  g_assert_null (strstr (ws_window_get_figure (window, WS_WINDOW_FIGURE_UPLOAD), "bit/s"));
+  g_assert_true (figure_is ("figure-upload", "B/s"));
+  g_assert_null (strstr (get_figure ("figure-upload"), "bit/s"));
   g_settings_set_string (settings, "units", "bits");
-  g_assert_true (figure_is (WS_WINDOW_FIGURE_UPLOAD, "bit/s"));
+  g_assert_true (figure_is ("figure-upload", "bit/s"));
 }
 
 static void
@@ -203,18 +344,18 @@ test_tcp_rr (void)
   WsResult *result;
 
   run_test (WS_TEST_TCP_RR, 1);
-  result = ws_window_get_result (window);
+  result = shown_result ();
   g_assert_nonnull (result);
   g_assert_cmpuint (result->transactions, >, 100);
   /* Throughput figures give way to transactions in request/response */
-  g_assert_null (ws_window_get_figure (window, WS_WINDOW_FIGURE_DOWNLOAD));
-  g_assert_true (g_ascii_isdigit (ws_window_get_figure (window, WS_WINDOW_FIGURE_TRANSACTIONS)[0]));
-  g_assert_true (figure_is (WS_WINDOW_FIGURE_LOADED, "ms"));
-  g_assert_nonnull (strstr (ws_window_get_detail (window), "Round trip: p50"));
+  g_assert_null (get_figure ("figure-download"));
+  g_assert_true (g_ascii_isdigit (get_figure ("figure-transactions")[0]));
+  g_assert_true (figure_is ("figure-loaded", "ms"));
+  g_assert_nonnull (strstr (get_detail (), "Round trip: p50"));
   /* Loopback: the server saw the client's own address, so no NAT line. */
   g_assert_nonnull (result->client_address);
   g_assert_cmpstr (result->client_address, ==, result->local_address);
-  g_assert_null (strstr (ws_window_get_detail (window), "NAT"));
+  g_assert_null (strstr (get_detail (), "NAT"));
 }
 
 static void
@@ -223,37 +364,37 @@ test_speed (void)
   WsResult *result;
 
   run_test (WS_TEST_SPEED, 1);
-  result = ws_window_get_result (window);
+  result = shown_result ();
   g_assert_nonnull (result);
-  g_assert_true (figure_is (WS_WINDOW_FIGURE_DOWNLOAD, "bit/s"));
-  g_assert_true (figure_is (WS_WINDOW_FIGURE_UPLOAD, "bit/s"));
-  g_assert_true (figure_is (WS_WINDOW_FIGURE_IDLE, "ms"));
-  g_assert_true (figure_is (WS_WINDOW_FIGURE_LOADED, "ms"));
-  g_assert_true (g_ascii_isdigit (ws_window_get_figure (window, WS_WINDOW_FIGURE_RPM)[0]));
+  g_assert_true (figure_is ("figure-download", "bit/s"));
+  g_assert_true (figure_is ("figure-upload", "bit/s"));
+  g_assert_true (figure_is ("figure-idle", "ms"));
+  g_assert_true (figure_is ("figure-loaded", "ms"));
+  g_assert_true (g_ascii_isdigit (get_figure ("figure-rpm")[0]));
   g_assert_cmpuint (result->idle_latency.count, >, 0);
 }
 
 static gboolean
 has_points (gpointer data)
 {
-  return ws_graph_get_n_points (ws_window_get_graph (window)) >= GPOINTER_TO_UINT (data);
+  return n_points () >= GPOINTER_TO_UINT (data);
 }
 
 static gboolean
 no_clients (gpointer data)
 {
-  return strstr (ws_window_get_server_text (window), " 0 clients") != NULL;
+  return strstr (server_text (), " 0 clients") != NULL;
 }
 
 static void
 test_stop (void)
 {
   g_autofree char *target = loopback_target ();
-  WsHistoryView *history = ws_window_get_history_view (window);
+  WsHistoryView *history = history_view ();
   guint before = ws_history_view_get_n_entries (history);
   gint64 stopped;
 
-  ws_window_set_form (window, target, WS_TEST_TCP_STREAM, 60);
+  set_form (target, WS_TEST_TCP_STREAM, 60);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
   spin_until (has_points, GUINT_TO_POINTER (5), 30);
   stopped = g_get_monotonic_time ();
@@ -263,9 +404,9 @@ test_stop (void)
   g_assert_cmpint (g_get_monotonic_time () - stopped, <, 2 * G_USEC_PER_SEC);
   spin_for (50);
   /* What was measured before the stop is kept, and said to be partial. */
-  g_assert_nonnull (ws_window_get_result (window));
-  g_assert_true (ws_window_get_result (window)->interrupted);
-  g_assert_true (figure_is (WS_WINDOW_FIGURE_UPLOAD, "bit/s"));
+  g_assert_nonnull (shown_result ());
+  g_assert_true (shown_result ()->interrupted);
+  g_assert_true (figure_is ("figure-upload", "bit/s"));
   g_assert_cmpuint (ws_history_view_get_n_entries (history), ==, before + 1);
   /* …and the embedded server lets the stopped session go. */
   spin_until (no_clients, NULL, 10);
@@ -274,20 +415,20 @@ test_stop (void)
 static void
 test_history_reopen (void)
 {
-  WsHistoryView *history = ws_window_get_history_view (window);
+  WsHistoryView *history = history_view ();
   WsResult *shown;
 
   /* The newest is the stopped TCP stream; the one before it the speed test. */
   g_assert_cmpuint (ws_history_view_get_n_entries (history), >=, 4);
   g_assert_true (ws_history_view_activate_row (history, 1));
-  shown = ws_window_get_result (window);
+  shown = shown_result ();
   g_assert_nonnull (shown);
   g_assert_cmpint (shown->mode, ==, WS_TEST_SPEED);
   g_assert_cmpuint (shown->samples->len, >, 0);
-  g_assert_cmpuint (ws_graph_get_n_points (ws_window_get_graph (window)), ==, shown->samples->len);
-  g_assert_true (figure_is (WS_WINDOW_FIGURE_DOWNLOAD, "bit/s"));
-  g_assert_true (figure_is (WS_WINDOW_FIGURE_IDLE, "ms"));
-  g_assert_nonnull (strstr (ws_window_get_status (window), "Speed test of localhost"));
+  g_assert_cmpuint (n_points (), ==, shown->samples->len);
+  g_assert_true (figure_is ("figure-download", "bit/s"));
+  g_assert_true (figure_is ("figure-idle", "ms"));
+  g_assert_nonnull (strstr (get_status (), "Speed test of localhost"));
 }
 
 /* A result whose server saw another address than the client's own, as
@@ -296,7 +437,7 @@ static void
 test_nat (void)
 {
   WsHistory *store = ws_application_get_history (app, NULL);
-  WsHistoryView *history = ws_window_get_history_view (window);
+  WsHistoryView *history = history_view ();
   g_autoptr(GPtrArray) entries = ws_history_list (store, NULL);
   g_autoptr(WsResult) behind = NULL;
   g_autoptr(GError) error = NULL;
@@ -324,7 +465,7 @@ test_nat (void)
   g_assert_no_error (error);
   ws_history_view_reload (history);
   g_assert_true (ws_history_view_activate_row (history, 0));
-  detail = ws_window_get_detail (window);
+  detail = get_detail ();
   g_assert_nonnull (strstr (detail, "The server saw this computer as 198.51.100.7:40000 (local "));
   g_assert_nonnull (strstr (detail, behind->local_address));
   g_assert_nonnull (strstr (detail, "NAT between them"));
@@ -387,7 +528,7 @@ test_other_windows (void)
   }
   /* A new default applies to the form at once. */
   g_settings_set_uint (settings, "default-duration", 17);
-  g_assert_cmpuint (ws_window_get_form_duration (window), ==, 17);
+  g_assert_cmpuint (form_duration (), ==, 17);
   g_settings_reset (settings, "default-duration");
 }
 
@@ -400,27 +541,27 @@ test_errors (void)
 
   /* A port nobody listens on: refused, said so, and the window is ready again. */
   g_socket_listener_close (listener);
-  ws_window_set_form (window, refused, WS_TEST_TCP_STREAM, 1);
+  set_form (refused, WS_TEST_TCP_STREAM, 1);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
   spin_until (test_finished, NULL, 30);
-  g_assert_true (g_str_has_prefix (ws_window_get_status (window), "The test failed:"));
-  g_assert_nonnull (strstr (ws_window_get_status (window), "refused"));
+  g_assert_true (g_str_has_prefix (get_status (), "The test failed:"));
+  g_assert_nonnull (strstr (get_status (), "refused"));
 
-  ws_window_set_form (window, "no-such-host.invalid", WS_TEST_TCP_STREAM, 1);
+  set_form ("no-such-host.invalid", WS_TEST_TCP_STREAM, 1);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
   spin_until (test_finished, NULL, 60);
-  g_assert_true (g_str_has_prefix (ws_window_get_status (window), "The test failed:"));
-  g_assert_nonnull (strstr (ws_window_get_status (window), "not found"));
+  g_assert_true (g_str_has_prefix (get_status (), "The test failed:"));
+  g_assert_nonnull (strstr (get_status (), "not found"));
 }
 
 /* Runs the form against @target and returns the status line it ends with. */
 static const char *
 run_against (const char *target)
 {
-  ws_window_set_form (window, target, WS_TEST_TCP_STREAM, 1);
+  set_form (target, WS_TEST_TCP_STREAM, 1);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
   spin_until (test_finished, NULL, 60);
-  return ws_window_get_status (window);
+  return get_status ();
 }
 
 static void
@@ -496,42 +637,42 @@ test_tls (void)
       g_test_fail_printf ("GIO has no TLS backend: install glib-networking (build-aux/deps.sh does)");
       return;
     }
-  ws_window_set_server_active (window, FALSE);
+  set_server_active (FALSE);
   g_settings_set_string (settings, "server-tls-certificate", cert);
   g_settings_set_string (settings, "server-tls-key", key);
-  ws_window_set_server_active (window, TRUE);
-  g_assert_nonnull (strstr (ws_window_get_server_text (window), fingerprint));
+  set_server_active (TRUE);
+  g_assert_nonnull (strstr (server_text (), fingerprint));
   target = loopback_target ();
 
   /* Without TLS the server says what is missing, and the window what to
    * switch on, naming its own control, never a CLI flag; pinned, the test
    * runs. */
-  ws_window_set_security (window, FALSE, NULL, NULL);
+  set_security (FALSE, NULL, NULL);
   status = run_against (target);
   g_assert_nonnull (strstr (status, "requires TLS"));
   g_assert_nonnull (strstr (status, "switch on “Encrypt with TLS” under Advanced"));
   g_assert_null (strstr (status, "--"));
   /* (The form remembers TLS per server: choose the server first.) */
-  ws_window_set_form (window, target, WS_TEST_TCP_STREAM, 1);
-  ws_window_set_security (window, TRUE, fingerprint, NULL);
+  set_form (target, WS_TEST_TCP_STREAM, 1);
+  set_security (TRUE, fingerprint, NULL);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
   spin_until (test_finished, NULL, 30);
-  g_assert_cmpstr (ws_window_get_status (window), ==, "Finished");
+  g_assert_cmpstr (get_status (), ==, "Finished");
   /* Chosen again, the server comes back with its pin. */
-  ws_window_set_security (window, FALSE, NULL, NULL);
-  ws_window_set_form (window, "elsewhere", WS_TEST_TCP_STREAM, 1);
-  ws_window_set_form (window, target, WS_TEST_TCP_STREAM, 1);
+  set_security (FALSE, NULL, NULL);
+  set_form ("elsewhere", WS_TEST_TCP_STREAM, 1);
+  set_form (target, WS_TEST_TCP_STREAM, 1);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
   spin_until (test_finished, NULL, 30);
-  g_assert_cmpstr (ws_window_get_status (window), ==, "Finished");
-  ws_window_set_security (window, TRUE, "00:11", NULL);
-  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL) && ws_window_is_running (window));
+  g_assert_cmpstr (get_status (), ==, "Finished");
+  set_security (TRUE, "00:11", NULL);
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL) && is_running ());
 
-  ws_window_set_security (window, FALSE, NULL, NULL);
-  ws_window_set_server_active (window, FALSE);
+  set_security (FALSE, NULL, NULL);
+  set_server_active (FALSE);
   g_settings_reset (settings, "server-tls-certificate");
   g_settings_reset (settings, "server-tls-key");
-  ws_window_set_server_active (window, TRUE);
+  set_server_active (TRUE);
 }
 
 /* Run alone, as the gui-no-tls test, with GIO_MODULE_DIR at an empty
@@ -547,29 +688,29 @@ test_no_tls (void)
   g_autofree char *target = NULL;
 
   g_assert_false (g_tls_backend_supports_tls (g_tls_backend_get_default ()));
-  g_assert_nonnull (strstr (ws_window_get_tls_text (window), "TLS needs glib-networking"));
+  g_assert_nonnull (strstr (read_string (part ("form"), "tls-subtitle"), "TLS needs glib-networking"));
 
-  ws_window_set_server_active (window, FALSE);
+  set_server_active (FALSE);
   g_settings_set_string (settings, "server-tls-certificate", cert);
   g_settings_set_string (settings, "server-tls-key", key);
-  ws_window_set_server_active (window, TRUE);
-  g_assert_nonnull (strstr (ws_window_get_server_text (window), "TLS needs glib-networking"));
+  set_server_active (TRUE);
+  g_assert_nonnull (strstr (server_text (), "TLS needs glib-networking"));
 
-  ws_window_set_server_active (window, FALSE);
+  set_server_active (FALSE);
   g_settings_reset (settings, "server-tls-certificate");
   g_settings_reset (settings, "server-tls-key");
-  ws_window_set_server_active (window, TRUE);
+  set_server_active (TRUE);
   target = loopback_target ();
-  ws_window_set_form (window, target, WS_TEST_TCP_STREAM, 1);
-  ws_window_set_security (window, TRUE, NULL, NULL);
+  set_form (target, WS_TEST_TCP_STREAM, 1);
+  set_security (TRUE, NULL, NULL);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
   spin_until (test_finished, NULL, 30);
-  g_assert_nonnull (strstr (ws_window_get_status (window), "TLS needs glib-networking"));
+  g_assert_nonnull (strstr (get_status (), "TLS needs glib-networking"));
   /* Plaintext still works on this machine. */
-  ws_window_set_security (window, FALSE, NULL, NULL);
+  set_security (FALSE, NULL, NULL);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
   spin_until (test_finished, NULL, 30);
-  g_assert_cmpstr (ws_window_get_status (window), ==, "Finished");
+  g_assert_cmpstr (get_status (), ==, "Finished");
 }
 
 static gboolean
@@ -608,29 +749,29 @@ test_iperf3 (void)
     }
   server = start_iperf3_server (iperf3, &port);
   target = g_strdup_printf ("127.0.0.1:%u", port);
-  ws_window_set_form (window, target, WS_TEST_TCP_STREAM, 1);
-  g_assert_false (ws_window_get_iperf3 (window));
+  set_form (target, WS_TEST_TCP_STREAM, 1);
+  g_assert_false (form_iperf3 ());
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
   spin_until (test_finished, NULL, 30);
-  g_assert_cmpstr (ws_window_get_status (window), ==, "Finished");
-  g_assert_cmpstr (ws_window_get_result (window)->peer_protocol, ==, "iperf3");
-  g_assert_true (figure_is (WS_WINDOW_FIGURE_UPLOAD, "bit/s"));
-  g_assert_nonnull (strstr (ws_window_get_detail (window), "iperf3 server"));
-  g_assert_null (ws_window_get_result (window)->client_address);
-  g_assert_true (ws_window_get_iperf3 (window));
+  g_assert_cmpstr (get_status (), ==, "Finished");
+  g_assert_cmpstr (shown_result ()->peer_protocol, ==, "iperf3");
+  g_assert_true (figure_is ("figure-upload", "bit/s"));
+  g_assert_nonnull (strstr (get_detail (), "iperf3 server"));
+  g_assert_null (shown_result ()->client_address);
+  g_assert_true (form_iperf3 ());
   marked = g_settings_get_strv (ws_application_get_settings (app), "iperf3-targets");
   g_assert_true (g_strv_contains ((const char *const *) marked, target));
 
   /* Chosen again, it is still marked; busy with a real iperf3 client. */
-  ws_window_set_form (window, "elsewhere", WS_TEST_TCP_STREAM, 1);
-  g_assert_false (ws_window_get_iperf3 (window));
+  set_form ("elsewhere", WS_TEST_TCP_STREAM, 1);
+  g_assert_false (form_iperf3 ());
   port_s = g_strdup_printf ("%u", port);
   other = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
                             iperf3, "-c", "127.0.0.1", "-p", port_s, "-t", "8", NULL);
   g_assert_no_error (error);
   wait_established (port, 2, 60);
   g_assert_nonnull (strstr (run_against (target), "busy"));
-  g_assert_true (ws_window_get_iperf3 (window));
+  g_assert_true (form_iperf3 ());
   spin_until (subprocess_exited, other, 30);
   g_assert_true (g_subprocess_get_successful (other));
 
@@ -673,11 +814,11 @@ test_export_graph (void)
       g_autofree char *path = g_build_filename (data_home, names[i], NULL);
       g_autoptr(GFile) file = g_file_new_for_path (path);
 
-      g_assert_true (ws_window_save_graph (window, file, &error));
+      g_assert_true (ws_chart_save (ws_figures_get_chart (part ("figures")), file, &error));
       g_assert_no_error (error);
       check_magic (path, magics[i]);
     }
-  g_assert_false (ws_window_save_graph (window, bad_file, &error));
+  g_assert_false (ws_chart_save (ws_figures_get_chart (part ("figures")), bad_file, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME);
   g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
 }
@@ -764,7 +905,7 @@ test_screenshot_history (void)
 {
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-history", NULL));
   save_screenshot ("gui-history.png");
-  g_assert_true (ws_history_view_activate_row (ws_window_get_history_view (window), 0));
+  g_assert_true (ws_history_view_activate_row (history_view (), 0));
 }
 
 static void

@@ -2,7 +2,8 @@
  *
  * Turned on, it starts the engine's WsServer on the configured port and
  * says what the other side needs: this machine's addresses, the port, and
- * how many clients are testing now (polled once a second). A port that is
+ * how many clients are testing now (WsServer:n-sessions, notified on this
+ * main context, so nothing polls). A port that is
  * taken turns the switch back off, with the reason under it and as "toast".
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -26,13 +27,15 @@ struct _WsServerRow {
   GtkWidget *copy_button;   /* copies the fingerprint, when TLS is on */
   char *fingerprint;
   WsServer *server;
-  guint poll_id;
 };
 
 G_DEFINE_FINAL_TYPE (WsServerRow, ws_server_row, ADW_TYPE_ACTION_ROW)
 
 enum { TOAST, N_SIGNALS };
 static guint signals[N_SIGNALS];
+
+enum { PROP_0, PROP_SETTINGS, PROP_ACTIVE, PROP_PORT, N_PROPS };
+static GParamSpec *properties[N_PROPS];
 
 /* The addresses of the interfaces that are up, without a name lookup (which
  * could block the window for seconds): global and private IPv4 and IPv6,
@@ -68,10 +71,9 @@ local_addresses (void)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
-static gboolean
-poll_server (gpointer data)
+static void
+show_server (WsServerRow *self)
 {
-  WsServerRow *self = data;
   g_autofree char *addresses = local_addresses ();
   guint n = ws_server_get_n_sessions (self->server);
   g_autofree char *text = g_strdup_printf (ngettext ("%s, port %u · %u client connected",
@@ -82,16 +84,21 @@ poll_server (gpointer data)
                               : NULL;
 
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self), with_tls ? with_tls : text);
-  return G_SOURCE_CONTINUE;
 }
 
 void
 ws_server_row_stop (WsServerRow *self)
 {
-  g_clear_handle_id (&self->poll_id, g_source_remove);
   if (self->server != NULL)
-    ws_server_stop (self->server);
-  g_clear_object (&self->server);
+    {
+      g_signal_handlers_disconnect_by_data (self->server, self);
+      ws_server_stop (self->server);
+    }
+  if (self->server != NULL)
+    {
+      g_clear_object (&self->server);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+    }
   g_clear_pointer (&self->fingerprint, g_free);
   if (self->copy_button != NULL)
     gtk_widget_set_visible (self->copy_button, FALSE);
@@ -147,8 +154,9 @@ on_state_set (GtkSwitch   *toggle,
   ws_server_set_port (self->server, port);
   if (setup_tls (self, &error) && ws_server_start (self->server, &error))
     {
-      poll_server (self);
-      self->poll_id = g_timeout_add_seconds (1, poll_server, self);
+      g_signal_connect_swapped (self->server, "notify::n-sessions", G_CALLBACK (show_server), self);
+      show_server (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
       return FALSE;
     }
   g_clear_object (&self->server);
@@ -173,11 +181,80 @@ ws_server_row_dispose (GObject *object)
 }
 
 static void
+ws_server_row_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  WsServerRow *self = WS_SERVER_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
+    case PROP_ACTIVE:
+      g_value_set_boolean (value, gtk_switch_get_active (self->toggle));
+      break;
+    case PROP_PORT:
+      g_value_set_uint (value, ws_server_row_get_port (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ws_server_row_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  WsServerRow *self = WS_SERVER_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      g_set_object (&self->settings, g_value_get_object (value));
+      break;
+    case PROP_ACTIVE:
+      ws_server_row_set_active (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 ws_server_row_class_init (WsServerRowClass *klass)
 {
-  G_OBJECT_CLASS (klass)->dispose = ws_server_row_dispose;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ws_server_row_dispose;
+  object_class->get_property = ws_server_row_get_property;
+  object_class->set_property = ws_server_row_set_property;
   signals[TOAST] = g_signal_new ("toast", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* Where the port and the certificate come from; a template cannot pass
+   * it to a constructor, so the window sets it. */
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /* The switch: on runs a server, and may turn itself back off. */
+  properties[PROP_ACTIVE] =
+    g_param_spec_boolean ("active", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The port the server listens on; 0 while none runs. */
+  properties[PROP_PORT] =
+    g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT16, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+on_active_changed (WsServerRow *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVE]);
 }
 
 static void
@@ -196,16 +273,14 @@ ws_server_row_init (WsServerRow *self)
   adw_action_row_add_suffix (ADW_ACTION_ROW (self), GTK_WIDGET (self->toggle));
   adw_action_row_set_activatable_widget (ADW_ACTION_ROW (self), GTK_WIDGET (self->toggle));
   g_signal_connect (self->toggle, "state-set", G_CALLBACK (on_state_set), self);
+  g_signal_connect_swapped (self->toggle, "notify::active", G_CALLBACK (on_active_changed), self);
   ws_server_row_stop (self);
 }
 
 GtkWidget *
 ws_server_row_new (GSettings *settings)
 {
-  WsServerRow *self = g_object_new (WS_TYPE_SERVER_ROW, NULL);
-
-  self->settings = g_object_ref (settings);
-  return GTK_WIDGET (self);
+  return g_object_new (WS_TYPE_SERVER_ROW, "settings", settings, NULL);
 }
 
 void
