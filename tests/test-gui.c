@@ -274,20 +274,45 @@ test_port_in_use (void)
 
 /* The main loop's longest silence while a test runs: the window must stay
  * responsive whatever the engine does. Printed, and bounded generously. */
-static gint64 last_tick, worst_gap;
+static gint64 last_tick, last_wait, worst_gap, worst_wall;
 
+/* Microseconds this thread has spent runnable but waiting for a CPU
+ * (/proc/thread-self/schedstat's second field); 0 where the kernel does
+ * not say. */
+static gint64
+run_queue_wait_us (void)
+{
+  g_autofree char *text = NULL;
+  const char *space;
+
+  if (!g_file_get_contents ("/proc/thread-self/schedstat", &text, NULL, NULL)
+      || (space = strchr (text, ' ')) == NULL)
+    return 0;
+  return g_ascii_strtoll (space + 1, NULL, 10) / 1000;
+}
+
+/* A gap is the time between two ticks less the time the kernel kept the
+ * main thread waiting for a CPU: on a loaded 2-core machine (ASan, other
+ * suites, stress-ng) that wait is the machine's, not the window's. What
+ * stays is the main thread's own work and blocking, which is what must
+ * not grow. */
 static gboolean
 on_tick (gpointer data)
 {
   gint64 now = g_get_monotonic_time ();
+  gint64 wait = run_queue_wait_us ();
 
   /* While the test runs: storing the result in the history afterwards
    * still happens on the main thread (issue 16 moves it to a worker). */
   if (!is_running ())
     return G_SOURCE_CONTINUE;
   if (last_tick)
-    worst_gap = MAX (worst_gap, now - last_tick);
+    {
+      worst_wall = MAX (worst_wall, now - last_tick);
+      worst_gap = MAX (worst_gap, (now - last_tick) - (wait - last_wait));
+    }
   last_tick = now;
+  last_wait = wait;
   return G_SOURCE_CONTINUE;
 }
 
@@ -299,11 +324,12 @@ test_tcp_stream (void)
   WsResult *result;
   guint tick;
 
-  last_tick = worst_gap = 0;
+  last_tick = last_wait = worst_gap = worst_wall = 0;
   tick = g_timeout_add (10, on_tick, NULL);
   run_test (WS_TEST_TCP_STREAM, 2);
   g_source_remove (tick);
-  g_test_message ("longest main-loop gap during a 2 s TCP test: %.1f ms", worst_gap / 1000.0);
+  g_test_message ("longest main-loop gap during a 2 s TCP test: %.1f ms "
+                  "(%.1f ms with the waits for a CPU)", worst_gap / 1000.0, worst_wall / 1000.0);
   g_assert_cmpint (worst_gap, <, G_USEC_PER_SEC);
 
   result = shown_result ();
