@@ -191,6 +191,7 @@ test_speed (void)
   WsTestRun run = { 0 };
   WsResult *r;
   gdouble last_end = 0;
+  guint first_upload = 0;
 
   ws_test_config_for (&config, server, "127.0.0.1", 2);
   config.mode = WS_TEST_SPEED;
@@ -203,8 +204,12 @@ test_speed (void)
   g_assert_true (r->upload.measured);
   g_assert_cmpuint (r->download.receiver_bytes, ==, r->download.sender_bytes);
   g_assert_cmpuint (r->upload.receiver_bytes, ==, r->upload.sender_bytes);
-  g_assert_cmpfloat_with_epsilon (r->download_s, 2, 0.5);
-  g_assert_cmpfloat_with_epsilon (r->upload_s, 2, 0.5);
+  /* Each phase lasts at least what was asked; a starved client may stop
+   * it late (2.63 s once, beside stress-ng), and its rates then use the
+   * time it really took. Each is its own phase's time, not the whole. */
+  g_assert_cmpfloat (r->download_s, >=, 1.9);
+  g_assert_cmpfloat (r->upload_s, >=, 1.9);
+  g_assert_cmpfloat_with_epsilon (r->elapsed_s, r->download_s + r->upload_s, 1e-6);
   check_latency (&r->idle_latency);
   check_latency (&r->loaded_latency_download);
   check_latency (&r->loaded_latency_upload);
@@ -220,7 +225,11 @@ test_speed (void)
       g_assert_cmpuint (s->index, ==, i);
       g_assert_cmpfloat (s->start_s, >=, last_end - 0.2);
       last_end = s->end_s;
+      /* The upload's timeline starts where the download phase ended. */
+      if (s->upload.measured && !first_upload++)
+        g_assert_cmpfloat_with_epsilon (s->start_s, r->download_s, 0.01);
     }
+  g_assert_cmpuint (first_upload, >, 0);
   g_assert_cmpuint (r->stream_summaries->len, ==, 4);
   ws_test_run_clear (&run);
   ws_test_config_clear (&config);
