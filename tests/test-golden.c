@@ -8,6 +8,9 @@
  * fails too. The golden files were written by the code before issue 12's
  * split: a refactor that changes a byte of the contract shows here.
  *
+ * The text a person reads is held the same way: golden/text/NAME.txt is
+ * what the CLI prints for the result (its summary, then its intervals).
+ *
  * To regenerate them on purpose (a deliberate change of the JSON), run
  *
  *   WS_GOLDEN_UPDATE=1 meson test -C _build golden
@@ -23,6 +26,7 @@
 #include <glib/gstdio.h>
 
 #include "ws-result.h"
+#include "ws-text-printer.h"
 
 static const char * const input_dirs[] = {
   "fuzz/corpus/result-json",
@@ -33,9 +37,33 @@ static gboolean updating;
 static GPtrArray *rejected; /* names, in test order */
 
 static char *
+golden_path_in (const char *dir,
+                const char *name)
+{
+  return g_build_filename (g_getenv ("WS_TEST_SRCDIR"), "golden", dir, name, NULL);
+}
+
+static char *
 golden_path (const char *name)
 {
-  return g_build_filename (g_getenv ("WS_TEST_SRCDIR"), "golden", "result-json", name, NULL);
+  return golden_path_in ("result-json", name);
+}
+
+/* What the CLI prints for @r once it has ended. */
+static char *
+print_text (WsResult *r)
+{
+  WsTestConfig config = { .mode = r->mode };
+  char *text = NULL;
+  size_t size = 0;
+  FILE *out = open_memstream (&text, &size);
+
+  g_assert_nonnull (out);
+  ws_text_print_summary (out, r);
+  for (guint i = 0; i < r->samples->len; i++)
+    ws_text_print_sample (out, &config, &g_array_index (r->samples, WsSample, i));
+  fclose (out);
+  return text;
 }
 
 /* The contents of @path up to its first NUL, as the history hands them over. */
@@ -52,10 +80,11 @@ read_input (const char *path)
 }
 
 static void
-compare_or_update (const char *name,
-                   const char *actual)
+compare_or_update_in (const char *dir,
+                      const char *name,
+                      const char *actual)
 {
-  g_autofree char *path = golden_path (name);
+  g_autofree char *path = golden_path_in (dir, name);
   g_autofree char *expected = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -71,6 +100,13 @@ compare_or_update (const char *name,
 }
 
 static void
+compare_or_update (const char *name,
+                   const char *actual)
+{
+  compare_or_update_in ("result-json", name, actual);
+}
+
+static void
 test_input (gconstpointer data)
 {
   const char *path = data;
@@ -79,7 +115,9 @@ test_input (gconstpointer data)
   g_autofree char *golden_name = g_strconcat (name, ".json", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(WsResult) r = ws_result_new_from_json_string (json, &error);
+  g_autofree char *text_name = g_strconcat (name, ".txt", NULL);
   g_autofree char *written = NULL;
+  g_autofree char *text = NULL;
   g_autofree char *path_json = golden_path (golden_name);
 
   if (r == NULL)
@@ -96,6 +134,8 @@ test_input (gconstpointer data)
   g_assert_no_error (error);
   written = ws_result_to_json_string (r);
   compare_or_update (golden_name, written);
+  text = print_text (r);
+  compare_or_update_in ("text", text_name, text);
 }
 
 /* Runs after every input: the refused ones, as a list. */
