@@ -16,7 +16,6 @@
 
 #include "ws-json.h"
 
-
 /* json-glib 1.6 writes a double whose shortest form has an exponent but no
  * point (1e+17, 6e-09) with ".0" after the exponent, which is not JSON: the
  * history could not read such a result back. Those are one digit times a

@@ -1,18 +1,5 @@
 /* ws-result-reader.c — a result read back from its JSON, which is untrusted
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
- */
-#include "config.h"
-
-#include <glib/gi18n-lib.h>
-
-#include <math.h>
-
-#include "ws-address.h"
-#include "ws-result.h"
-
-/* Reading the JSON back ------------------------------------------------
- *
  * The inverse of ws_result_to_json() for input that may be a user's file or
  * a damaged database: a missing or null member keeps its default, a member
  * of the wrong type or out of range is an error. The readers keep the first
@@ -26,7 +13,17 @@
  * back with the transactions as its count (request/response) or 1. What the
  * JSON does not hold in any form (late responses, the probe's losses per
  * interval, the probe's jitter in a UDP test) reads back as 0.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include <math.h>
+
+#include "ws-address.h"
+#include "ws-result.h"
 
 static void
 set_invalid (GError     **error,

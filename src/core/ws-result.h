@@ -52,7 +52,6 @@ typedef struct {
 void ws_latency_from_histogram (WsLatency         *latency,
                                 const WsHistogram *histogram);
 
-
 /* One reporting interval: the live unit the GUI graphs and the CLI prints. */
 typedef struct {
   guint index;

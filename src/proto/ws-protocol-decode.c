@@ -16,7 +16,6 @@ valid_role (guint8 role)
   return role <= WS_ROLE_PROBE;
 }
 
-
 static gboolean
 decode_v1 (Reader     *r,
            WsMessage  *msg,

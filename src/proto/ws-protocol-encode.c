@@ -6,7 +6,6 @@
 
 #include "ws-protocol-private.h"
 
-
 static void
 encode_v1 (const WsMessage *msg, Writer *w)
 {

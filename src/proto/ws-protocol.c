@@ -15,7 +15,6 @@
 
 G_DEFINE_QUARK (ws-protocol-error-quark, ws_protocol_error)
 
-
 /* Payload sizes of v2 messages, indexed by type; 0 = unknown type. A known
  * type with an empty payload is marked with EMPTY. */
 #define EMPTY 0xffff
