@@ -10,10 +10,19 @@
 
 #include "ws-protocol-private.h"
 
+/* Messages about a stream name it by id and, most of them, by role. */
+#define NO_ROLE (-1)
+
 static gboolean
-valid_role (guint8 role)
+check_stream (guint16   stream_id,
+              gint      role,
+              GError  **error)
 {
-  return role <= WS_ROLE_PROBE;
+  if (stream_id >= WS_MAX_STREAM_IDS)
+    return ws_protocol_invalid (error, "Stream id %u is outside 0–%u", stream_id, WS_MAX_STREAM_IDS - 1);
+  if (role != NO_ROLE && role > WS_ROLE_PROBE)
+    return ws_protocol_invalid (error, "Unknown stream role %u", (guint) role);
+  return TRUE;
 }
 
 static gboolean
@@ -119,10 +128,8 @@ decode_stream_hello (Reader *r, WsMessage *msg, GError **error)
   h->stream_id = get_u16 (r);
   h->role = get_u8 (r);
   skip (r, 1);
-  if (h->stream_id >= WS_MAX_STREAM_IDS)
-    return ws_protocol_invalid (error, "Stream id %u is outside 0–%u", h->stream_id, WS_MAX_STREAM_IDS - 1);
-  if (!valid_role (h->role))
-    return ws_protocol_invalid (error, "Unknown stream role %u", h->role);
+  if (!check_stream (h->stream_id, h->role, error))
+    return FALSE;
   return TRUE;
 }
 
@@ -140,8 +147,8 @@ decode_udp_stats (Reader *r, WsMessage *msg, GError **error)
   u->out_of_order = get_u64 (r);
   u->duplicates = get_u64 (r);
   u->jitter_ns = get_u64 (r);
-  if (u->stream_id >= WS_MAX_STREAM_IDS)
-    return ws_protocol_invalid (error, "Stream id %u is outside 0–%u", u->stream_id, WS_MAX_STREAM_IDS - 1);
+  if (!check_stream (u->stream_id, NO_ROLE, error))
+    return FALSE;
   return TRUE;
 }
 
@@ -163,10 +170,8 @@ decode_interval (Reader *r, WsMessage *msg, GError **error)
   i->snd_cwnd = get_u32 (r);
   i->rtt_us = get_u32 (r);
   i->policed = get_u32 (r);
-  if (i->stream_id >= WS_MAX_STREAM_IDS)
-    return ws_protocol_invalid (error, "Stream id %u is outside 0–%u", i->stream_id, WS_MAX_STREAM_IDS - 1);
-  if (!valid_role (i->role))
-    return ws_protocol_invalid (error, "Unknown stream role %u", i->role);
+  if (!check_stream (i->stream_id, i->role, error))
+    return FALSE;
   if (i->end_ns < i->start_ns)
     return ws_protocol_invalid (error, "Interval ends before it starts");
   return TRUE;
@@ -185,10 +190,8 @@ decode_stream_result (Reader *r, WsMessage *msg, GError **error)
   s->bytes_sent = get_u64 (r);
   s->bytes_received = get_u64 (r);
   s->packets_received = get_u64 (r);
-  if (s->stream_id >= WS_MAX_STREAM_IDS)
-    return ws_protocol_invalid (error, "Stream id %u is outside 0–%u", s->stream_id, WS_MAX_STREAM_IDS - 1);
-  if (!valid_role (s->role))
-    return ws_protocol_invalid (error, "Unknown stream role %u", s->role);
+  if (!check_stream (s->stream_id, s->role, error))
+    return FALSE;
   return TRUE;
 }
 
