@@ -89,8 +89,11 @@ raw_clear (Raw *raw)
   g_strfreev (raw->deny);
 }
 
-static GOptionContext *
-build_context (Raw *raw)
+/* The entries are copied into the context, which prints them in the order
+ * added: the help text stays in one list. What a test is. */
+static void
+add_test_entries (GOptionContext *context,
+                  Raw            *raw)
 {
   const GOptionEntry entries[] = {
     { "client", 'c', 0, G_OPTION_ARG_NONE, &raw->client,
@@ -134,6 +137,17 @@ build_context (Raw *raw)
       N_("Client: the server is iperf3 3.x (TCP_STREAM, UDP_STREAM, SPEED); without it, one is recognised after a second"), NULL },
     { "json", 'J', 0, G_OPTION_ARG_NONE, &raw->json,
       N_("Print the result as JSON when the test ends"), NULL },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+}
+
+static void
+add_server_entries (GOptionContext *context,
+                    Raw            *raw)
+{
+  const GOptionEntry entries[] = {
     { "bind", 'B', 0, G_OPTION_ARG_STRING, &raw->bind,
       N_("Server: listen on this address only (default: all IPv4 and IPv6)"), N_("ADDR") },
     { "max-clients", 0, 0, G_OPTION_ARG_INT, &raw->max_clients,
@@ -159,6 +173,18 @@ build_context (Raw *raw)
          "K/M/G suffixes (default: no limit)"), N_("RATE") },
     { "verbose", 'V', 0, G_OPTION_ARG_NONE, &raw->verbose,
       N_("Server: log every session to standard error"), NULL },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+}
+
+/* TLS and keys, both ends. */
+static void
+add_security_entries (GOptionContext *context,
+                      Raw            *raw)
+{
+  const GOptionEntry entries[] = {
     { "tls", 0, 0, G_OPTION_ARG_NONE, &raw->tls,
       N_("Client: encrypt the control connection with TLS, checking the server against the system's CAs"), NULL },
     { "tls-ca", 0, 0, G_OPTION_ARG_FILENAME, &raw->tls_ca,
@@ -181,6 +207,13 @@ build_context (Raw *raw)
       N_("Server: require a key from this file, one NAME:SECRET per line (mode 600)"), N_("FILE") },
     { NULL }
   };
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+}
+
+static GOptionContext *
+build_context (Raw *raw)
+{
   GOptionContext *context = g_option_context_new (NULL);
 
   g_option_context_set_summary (context,
@@ -198,7 +231,9 @@ build_context (Raw *raw)
       "  wirespeed --client --target server.example --tls-fingerprint AB:CD:… --auth-key-file key\n"
       "\n"
       "Exit status: 0 success, 1 the test failed, 2 invalid command line."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  add_test_entries (context, raw);
+  add_server_entries (context, raw);
+  add_security_entries (context, raw);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   return context;
 }

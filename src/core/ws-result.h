@@ -1,4 +1,4 @@
-/* ws-result.h — the one results model: samples, summary, JSON
+/* ws-result.h — the one results model: samples, summary, streams
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -51,7 +51,6 @@ typedef struct {
 
 void ws_latency_from_histogram (WsLatency         *latency,
                                 const WsHistogram *histogram);
-
 
 /* One reporting interval: the live unit the GUI graphs and the CLI prints. */
 typedef struct {
@@ -146,30 +145,17 @@ WsResult  *ws_result_ref                (WsResult       *result);
 void       ws_result_unref              (WsResult       *result);
 void       ws_result_add_sample         (WsResult       *result,
                                          const WsSample *sample);
-JsonNode  *ws_result_to_json            (WsResult       *result);
-char      *ws_result_to_json_string     (WsResult       *result);
-WsResult  *ws_result_new_from_json      (JsonNode       *node,
-                                         GError        **error);
-WsResult  *ws_result_new_from_json_string (const char   *json,
-                                           GError      **error);
-void       ws_json_fix_doubles          (JsonNode       *node);
-JsonNode  *ws_result_json_parse         (const char     *json,
-                                         GError        **error);
-gdouble    ws_result_rpm                (const WsResult *result);
 void       ws_result_merge_loaded_latency (WsResult       *into,
                                            const WsResult *from);
-const char *ws_rpm_band                 (gdouble         rpm);
-gboolean    ws_result_address_translated (const WsResult *result);
-
-gdouble    ws_flow_stats_loss_percent   (const WsFlowStats *flow);
-gdouble    ws_flow_stats_bps            (const WsFlowStats *flow,
-                                         gdouble            seconds);
-gdouble    ws_flow_stats_sender_bps     (const WsFlowStats *flow,
-                                         gdouble            seconds);
-gdouble    ws_sample_latency_ms         (const WsSample    *sample);
-void       ws_flow_stats_add            (WsFlowStats       *sum,
-                                         const WsFlowStats *part);
+gboolean   ws_result_address_translated (const WsResult *result);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WsResult, ws_result_unref)
 
 G_END_DECLS
+
+/* The rest of the model's API, for every caller that includes this header:
+ * derived figures, the JSON writer and reader, bounded JSON. */
+#include "ws-json.h"
+#include "ws-metrics.h"
+#include "ws-result-json.h"
+#include "ws-result-reader.h"

@@ -50,8 +50,7 @@ ws_gui_headline (const WsResult *r,
                  gboolean        bytes)
 {
   g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
-  const WsLatency *latency = r->latency.count ? &r->latency
-                             : r->loaded_latency.count ? &r->loaded_latency : &r->idle_latency;
+  const WsLatency *latency = ws_result_headline_latency (r);
   gdouble rpm = ws_result_rpm (r);
 
   if (r->download.measured)
@@ -65,7 +64,7 @@ ws_gui_headline (const WsResult *r,
       g_ptr_array_add (parts, g_strdup_printf ("↑ %s", rate));
     }
   if (ws_test_mode_is_rr (r->mode) && r->elapsed_s > 0)
-    g_ptr_array_add (parts, g_strdup_printf (_("%.0f transactions/s"), r->transactions / r->elapsed_s));
+    g_ptr_array_add (parts, g_strdup_printf (_("%.0f transactions/s"), ws_result_transactions_per_s (r)));
   if (latency->count)
     g_ptr_array_add (parts, ws_gui_format_ms (latency->p50));
   if (rpm > 0)

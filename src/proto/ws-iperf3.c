@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "ws-iperf3.h"
-#include "ws-result.h"
+#include "ws-json.h"
 
 static const char cookie_alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
 
@@ -48,26 +48,6 @@ ws_iperf3_params_clear (WsIperf3Params *params)
 {
   g_clear_pointer (&params->client_version, g_free);
   memset (params, 0, sizeof *params);
-}
-
-/* The peer's JSON as one node. ws_result_json_parse() refuses what
- * json-glib 1.6 would leak or recurse into too deeply: it reads values in a
- * row ("{}{}"), keeps the last and leaks the others, which a client could
- * do on every connection. It reads up to a NUL, and a NUL is not JSON. */
-static JsonNode *
-parse_json (const char  *json,
-            gsize        len,
-            GError     **error)
-{
-  g_autofree char *text = NULL;
-
-  if (memchr (json, '\0', len) != NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "a NUL in the JSON");
-      return NULL;
-    }
-  text = g_strndup (json, len);
-  return ws_result_json_parse (text, error);
 }
 
 /* A non-negative number no larger than @max, as iperf3's cJSON writes
@@ -149,83 +129,66 @@ member_set (JsonObject *o,
     }
 }
 
-/**
- * ws_iperf3_parse_params:
- * @ie_errno: (out): the i_errno to send back when this fails
- *
- * Unknown keys are ignored, as iperf3 does; options we do not implement
- * fail with a reason, never silently.
- */
-gboolean
-ws_iperf3_parse_params (const char      *json,
-                        gsize            len,
-                        WsIperf3Params  *params,
-                        int             *ie_errno,
-                        GError         **error)
+/* The first option we do not do that @o asks for, or FALSE. */
+static gboolean
+refuse_unsupported (JsonObject  *o,
+                    int         *ie_errno,
+                    GError     **error)
 {
-  g_autoptr(JsonNode) root = NULL;
-  JsonObject *o;
-  guint64 v;
-
-  memset (params, 0, sizeof *params);
-  *ie_errno = WS_IPERF3_IE_RECVPARAMS;
-  if (len > WS_IPERF3_JSON_MAX)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "parameters too long");
-      return FALSE;
-    }
-  root = parse_json (json, len, error);
-  if (root == NULL)
-    return FALSE;
-  if (!JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "parameters are not a JSON object");
-      return FALSE;
-    }
-  o = json_node_get_object (root);
-
   for (gsize i = 0; i < G_N_ELEMENTS (unsupported); i++)
     if (member_set (o, unsupported[i].key))
       {
         *ie_errno = unsupported[i].ie;
         g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, unsupported[i].reason);
-        return FALSE;
+        return TRUE;
       }
+  return FALSE;
+}
 
-  params->udp = json_object_has_member (o, "udp");
-  params->reverse = json_object_has_member (o, "reverse");
-  params->bidirectional = json_object_has_member (o, "bidirectional");
-  params->get_server_output = json_object_has_member (o, "get_server_output");
-  params->udp_counters_64bit = json_object_has_member (o, "udp_counters_64bit");
-  params->nodelay = json_object_has_member (o, "nodelay");
+/* A count into a narrower field, keeping its default when @key is absent. */
+static gboolean
+get_guint (JsonObject  *o,
+           const char  *key,
+           guint64      max,
+           guint       *field,
+           GError     **error)
+{
+  guint64 v = *field;
+
+  if (!get_uint (o, key, max, &v, error))
+    return FALSE;
+  *field = v;
+  return TRUE;
+}
+
+static gboolean
+read_numbers (JsonObject      *o,
+              WsIperf3Params  *params,
+              GError         **error)
+{
+  guint64 max_len = params->udp ? WS_IPERF3_MAX_UDP_LEN : WS_IPERF3_MAX_TCP_LEN;
+
   params->parallel = 1;
   params->time_s = 10;
+  params->len = params->udp ? WS_IPERF3_DEFAULT_UDP_LEN : WS_IPERF3_DEFAULT_TCP_LEN;
+  if (!get_guint (o, "omit", 600, &params->omit_s, error)
+      || !get_guint (o, "time", WS_IPERF3_MAX_TIME, &params->time_s, error)
+      || !get_uint (o, "num", G_MAXINT64, &params->bytes, error)
+      || !get_guint (o, "parallel", WS_IPERF3_MAX_STREAMS, &params->parallel, error)
+      || !get_guint (o, "len", max_len, &params->len, error)
+      || !get_uint (o, "bandwidth", G_MAXINT64, &params->bandwidth, error)
+      || !get_guint (o, "window", 256 * 1024 * 1024, &params->window, error))
+    return FALSE;
+  params->parallel = MAX (params->parallel, 1);
+  return TRUE;
+}
 
-  v = params->omit_s;
-  if (!get_uint (o, "omit", 600, &v, error))
-    return FALSE;
-  params->omit_s = v;
-  v = params->time_s;
-  if (!get_uint (o, "time", WS_IPERF3_MAX_TIME, &v, error))
-    return FALSE;
-  params->time_s = v;
-  if (!get_uint (o, "num", G_MAXINT64, &params->bytes, error))
-    return FALSE;
-  v = params->parallel;
-  if (!get_uint (o, "parallel", WS_IPERF3_MAX_STREAMS, &v, error))
-    return FALSE;
-  params->parallel = MAX (v, 1);
-  v = params->udp ? WS_IPERF3_DEFAULT_UDP_LEN : WS_IPERF3_DEFAULT_TCP_LEN;
-  if (!get_uint (o, "len", params->udp ? WS_IPERF3_MAX_UDP_LEN : WS_IPERF3_MAX_TCP_LEN, &v, error))
-    return FALSE;
-  params->len = v;
-  if (!get_uint (o, "bandwidth", G_MAXINT64, &params->bandwidth, error))
-    return FALSE;
-  v = 0;
-  if (!get_uint (o, "window", 256 * 1024 * 1024, &v, error))
-    return FALSE;
-  params->window = v;
-
+/* Options that make no test together. */
+static gboolean
+check_params (const WsIperf3Params  *params,
+              int                   *ie_errno,
+              GError               **error)
+{
   if (params->reverse && params->bidirectional)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "both reverse and bidirectional");
@@ -242,17 +205,70 @@ ws_iperf3_parse_params (const char      *json,
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "a test without an end (-t 0)");
       return FALSE;
     }
-  if (json_object_has_member (o, "client_version")
-      && JSON_NODE_HOLDS_VALUE (json_object_get_member (o, "client_version"))
-      && json_node_get_value_type (json_object_get_member (o, "client_version")) == G_TYPE_STRING)
-    {
-      const char *version = json_object_get_string_member (o, "client_version");
-      const char *end;
+  return TRUE;
+}
 
-      /* At most 32 bytes, cut where a character starts: still UTF-8. */
-      g_utf8_validate (version, strnlen (version, 32), &end);
-      params->client_version = g_strndup (version, end - version);
+/* At most 32 bytes, cut where a character starts: still UTF-8. */
+static char *
+read_client_version (JsonObject *o)
+{
+  JsonNode *node = json_object_get_member (o, "client_version");
+  const char *version;
+  const char *end;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  version = json_node_get_string (node);
+  g_utf8_validate (version, strnlen (version, 32), &end);
+  return g_strndup (version, end - version);
+}
+
+/**
+ * ws_iperf3_parse_params:
+ * @ie_errno: (out): the i_errno to send back when this fails
+ *
+ * Unknown keys are ignored, as iperf3 does; options we do not implement
+ * fail with a reason, never silently.
+ */
+gboolean
+ws_iperf3_parse_params (const char      *json,
+                        gsize            len,
+                        WsIperf3Params  *params,
+                        int             *ie_errno,
+                        GError         **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *o;
+
+  memset (params, 0, sizeof *params);
+  *ie_errno = WS_IPERF3_IE_RECVPARAMS;
+  if (len > WS_IPERF3_JSON_MAX)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "parameters too long");
+      return FALSE;
     }
+  root = ws_json_parse_bytes (json, len, error);
+  if (root == NULL)
+    return FALSE;
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "parameters are not a JSON object");
+      return FALSE;
+    }
+  o = json_node_get_object (root);
+  if (refuse_unsupported (o, ie_errno, error))
+    return FALSE;
+
+  params->udp = json_object_has_member (o, "udp");
+  params->reverse = json_object_has_member (o, "reverse");
+  params->bidirectional = json_object_has_member (o, "bidirectional");
+  params->get_server_output = json_object_has_member (o, "get_server_output");
+  params->udp_counters_64bit = json_object_has_member (o, "udp_counters_64bit");
+  params->nodelay = json_object_has_member (o, "nodelay");
+  if (!read_numbers (o, params, error) || !check_params (params, ie_errno, error))
+    return FALSE;
+  params->client_version = read_client_version (o);
   *ie_errno = 0;
   return TRUE;
 }
@@ -435,7 +451,7 @@ ws_iperf3_results_parse (const char  *json,
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "results too long");
       return NULL;
     }
-  root = parse_json (json, len, error);
+  root = ws_json_parse_bytes (json, len, error);
   if (root == NULL)
     return NULL;
   if (!JSON_NODE_HOLDS_OBJECT (root))

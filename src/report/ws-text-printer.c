@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -117,7 +118,7 @@ print_rr_columns (FILE           *out,
                   const WsSample *s)
 {
   gdouble span = s->end_s - s->start_s;
-  g_autofree char *tps = g_strdup_printf ("%.0f", span > 0 ? s->transactions / span : 0);
+  g_autofree char *tps = g_strdup_printf ("%.0f", ws_metrics_per_second (s->transactions, span));
   g_autofree char *p50 = ms_text (s->latency.p50);
   g_autofree char *p90 = ms_text (s->latency.p90);
   g_autofree char *p99 = ms_text (s->latency.p99);
@@ -144,10 +145,8 @@ print_flow_columns (FILE           *out,
   put_column (out, 14, down);
   if (s->upload.udp)
     {
-      WsFlowStats sum = { 0 };
+      WsFlowStats sum = ws_flow_stats_total (&s->upload, &s->download);
 
-      ws_flow_stats_add (&sum, &s->upload);
-      ws_flow_stats_add (&sum, &s->download);
       third = g_strdup_printf ("%.2f%%", ws_flow_stats_loss_percent (&sum));
       fourth = ms_text (sum.jitter_ms);
     }
@@ -156,8 +155,7 @@ print_flow_columns (FILE           *out,
       third = g_strdup_printf ("%u", s->upload.retransmits + s->download.retransmits);
       /* The probe's RTT is what a person feels; TCP's own is the fallback. */
       fourth = s->probe.count ? ms_text (s->probe.p50)
-               : ms_text ((s->upload.measured && s->upload.rtt_us
-                           ? s->upload.rtt_us : s->download.rtt_us) / 1000.0);
+               : ms_text (ws_flow_stats_headline_rtt_us (&s->upload, &s->download) / 1000.0);
     }
   put_column (out, 7, third);
   put_column (out, 10, fourth);
@@ -226,7 +224,7 @@ print_rr_summary (FILE           *out,
   const WsLatency *l = &r->latency;
 
   fprintf (out, _("  %" PRIu64 " transactions, %.0f per second\n"), r->transactions,
-           r->elapsed_s > 0 ? r->transactions / r->elapsed_s : 0);
+           ws_result_transactions_per_s (r));
   if (l->count)
     {
       fprintf (out, _("  RTT  min %.3f  mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f ms\n"),
@@ -253,6 +251,7 @@ print_under_load (FILE           *out,
                   const WsResult *r)
 {
   gdouble rpm = ws_result_rpm (r);
+  gdouble increase = ws_result_latency_increase_ms (r);
 
   if (r->loaded_latency.count == 0 && r->idle_latency.count == 0)
     return;
@@ -269,13 +268,12 @@ print_under_load (FILE           *out,
     }
   else
     print_latency_line (out, _("loaded"), &r->loaded_latency);
-  if (r->idle_latency.count && r->loaded_latency.count)
-    fprintf (out, _("  %-22s %+.2f ms at p50\n"), _("increase under load"),
-             r->loaded_latency.p50 - r->idle_latency.p50);
+  if (!isnan (increase))
+    fprintf (out, _("  %-22s %+.2f ms at p50\n"), _("increase under load"), increase);
   if (r->latency_method != NULL)
     return;
   fprintf (out, _("  %-22s %.3f ms, probe loss %.2f%%\n"), _("jitter"), r->rtt_jitter_ms,
-           r->probe_sent ? 100.0 * r->probe_lost / r->probe_sent : 0);
+           ws_result_probe_loss_percent (r));
   if (rpm > 0)
     fprintf (out, _("  %-22s %.0f RPM (%s)\n"), _("responsiveness"), rpm, ws_rpm_band_name (rpm));
 }

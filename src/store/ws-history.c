@@ -300,26 +300,6 @@ unix_usec (GDateTime *time)
   return g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time);
 }
 
-/* NAN for a missing or null member. */
-static gdouble
-json_number (JsonObject *o,
-             const char *key)
-{
-  JsonNode *node = o != NULL ? json_object_get_member (o, key) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_double (node) : NAN;
-}
-
-static gdouble
-json_median (JsonObject *o,
-             const char *key)
-{
-  JsonNode *node = o != NULL ? json_object_get_member (o, key) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node)
-         ? json_number (json_node_get_object (node), "p50") : NAN;
-}
-
 static void
 bind_number (sqlite3_stmt *stmt,
              int           column,
@@ -353,21 +333,21 @@ bind_summary (sqlite3_stmt *stmt,
               WsTestMode    mode,
               JsonObject   *summary)
 {
-  gdouble idle = json_median (summary, "idle_latency_ms");
-  gdouble loaded = json_median (summary, "loaded_latency_ms");
-  gdouble latency = json_median (summary, "latency_ms");
+  gdouble idle = ws_json_median (summary, "idle_latency_ms");
+  gdouble loaded = ws_json_median (summary, "loaded_latency_ms");
+  gdouble latency = ws_json_median (summary, "latency_ms");
   gboolean tcp_load = mode == WS_TEST_TCP_STREAM || mode == WS_TEST_SPEED;
 
-  bind_number (stmt, 10, json_number (summary, "upload_bps"));
-  bind_number (stmt, 11, json_number (summary, "download_bps"));
+  bind_number (stmt, 10, ws_json_number (summary, "upload_bps"));
+  bind_number (stmt, 11, ws_json_number (summary, "download_bps"));
   bind_number (stmt, 12, !isnan (latency) ? latency : !isnan (loaded) ? loaded : idle);
-  bind_number (stmt, 13, json_number (summary, "rpm"));
-  bind_number (stmt, 14, tcp_load ? json_number (summary, "retransmits") : NAN);
-  bind_number (stmt, 15, json_number (summary, "loss_percent"));
-  bind_number (stmt, 16, json_number (summary, "jitter_ms"));
+  bind_number (stmt, 13, ws_json_number (summary, "rpm"));
+  bind_number (stmt, 14, tcp_load ? ws_json_number (summary, "retransmits") : NAN);
+  bind_number (stmt, 15, ws_json_number (summary, "loss_percent"));
+  bind_number (stmt, 16, ws_json_number (summary, "jitter_ms"));
   bind_number (stmt, 17, idle);
   bind_number (stmt, 18, loaded);
-  bind_number (stmt, 19, json_number (summary, "transactions_per_s"));
+  bind_number (stmt, 19, ws_json_number (summary, "transactions_per_s"));
 }
 
 /* Returns the new result's id, or 0 and @error. */
@@ -771,7 +751,6 @@ ws_history_export_json (WsHistory      *self,
                         GError        **error)
 {
   g_autoptr(JsonNode) root = NULL;
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autofree char *text = NULL;
   gsize length;
 
@@ -781,10 +760,7 @@ ws_history_export_json (WsHistory      *self,
   root = load_json (self, id, error);
   if (root == NULL)
     return FALSE;
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_indent (gen, 2);
-  json_generator_set_root (gen, root);
-  text = json_generator_to_data (gen, &length);
+  text = ws_json_to_pretty_string (root, &length);
   return g_output_stream_write_all (out, text, length, NULL, cancellable, error)
          && g_output_stream_write_all (out, "\n", 1, NULL, cancellable, error);
 }

@@ -4,7 +4,7 @@
  * user imports, either of which may be damaged or hostile, through
  * ws_result_json_parse() and ws_result_new_from_json().
  *
- * Oracles, from the reader's contract in ws-result.c: a refusal is a
+ * Oracles, from the reader's contract in ws-result-reader.c: a refusal is a
  * G_IO_ERROR_INVALID_DATA, never a crash or a critical; and anything the
  * reader accepts, the writer writes as JSON that reads back, by the string
  * reader and by the node reader alike, to the same text.
