@@ -358,9 +358,11 @@ test_udp_rr_loss (void)
   g_assert_cmpuint (responder.dropped, >, 5);
   g_assert_cmpuint (responder.delayed, >, 2);
   /* Every dropped or late request counts lost, within the one in flight
-   * when the loop stopped. */
+   * when the loop stopped; and nothing else is lost but a request whose
+   * reply came after the 10 ms timeout (on a starved machine an answer
+   * sent at once can, 62 against 59 once at load 10). */
   g_assert_cmpuint (c.lost + 1, >=, responder.dropped + responder.delayed);
-  g_assert_cmpuint (c.lost, <=, responder.dropped + responder.delayed);
+  g_assert_cmpuint (c.lost, <=, responder.dropped + c.late + 1);
   g_assert_cmpuint (c.late, >=, responder.delayed - 1);
   g_assert_cmpuint (ws_histogram_count (h), ==, c.packets);
   /* No RTT was taken from a late reply: all are well under the delay. */

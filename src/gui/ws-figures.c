@@ -160,7 +160,7 @@ ws_figures_add_sample (WsFigures      *self,
     }
   if (s->latency.count)
     {
-      g_autofree char *tps = g_strdup_printf ("%.0f", span > 0 ? s->transactions / span : 0);
+      g_autofree char *tps = g_strdup_printf ("%.0f", ws_metrics_per_second (s->transactions, span));
       set_figure (self, FIGURE_TRANSACTIONS, tps);
     }
   if (!isnan (latency_ms))
@@ -199,18 +199,16 @@ describe_result (const WsResult *r)
   if (r->latency.count || r->loaded_latency.count)
     g_string_append_printf (text, _("\nJitter %.3f ms · %.1f%% of probes lost"), r->rtt_jitter_ms,
                             ws_test_mode_is_rr (r->mode)
-                            ? (r->requests_sent ? 100.0 * r->rr_lost / r->requests_sent : 0)
-                            : (r->probe_sent ? 100.0 * r->probe_lost / r->probe_sent : 0));
+                            ? ws_metrics_rr_loss_percent (r->transactions, r->rr_lost)
+                            : ws_result_probe_loss_percent (r));
   if (g_strcmp0 (r->peer_protocol, "iperf3") == 0)
     g_string_append_printf (text, "%s%s", text->len ? "\n" : "",
                             _("Against an iperf3 server: idle latency is the TCP connect time, "
                               "loaded latency the kernel’s smoothed RTT of the streams"));
   if (r->upload.udp || r->download.udp)
     {
-      WsFlowStats sum = { 0 };
+      WsFlowStats sum = ws_flow_stats_total (&r->upload, &r->download);
 
-      ws_flow_stats_add (&sum, &r->upload);
-      ws_flow_stats_add (&sum, &r->download);
       g_string_append_printf (text, _("\nDatagrams: %.2f%% lost, %" PRIu64 " out of order, jitter %.3f ms"),
                               ws_flow_stats_loss_percent (&sum), sum.out_of_order, sum.jitter_ms);
     }
@@ -239,7 +237,7 @@ show_result_figures (WsFigures      *self,
   gdouble rpm = ws_result_rpm (r);
   g_autofree char *rpm_text = rpm > 0 ? g_strdup_printf ("%.0f (%s)", rpm, ws_rpm_band_name (rpm)) : NULL;
   g_autofree char *tps = ws_test_mode_is_rr (r->mode) && r->elapsed_s > 0
-                         ? g_strdup_printf ("%.0f", r->transactions / r->elapsed_s) : NULL;
+                         ? g_strdup_printf ("%.0f", ws_result_transactions_per_s (r)) : NULL;
   g_autofree char *detail = describe_result (r);
 
   ws_figures_show_mode (self, r->mode);
