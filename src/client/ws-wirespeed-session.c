@@ -73,6 +73,7 @@ notify (Run  *run,
 
 /* ---- The handshake ---- */
 
+/* The answer to the server's challenge, when it asks for one. */
 static gboolean
 authenticate (Run                *run,
               const WsHelloReply *reply,
@@ -94,6 +95,7 @@ authenticate (Run                *run,
   return ws_control_send (run->control, &msg, error);
 }
 
+/* The request the config asks for, with the mode's defaults filled in. */
 static void
 build_request (const WsTestConfig *config,
                WsTestRequest      *q)
@@ -199,6 +201,7 @@ more:
 }
 
 
+/* The idle probe before a fixed-size test is an ordinary timed one. */
 static gboolean
 fixed_size (Run *run)
 {
