@@ -184,28 +184,32 @@ job_peer (WsPeerKind kind,
   post_text (job->client, SIGNAL_PEER, g_strdup (ws_peer_kind_to_string (kind)));
 }
 
-/* The backend for the peer: the one the config assumes, or the one the
- * peer turned out to need. */
+/* The backend for the peer. Each says its own kind, or the one the peer
+ * turned out to need instead: that one is made in turn, knowing that the
+ * peer has just answered as what it is. */
 static WsClientBackend *
 find_backend (Job                  *job,
               const WsClientEvents *events,
               GError              **error)
 {
-  WsPeerKind assumed = job->config.iperf3 ? WS_PEER_IPERF3 : WS_PEER_WIRESPEED;
-  g_autoptr(WsClientBackend) backend = ws_client_backend_new (assumed, &job->config, job->stop,
-                                                              events, FALSE);
-  WsPeerKind kind = ws_client_backend_identify (backend, error);
+  WsPeerKind kind = job->config.iperf3 ? WS_PEER_IPERF3 : WS_PEER_WIRESPEED;
+  gboolean detected = FALSE;
 
-  if (kind == WS_PEER_UNKNOWN)
-    return NULL;
-  if (kind != assumed)
+  for (;;)
     {
-      g_clear_object (&backend);
-      backend = ws_client_backend_new (kind, &job->config, job->stop, events, TRUE);
-      if (ws_client_backend_identify (backend, error) != kind)
+      g_autoptr(WsClientBackend) backend = ws_client_backend_new (kind, &job->config, job->stop,
+                                                                  events, detected);
+      WsPeerKind found = ws_client_backend_identify (backend, error);
+
+      if (found == WS_PEER_UNKNOWN)
         return NULL;
+      if (found == kind)
+        return g_steal_pointer (&backend);
+      /* A detected peer is what it was detected as. */
+      g_assert (!detected);
+      kind = found;
+      detected = TRUE;
     }
-  return g_steal_pointer (&backend);
 }
 
 static void
