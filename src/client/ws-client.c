@@ -220,13 +220,15 @@ run_worker (GTask        *task,
 {
   Job *job = task_data;
   WsClientEvents events = { job_sample, job_notice, job_peer, job };
-  g_autoptr(WsClientBackend) backend = NULL;
+  WsClientBackend *backend;
   GError *error = NULL;
   WsResult *result = NULL;
 
   backend = find_backend (job, &events, &error);
   if (backend != NULL)
     result = ws_test_plan_run (backend, &job->config, &events, &error);
+  /* Its connections closed before the caller hears of the result. */
+  g_clear_object (&backend);
   if (result == NULL)
     g_task_return_error (task, error);
   else
