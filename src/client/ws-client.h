@@ -1,4 +1,4 @@
-/* ws-client.h — runs one test against a Wirespeed server
+/* ws-client.h — runs one test against a peer: Wirespeed or iperf3
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

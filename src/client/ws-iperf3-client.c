@@ -18,13 +18,13 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "ws-address.h"
 #include "ws-connect-probe.h"
 #include "ws-error.h"
 #include "ws-histogram.h"
 #include "ws-io.h"
 #include "ws-iperf3-client.h"
 #include "ws-iperf3-stream.h"
+#include "ws-sampler.h"
 #include "ws-time.h"
 
 #define CONNECT_TIMEOUT_S 10
@@ -45,7 +45,7 @@
 typedef struct {
   const WsTestConfig *config;
   GCancellable *stop;
-  WsIperf3SampleFunc on_sample;
+  WsSampleFunc on_sample;
   gpointer user_data;
   gboolean just_answered;    /* the server was there a moment ago */
 
@@ -499,7 +499,7 @@ run_clock (Client  *c,
             fill_flow (c, &sample.download, FALSE, last_bytes, FALSE);
           if (c->probe != NULL)
             ws_connect_probe_take_interval (c->probe, &sample.probe);
-          ws_result_add_sample (c->result, &sample);
+          ws_sampler_add_sample (c->result, &sample);
           if (c->on_sample)
             c->on_sample (&sample, c->user_data);
           last = t;
@@ -561,18 +561,6 @@ build_our_results (Client *c,
   return ws_iperf3_results_build (r);
 }
 
-static const WsIperf3StreamResult *
-find_result (WsIperf3Results *theirs,
-             guint            id)
-{
-  for (guint i = 0; i < theirs->streams->len; i++)
-    if (g_array_index (theirs->streams, WsIperf3StreamResult, i).id == id)
-      return &g_array_index (theirs->streams, WsIperf3StreamResult, i);
-  return NULL;
-}
-
-/* The summary: each direction's receiver bytes are the truth, ours or the
- * server's as the direction says. */
 static void
 summarise (Client          *c,
            WsIperf3Results *theirs,
@@ -581,76 +569,9 @@ summarise (Client          *c,
   WsResult *r = c->result;
 
   for (guint i = 0; i < c->streams->len; i++)
-    {
-      WsIperf3Stream *s = g_ptr_array_index (c->streams, i);
-      const WsIperf3StreamResult *t = find_result (theirs, s->id);
-      WsStreamSummary ss = { 0 };
-      WsFlowStats *f = &ss.flow;
-      guint32 rtt = 0;
-
-      ss.id = s->id;
-      ss.direction = s->sender ? WS_DIRECTION_UPLOAD : WS_DIRECTION_DOWNLOAD;
-      ss.duration_s = seconds;
-      f->measured = TRUE;
-      f->udp = s->udp;
-      if (s->sender)
-        {
-          f->sender_bytes = s->bytes;
-          f->receiver_bytes = t ? t->bytes : 0;
-          if (!s->udp)
-            f->retransmits = ws_iperf3_stream_tcp_info (s, &rtt);
-          f->rtt_us = rtt;
-          if (s->udp)
-            {
-              f->sender_packets = s->packets;
-              f->receiver_packets = t ? t->packets - MIN (t->errors, t->packets) : 0;
-              f->lost = t ? t->errors : 0;
-              f->jitter_ms = t ? t->jitter_s * 1e3 : 0;
-            }
-        }
-      else
-        {
-          f->receiver_bytes = s->bytes;
-          f->sender_bytes = t ? t->bytes : 0;
-          f->retransmits = t && t->retransmits > 0 ? t->retransmits : 0;
-          if (s->udp)
-            {
-              f->sender_packets = t ? t->packets : s->rx.packet_count;
-              f->receiver_packets = s->rx.packet_count - MIN (s->rx.errors, s->rx.packet_count);
-              f->lost = s->rx.errors;
-              f->out_of_order = s->rx.out_of_order;
-              f->jitter_ms = s->rx.jitter_s * 1e3;
-            }
-        }
-      g_array_append_val (r->stream_summaries, ss);
-      ws_flow_stats_add (s->sender ? &r->upload : &r->download, f);
-    }
-  /* Summing flows leaves the RTT out: the mean over each direction's streams. */
-  for (int d = 0; d < 2; d++)
-    {
-      WsFlowStats *sum = d == 0 ? &r->upload : &r->download;
-      guint64 total = 0;
-      guint n = 0;
-
-      for (guint i = 0; i < r->stream_summaries->len; i++)
-        {
-          const WsStreamSummary *ss = &g_array_index (r->stream_summaries, WsStreamSummary, i);
-
-          if ((ss->direction == WS_DIRECTION_UPLOAD) == (d == 0) && ss->flow.rtt_us > 0)
-            {
-              total += ss->flow.rtt_us;
-              n++;
-            }
-        }
-      sum->rtt_us = n > 0 ? total / n : 0;
-    }
-  r->elapsed_s = seconds;
-  r->upload_s = r->download_s = seconds;
-  r->interrupted = c->interrupted;
-  ws_latency_from_histogram (&r->idle_latency, c->connect_rtt);
-  ws_latency_from_histogram (&r->loaded_latency, c->tcp_rtt);
-  /* Kept, so that the speed test's two phases merge into one figure. */
-  r->loaded_histogram = g_steal_pointer (&c->tcp_rtt);
+    ws_sampler_add_iperf3_stream (r, g_ptr_array_index (c->streams, i), theirs, seconds);
+  ws_sampler_set_latency (r, c->connect_rtt, g_steal_pointer (&c->tcp_rtt));
+  ws_sampler_close (r, seconds, c->interrupted, TRUE);
   /* A JSON value (latency_method): English, as every key and value there. */
   r->latency_method = g_strdup (has_senders (c, TRUE) && !c->params.udp
                                 ? "iperf3 server: idle = TCP connect time of the data connections; "
@@ -661,97 +582,82 @@ summarise (Client          *c,
                                   "10 a second (iperf3 answers them busy)");
 }
 
-/* Whole blocks may carry a little more than asked for, never less. */
-static gboolean
-flow_complete (const WsFlowStats *f,
-               guint64            bytes)
-{
-  return !f->measured || (f->udp ? f->sender_bytes : f->receiver_bytes) >= bytes;
-}
-
+/* iperf3's parameters for the test @config asks for. */
 static void
-judge_bytes (WsResult *r)
+fill_params (WsIperf3Params     *p,
+             const WsTestConfig *cfg)
 {
-  if (r->bytes != 0)
-    r->bytes_complete = flow_complete (&r->upload, r->bytes) && flow_complete (&r->download, r->bytes);
+  p->udp = cfg->mode == WS_TEST_UDP_STREAM;
+  p->reverse = cfg->direction == WS_DIRECTION_DOWNLOAD;
+  p->bidirectional = cfg->direction == WS_DIRECTION_BIDIR;
+  p->time_s = cfg->duration_s;
+  p->bytes = cfg->bytes;
+  p->parallel = CLAMP (cfg->streams, 1, WS_IPERF3_MAX_STREAMS);
+  p->len = cfg->length ? cfg->length : p->udp ? WS_DEFAULT_UDP_LENGTH : WS_DEFAULT_LENGTH;
+  if (p->udp)
+    p->bandwidth = cfg->bitrate == G_MAXUINT64 ? WS_DEFAULT_UDP_BITRATE : cfg->bitrate;
+  p->client_version = g_strdup ("3.12");
 }
 
-static WsResult *
-run_test (Client  *c,
-          GError **error)
+static gboolean
+check_config (const WsTestConfig  *cfg,
+              GError             **error)
 {
-  const WsTestConfig *cfg = c->config;
-  g_autoptr(WsIperf3Results) theirs = NULL;
-  g_autofree char *params = NULL;
-  g_autofree char *ours = NULL;
-  g_autofree char *json = NULL;
-  gdouble seconds;
-  gsize len = 0;
-
-  c->params.udp = cfg->mode == WS_TEST_UDP_STREAM;
-  c->params.reverse = cfg->direction == WS_DIRECTION_DOWNLOAD;
-  c->params.bidirectional = cfg->direction == WS_DIRECTION_BIDIR;
-  c->params.time_s = cfg->duration_s;
-  c->params.bytes = cfg->bytes;
-  c->params.parallel = CLAMP (cfg->streams, 1, WS_IPERF3_MAX_STREAMS);
-  c->params.len = cfg->length ? cfg->length
-                  : c->params.udp ? WS_DEFAULT_UDP_LENGTH : WS_DEFAULT_LENGTH;
-  if (c->params.udp)
-    c->params.bandwidth = cfg->bitrate == G_MAXUINT64 ? WS_DEFAULT_UDP_BITRATE : cfg->bitrate;
-  c->params.client_version = g_strdup ("3.12");
-
-  c->result = ws_result_new ();
-  c->result->target = g_strdup (cfg->target);
-  c->result->port = cfg->port;
-  c->result->mode = cfg->mode;
-  c->result->direction = cfg->direction;
-  c->result->streams = c->params.parallel;
-  c->result->duration_s = cfg->duration_s;
-  c->result->bytes = cfg->bytes;
-  c->result->interval_s = cfg->interval_ms / 1000.0;
-  c->result->length = c->params.len;
-  c->result->peer_protocol = g_strdup ("iperf3");
-  c->connect_rtt = ws_histogram_new ();
-  c->tcp_rtt = ws_histogram_new ();
-
   if (cfg->mode != WS_TEST_TCP_STREAM && cfg->mode != WS_TEST_UDP_STREAM)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                            _("An iperf3 server runs only TCP_STREAM and UDP_STREAM tests"));
-      return NULL;
+      return FALSE;
     }
   if (cfg->tls || cfg->auth_name != NULL)
     {
       g_set_error_literal (error, WS_CLIENT_ERROR, WS_CLIENT_ERROR_IPERF3_NO_SECURITY,
                            _("iperf3 has no TLS and no Wirespeed keys"));
-      return NULL;
+      return FALSE;
     }
+  return TRUE;
+}
+
+/* From the connection to the running test, its streams started. */
+static gboolean
+start_test (Client  *c,
+            GError **error)
+{
+  g_autofree char *params = NULL;
+
   if (!open_control (c, error))
-    return NULL;
-  {
-    GInetAddress *a = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (c->remote));
-    c->result->remote_address = g_inet_address_to_string (a);
-    g_autoptr(GSocketAddress) local = g_socket_get_local_address (c->control, NULL);
-    /* iperf3 does not say where it saw us from: no client_address. */
-    c->result->local_address = ws_address_format (local);
-  }
+    return FALSE;
+  /* iperf3 does not say where it saw us from: no client_address. */
+  ws_client_result_set_addresses (c->result, c->control, c->remote);
   params = ws_iperf3_build_params (&c->params);
   if (!write_json (c, params, error)
       || !expect_state (c, WS_IPERF3_CREATE_STREAMS, error)
       || !open_streams (c, error)
       || !expect_state (c, WS_IPERF3_TEST_START, error)
       || !expect_state (c, WS_IPERF3_TEST_RUNNING, error))
-    return NULL;
+    return FALSE;
 
   c->result->start_time = g_date_time_new_now_utc ();
   c->start_ns = ws_now_ns ();
   for (guint i = 0; i < c->streams->len; i++)
     if (!ws_iperf3_stream_start (g_ptr_array_index (c->streams, i), error))
-      return NULL;
+      return FALSE;
   if (c->params.udp || !has_senders (c, TRUE))
     c->probe = ws_connect_probe_start (c->remote, CONNECT_PROBE_NS);
-  if (!run_clock (c, error))
-    return NULL;
+  return TRUE;
+}
+
+/* From TEST_END to IPERF_DONE: the streams stopped, both ends' results
+ * exchanged. */
+static WsIperf3Results *
+end_test (Client  *c,
+          gdouble *seconds,
+          GError **error)
+{
+  g_autoptr(WsIperf3Results) theirs = NULL;
+  g_autofree char *ours = NULL;
+  g_autofree char *json = NULL;
+  gsize len = 0;
 
   c->stop_ns = ws_now_ns ();
   atomic_store (&c->stop_flag, TRUE);
@@ -761,9 +667,9 @@ run_test (Client  *c,
     return NULL;
   for (guint i = 0; i < c->streams->len; i++)
     ws_iperf3_stream_join (g_ptr_array_index (c->streams, i));
-  seconds = (c->stop_ns - c->start_ns) / 1e9;
+  *seconds = (c->stop_ns - c->start_ns) / 1e9;
 
-  ours = build_our_results (c, seconds);
+  ours = build_our_results (c, *seconds);
   if (!expect_state (c, WS_IPERF3_EXCHANGE_RESULTS, error)
       || !write_json (c, ours, error)
       || (json = read_json (c, &len, error)) == NULL)
@@ -777,8 +683,30 @@ run_test (Client  *c,
   if (!expect_state (c, WS_IPERF3_DISPLAY_RESULTS, error)
       || !send_state (c, WS_IPERF3_IPERF_DONE, error))
     return NULL;
+  return g_steal_pointer (&theirs);
+}
+
+static WsResult *
+run_test (Client  *c,
+          GError **error)
+{
+  g_autoptr(WsIperf3Results) theirs = NULL;
+  gdouble seconds = 0;
+
+  fill_params (&c->params, c->config);
+  c->result = ws_client_result_new (c->config);
+  c->result->streams = c->params.parallel;
+  c->result->length = c->params.len;
+  c->result->peer_protocol = g_strdup (ws_peer_kind_to_string (WS_PEER_IPERF3));
+  c->connect_rtt = ws_histogram_new ();
+  c->tcp_rtt = ws_histogram_new ();
+
+  if (!check_config (c->config, error) || !start_test (c, error) || !run_clock (c, error))
+    return NULL;
+  theirs = end_test (c, &seconds, error);
+  if (theirs == NULL)
+    return NULL;
   summarise (c, theirs, seconds);
-  judge_bytes (c->result);
   return g_steal_pointer (&c->result);
 }
 
@@ -796,7 +724,7 @@ WsResult *
 ws_iperf3_client_run (const WsTestConfig  *config,
                       gboolean             just_answered,
                       GCancellable        *stop,
-                      WsIperf3SampleFunc   on_sample,
+                      WsSampleFunc         on_sample,
                       gpointer             user_data,
                       GError             **error)
 {

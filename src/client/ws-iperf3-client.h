@@ -6,18 +6,14 @@
 
 #include <gio/gio.h>
 
-#include "ws-client.h"
-#include "ws-result.h"
+#include "ws-client-backend.h"
 
 G_BEGIN_DECLS
-
-typedef void (*WsIperf3SampleFunc) (const WsSample *sample,
-                                    gpointer        user_data);
 
 WsResult *ws_iperf3_client_run (const WsTestConfig  *config,
                                 gboolean             just_answered,
                                 GCancellable        *stop,
-                                WsIperf3SampleFunc   on_sample,
+                                WsSampleFunc         on_sample,
                                 gpointer             user_data,
                                 GError             **error);
 

@@ -510,18 +510,37 @@ summarise_probe (WsSampler *self)
   r->rtt_jitter_ms = self->rtt_jitter_ns / 1e6;
 }
 
-void
-ws_sampler_summarise (WsSampler *self,
-                      gint64     stop_ns)
+/* Judged by the numbers, whatever ended the test: TCP delivers every byte
+ * or none, so its receiver's count is the truth; UDP may lose datagrams,
+ * so only its sender's count can be exact. Senders that write whole
+ * blocks (iperf3's) may carry a little more than asked for, never less. */
+static gboolean
+flow_complete (const WsFlowStats *flow,
+               guint64            bytes,
+               gboolean           whole_blocks)
+{
+  guint64 counted;
+
+  if (!flow->measured)
+    return TRUE;
+  counted = flow->udp ? flow->sender_bytes : flow->receiver_bytes;
+  return whole_blocks ? counted >= bytes : counted == bytes;
+}
+
+static void
+judge_bytes (WsResult *r,
+             gboolean  whole_blocks)
+{
+  if (r->bytes != 0)
+    r->bytes_complete = flow_complete (&r->upload, r->bytes, whole_blocks)
+                        && flow_complete (&r->download, r->bytes, whole_blocks);
+}
+
+static void
+summarise_flows (WsSampler *self)
 {
   WsResult *r = self->result;
 
-  r->elapsed_s = r->upload_s = r->download_s = (stop_ns - self->start_ns) / 1e9;
-  if (ws_test_mode_is_rr (self->request.mode))
-    {
-      summarise_rr (self);
-      return;
-    }
   for (guint id = 0; id < self->n_streams; id++)
     {
       WsStreamSummary st;
@@ -529,9 +548,7 @@ ws_sampler_summarise (WsSampler *self,
       if (role_of (self, id) == WS_ROLE_PROBE)
         continue;
       summarise_stream (self, id, &st);
-      g_array_append_val (r->stream_summaries, st);
-      ws_flow_stats_add (st.direction == WS_DIRECTION_UPLOAD ? &r->upload : &r->download,
-                         &st.flow);
+      ws_sampler_add_summary (r, &st);
     }
   summarise_probe (self);
   r->upload.rtt_us = mean_rtt (r->samples, TRUE);
@@ -542,4 +559,220 @@ ws_sampler_summarise (WsSampler *self,
       r->upload.snd_cwnd = last->upload.snd_cwnd;
       r->download.snd_cwnd = last->download.snd_cwnd;
     }
+}
+
+void
+ws_sampler_summarise (WsSampler *self,
+                      gint64     stop_ns,
+                      gboolean   interrupted)
+{
+  WsResult *r = self->result;
+
+  r->interrupted = interrupted;
+  r->elapsed_s = r->upload_s = r->download_s = (stop_ns - self->start_ns) / 1e9;
+  if (ws_test_mode_is_rr (self->request.mode))
+    summarise_rr (self);
+  else
+    summarise_flows (self);
+  judge_bytes (r, FALSE);
+}
+
+/* ---- Figures measured elsewhere ---- */
+
+void
+ws_sampler_add_sample (WsResult       *result,
+                       const WsSample *sample)
+{
+  ws_result_add_sample (result, sample);
+}
+
+/* One stream's summary, and its flow into its direction's. */
+void
+ws_sampler_add_summary (WsResult              *result,
+                        const WsStreamSummary *summary)
+{
+  g_array_append_val (result->stream_summaries, *summary);
+  ws_flow_stats_add (summary->direction == WS_DIRECTION_UPLOAD ? &result->upload : &result->download,
+                     &summary->flow);
+}
+
+/* Idle latency from @idle, loaded latency from @loaded (transfer full),
+ * which is kept, so that the speed test's two phases merge into one figure. */
+void
+ws_sampler_set_latency (WsResult          *result,
+                        const WsHistogram *idle,
+                        WsHistogram       *loaded)
+{
+  ws_latency_from_histogram (&result->idle_latency, idle);
+  ws_latency_from_histogram (&result->loaded_latency, loaded);
+  g_clear_pointer (&result->loaded_histogram, ws_histogram_free);
+  result->loaded_histogram = loaded;
+}
+
+/* Mean over a direction's streams: summing flows leaves the RTT out. */
+static guint32
+mean_stream_rtt (const WsResult *r,
+                 WsDirection     direction)
+{
+  guint64 total = 0;
+  guint n = 0;
+
+  for (guint i = 0; i < r->stream_summaries->len; i++)
+    {
+      const WsStreamSummary *ss = &g_array_index (r->stream_summaries, WsStreamSummary, i);
+
+      if (ss->direction == direction && ss->flow.rtt_us > 0)
+        {
+          total += ss->flow.rtt_us;
+          n++;
+        }
+    }
+  return n > 0 ? total / n : 0;
+}
+
+/**
+ * ws_sampler_close:
+ * @seconds: how long the test ran
+ * @whole_blocks: the senders write whole blocks, so a fixed-size test may
+ *   carry a little more than its size
+ *
+ * The summary's last figures, once every stream's summary is in.
+ */
+void
+ws_sampler_close (WsResult *result,
+                  gdouble   seconds,
+                  gboolean  interrupted,
+                  gboolean  whole_blocks)
+{
+  result->upload.rtt_us = mean_stream_rtt (result, WS_DIRECTION_UPLOAD);
+  result->download.rtt_us = mean_stream_rtt (result, WS_DIRECTION_DOWNLOAD);
+  result->elapsed_s = seconds;
+  result->upload_s = result->download_s = seconds;
+  result->interrupted = interrupted;
+  judge_bytes (result, whole_blocks);
+}
+
+static const WsIperf3StreamResult *
+find_result (const WsIperf3Results *theirs,
+             guint                  id)
+{
+  for (guint i = 0; i < theirs->streams->len; i++)
+    if (g_array_index (theirs->streams, WsIperf3StreamResult, i).id == id)
+      return &g_array_index (theirs->streams, WsIperf3StreamResult, i);
+  return NULL;
+}
+
+/* One iperf3 stream's summary: the receiver's bytes are the truth, ours
+ * or the server's as the stream's direction says. */
+static void
+summarise_iperf3_stream (WsIperf3Stream             *s,
+                  const WsIperf3StreamResult *t,
+                  gdouble                     seconds,
+                  WsStreamSummary            *ss)
+{
+  WsFlowStats *f = &ss->flow;
+  guint32 rtt = 0;
+
+  memset (ss, 0, sizeof *ss);
+  ss->id = s->id;
+  ss->direction = s->sender ? WS_DIRECTION_UPLOAD : WS_DIRECTION_DOWNLOAD;
+  ss->duration_s = seconds;
+  f->measured = TRUE;
+  f->udp = s->udp;
+  if (s->sender)
+    {
+      f->sender_bytes = s->bytes;
+      f->receiver_bytes = t ? t->bytes : 0;
+      if (!s->udp)
+        f->retransmits = ws_iperf3_stream_tcp_info (s, &rtt);
+      f->rtt_us = rtt;
+      if (s->udp)
+        {
+          f->sender_packets = s->packets;
+          f->receiver_packets = t ? t->packets - MIN (t->errors, t->packets) : 0;
+          f->lost = t ? t->errors : 0;
+          f->jitter_ms = t ? t->jitter_s * 1e3 : 0;
+        }
+      return;
+    }
+  f->receiver_bytes = s->bytes;
+  f->sender_bytes = t ? t->bytes : 0;
+  f->retransmits = t && t->retransmits > 0 ? t->retransmits : 0;
+  if (s->udp)
+    {
+      f->sender_packets = t ? t->packets : s->rx.packet_count;
+      f->receiver_packets = s->rx.packet_count - MIN (s->rx.errors, s->rx.packet_count);
+      f->lost = s->rx.errors;
+      f->out_of_order = s->rx.out_of_order;
+      f->jitter_ms = s->rx.jitter_s * 1e3;
+    }
+}
+
+void
+ws_sampler_add_iperf3_stream (WsResult              *result,
+                              WsIperf3Stream        *stream,
+                              const WsIperf3Results *theirs,
+                              gdouble                seconds)
+{
+  WsStreamSummary ss;
+
+  summarise_iperf3_stream (stream, find_result (theirs, stream->id), seconds, &ss);
+  ws_sampler_add_summary (result, &ss);
+}
+
+/* ---- Phases into one result ---- */
+
+/* The idle phase's latency; a test stopped then is stopped as a whole. */
+void
+ws_sampler_merge_idle (WsResult        *into,
+                       const WsLatency *idle_latency,
+                       gboolean         interrupted)
+{
+  into->idle_latency = *idle_latency;
+  into->interrupted |= interrupted;
+}
+
+/* @phase's samples after @into's, on one clock, and its figures added. */
+void
+ws_sampler_merge_phase (WsResult       *into,
+                        const WsResult *phase)
+{
+  for (guint i = 0; i < phase->samples->len; i++)
+    {
+      WsSample s = g_array_index (phase->samples, WsSample, i);
+
+      s.index = into->samples->len;
+      s.start_s += into->elapsed_s;
+      s.end_s += into->elapsed_s;
+      ws_result_add_sample (into, &s);
+    }
+  g_array_append_vals (into->stream_summaries, phase->stream_summaries->data,
+                       phase->stream_summaries->len);
+  into->elapsed_s += phase->elapsed_s;
+  into->interrupted |= phase->interrupted;
+  into->probe_sent += phase->probe_sent;
+  into->probe_lost += phase->probe_lost;
+  into->rtt_jitter_ms = MAX (into->rtt_jitter_ms, phase->rtt_jitter_ms);
+  ws_result_merge_loaded_latency (into, phase);
+}
+
+/* One direction of a speed test: its flow, time and loaded latency. */
+void
+ws_sampler_merge_speed_phase (WsResult       *into,
+                              const WsResult *phase,
+                              WsDirection     direction)
+{
+  if (direction == WS_DIRECTION_DOWNLOAD)
+    {
+      into->download = phase->download;
+      into->download_s = phase->elapsed_s;
+      into->loaded_latency_download = phase->loaded_latency;
+    }
+  else
+    {
+      into->upload = phase->upload;
+      into->upload_s = phase->elapsed_s;
+      into->loaded_latency_upload = phase->loaded_latency;
+    }
+  ws_sampler_merge_phase (into, phase);
 }
