@@ -110,6 +110,41 @@ json_is_one_value (const char *json)
   return containers == 0 || (containers == 1 && !stray);
 }
 
+/* Whether every string and member name under @node is UTF-8. json-glib 1.6
+ * reads its input with GScanner, which also takes escapes JSON does not
+ * have ("\600", an octal byte) and lone surrogates, and hands on bytes
+ * that are not UTF-8: a peer's text then reaches a terminal, the history
+ * and json-glib's writer that way. */
+static gboolean
+json_is_utf8 (JsonNode *node)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+  JsonArray *array;
+
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &member))
+        if (!g_utf8_validate (name, -1, NULL) || !json_is_utf8 (member))
+          return FALSE;
+      return TRUE;
+    case JSON_NODE_ARRAY:
+      array = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        if (!json_is_utf8 (json_array_get_element (array, i)))
+          return FALSE;
+      return TRUE;
+    case JSON_NODE_VALUE:
+      return json_node_get_value_type (node) != G_TYPE_STRING
+             || g_utf8_validate (json_node_get_string (node), -1, NULL);
+    default:
+      return TRUE;
+    }
+}
+
 /* Parses JSON text from a file, a database or a peer, which may be hostile. */
 JsonNode *
 ws_json_parse (const char  *json,
@@ -144,6 +179,12 @@ ws_json_parse (const char  *json,
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                            _("Invalid result: empty"));
+      return NULL;
+    }
+  if (!json_is_utf8 (json_parser_get_root (parser)))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           _("Invalid result: text that is not UTF-8"));
       return NULL;
     }
   return json_parser_steal_root (parser);
