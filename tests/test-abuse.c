@@ -16,7 +16,7 @@
  * The server's resident memory, threads and open files are read from
  * /proc/PID every 50 ms before, during and after the attack, printed as TAP
  * comments, and held to bounds that follow from the server's caps
- * (ws-server.c): at most P = 256 + 2 × max-clients connections have a
+ * (ws-admission.c): at most P = 256 + 2 × max-clients connections have a
  * thread and a socket, and at most max-clients sessions add their streams,
  *
  *   threads ≤ baseline +     P + max-clients × streams + slack
@@ -70,7 +70,7 @@
 /* The server under test. */
 #define MAX_CLIENTS 6
 #define IDLE_TIMEOUT_S 2
-/* MAX_PENDING_CONNECTIONS + 2 × max-clients in ws-server.c: connections
+/* MAX_PENDING_CONNECTIONS + 2 × max-clients in ws-admission.c: connections
  * that have a thread, whether still unidentified or running a session. */
 #define CONNECTION_CAP (256 + 2 * MAX_CLIENTS)
 /* The most data streams any session of this test opens. */

@@ -39,7 +39,8 @@
 typedef WsIperf3Stream Stream;
 
 struct _WsIperf3Session {
-  gatomicrefcount ref;
+  GObject parent_instance;
+
   GSocket *control;
   char *peer;
   char *peer_ip;       /* without a v4-mapped prefix, to match UDP sources */
@@ -56,8 +57,14 @@ struct _WsIperf3Session {
 
   atomic_bool stop;
   _Atomic guint64 total_sent;  /* for -n with us as the sender */
-  guint64 totals_sent, totals_received;
+  WsSessionTotals totals;
 };
+
+static void ws_iperf3_session_server_session_init (WsServerSessionInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (WsIperf3Session, ws_iperf3_session, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (WS_TYPE_SERVER_SESSION,
+                                                      ws_iperf3_session_server_session_init))
 
 static char *
 plain_ip (GInetAddress *address)
@@ -69,42 +76,11 @@ plain_ip (GInetAddress *address)
   return g_steal_pointer (&ip);
 }
 
-WsIperf3Session *
-ws_iperf3_session_new (GSocket      *control,
-                       const char   *peer,
-                       const guint8 *cookie,
-                       guint         idle_timeout_s,
-                       GCancellable *cancellable)
+static void
+ws_iperf3_session_finalize (GObject *object)
 {
-  WsIperf3Session *self = g_new0 (WsIperf3Session, 1);
-  g_autoptr(GSocketAddress) sa = g_socket_get_remote_address (control, NULL);
+  WsIperf3Session *self = WS_IPERF3_SESSION (object);
 
-  g_atomic_ref_count_init (&self->ref);
-  self->control = g_object_ref (control);
-  self->peer = g_strdup (peer);
-  if (G_IS_INET_SOCKET_ADDRESS (sa))
-    self->peer_ip = plain_ip (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
-  memcpy (self->cookie, cookie, WS_IPERF3_COOKIE_SIZE);
-  self->idle_timeout_s = idle_timeout_s;
-  self->cancellable = g_object_ref (cancellable);
-  g_mutex_init (&self->lock);
-  g_cond_init (&self->cond);
-  self->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) ws_iperf3_stream_free);
-  return self;
-}
-
-WsIperf3Session *
-ws_iperf3_session_ref (WsIperf3Session *self)
-{
-  g_atomic_ref_count_inc (&self->ref);
-  return self;
-}
-
-void
-ws_iperf3_session_unref (WsIperf3Session *self)
-{
-  if (!g_atomic_ref_count_dec (&self->ref))
-    return;
   /* Stream threads are joined by run(); a session that never ran has none. */
   g_ptr_array_unref (self->streams);
   g_object_unref (self->control);
@@ -114,29 +90,60 @@ ws_iperf3_session_unref (WsIperf3Session *self)
   g_free (self->peer_ip);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
-  g_free (self);
+
+  G_OBJECT_CLASS (ws_iperf3_session_parent_class)->finalize (object);
 }
 
-const guint8 *
-ws_iperf3_session_get_cookie (WsIperf3Session *self)
+static void
+ws_iperf3_session_class_init (WsIperf3SessionClass *klass)
 {
-  return self->cookie;
+  G_OBJECT_CLASS (klass)->finalize = ws_iperf3_session_finalize;
 }
 
-void
-ws_iperf3_session_get_totals (WsIperf3Session *self,
-                              guint64         *bytes_sent,
-                              guint64         *bytes_received)
+static void
+ws_iperf3_session_init (WsIperf3Session *self)
 {
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) ws_iperf3_stream_free);
+}
+
+/* @cancellable is the connection's, which the server's stop cancels. */
+WsIperf3Session *
+ws_iperf3_session_new (GSocket      *control,
+                       const char   *peer,
+                       const guint8 *cookie,
+                       guint         idle_timeout_s,
+                       GCancellable *cancellable)
+{
+  WsIperf3Session *self = g_object_new (WS_TYPE_IPERF3_SESSION, NULL);
+  g_autoptr(GSocketAddress) sa = g_socket_get_remote_address (control, NULL);
+
+  self->control = g_object_ref (control);
+  self->peer = g_strdup (peer);
+  if (G_IS_INET_SOCKET_ADDRESS (sa))
+    self->peer_ip = plain_ip (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
+  memcpy (self->cookie, cookie, WS_IPERF3_COOKIE_SIZE);
+  self->idle_timeout_s = idle_timeout_s;
+  self->cancellable = g_object_ref (cancellable);
+  return self;
+}
+
+static void
+ws_iperf3_session_get_totals (WsServerSession *session,
+                              WsSessionTotals *totals)
+{
+  WsIperf3Session *self = WS_IPERF3_SESSION (session);
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
-  *bytes_sent = self->totals_sent;
-  *bytes_received = self->totals_received;
+  *totals = self->totals;
 }
 
-void
-ws_iperf3_session_abort (WsIperf3Session *self)
+static void
+ws_iperf3_session_abort (WsServerSession *session)
 {
+  WsIperf3Session *self = WS_IPERF3_SESSION (session);
+
   g_mutex_lock (&self->lock);
   self->aborted = TRUE;
   g_cond_broadcast (&self->cond);
@@ -200,16 +207,13 @@ write_json (WsIperf3Session  *self,
                                self->cancellable, error);
 }
 
-/**
- * ws_iperf3_session_negotiate:
- *
- * PARAM_EXCHANGE: reads and checks the client's parameters. On a refusal
- * the client has been told why (SERVER_ERROR and an iperf3 error number).
- */
-gboolean
-ws_iperf3_session_negotiate (WsIperf3Session  *self,
+/* PARAM_EXCHANGE: reads and checks the client's parameters. On a refusal
+ * the client has been told why (SERVER_ERROR and an iperf3 error number). */
+static gboolean
+ws_iperf3_session_negotiate (WsServerSession  *session,
                              GError          **error)
 {
+  WsIperf3Session *self = WS_IPERF3_SESSION (session);
   g_autofree char *json = NULL;
   gsize len = 0;
   int ie = 0;
@@ -231,34 +235,39 @@ ws_iperf3_session_negotiate (WsIperf3Session  *self,
   return TRUE;
 }
 
-gboolean
-ws_iperf3_session_wants_udp (WsIperf3Session *self,
-                             GInetAddress    *peer)
+/* A TCP data connection by its cookie; a UDP stream, which says only
+ * "connect", by coming from the control connection's host while the test
+ * waits for UDP streams. */
+static gboolean
+ws_iperf3_session_match (WsServerSession    *session,
+                         const WsSessionKey *key)
 {
+  WsIperf3Session *self = WS_IPERF3_SESSION (session);
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   g_autofree char *ip = NULL;
 
+  if (key->cookie != NULL
+      && (key->cookie_size != WS_IPERF3_COOKIE_SIZE
+          || memcmp (key->cookie, self->cookie, WS_IPERF3_COOKIE_SIZE) != 0))
+    return FALSE;
+  if (key->source == NULL)
+    return key->cookie != NULL;
   if (!self->accepting || !self->params.udp || self->peer_ip == NULL)
     return FALSE;
-  ip = plain_ip (peer);
+  ip = plain_ip (key->source);
   return g_strcmp0 (ip, self->peer_ip) == 0;
 }
 
-
-/**
- * ws_iperf3_session_attach:
- *
- * A data connection for this session, in the order iperf3 makes them: with
- * --bidir, the client's sending streams come first.
- */
-gboolean
-ws_iperf3_session_attach (WsIperf3Session  *self,
-                          GSocket          *socket,
-                          gboolean          udp,
-                          guint64           seq,
-                          GError          **error)
+/* A data connection for this session, in the order iperf3 makes them:
+ * with --bidir, the client's sending streams come first. */
+static gboolean
+ws_iperf3_session_attach (WsServerSession         *session,
+                          const WsDataConnection  *data,
+                          GError                 **error)
 {
+  WsIperf3Session *self = WS_IPERF3_SESSION (session);
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  gboolean udp = g_socket_get_socket_type (data->socket) == G_SOCKET_TYPE_DATAGRAM;
   guint n = ws_iperf3_n_streams (&self->params);
   Stream *s;
 
@@ -268,7 +277,7 @@ ws_iperf3_session_attach (WsIperf3Session  *self,
                            "this iperf3 test expects no more data connections");
       return FALSE;
     }
-  s = ws_iperf3_stream_new (socket, udp, seq);
+  s = ws_iperf3_stream_new (data->socket, udp, data->seq);
   g_ptr_array_add (self->streams, s);
   if (self->streams->len == n)
     self->accepting = FALSE;
@@ -532,43 +541,24 @@ stop_streams (WsIperf3Session *self)
     }
 }
 
-/**
- * ws_iperf3_session_run:
- *
- * From CREATE_STREAMS to IPERF_DONE. The caller has made the session
- * findable by its cookie (and, for UDP, its address) before calling this.
- */
-gboolean
-ws_iperf3_session_run (WsIperf3Session  *self,
-                       GError          **error)
-{
-  g_autoptr(WsIperf3Results) results = NULL;
-  g_autoptr(WsIperf3Results) theirs = NULL;
-  g_autofree char *json = NULL;
-  g_autofree char *our_json = NULL;
+/* The test's clock: wall time, and the process's CPU time at the start. */
+typedef struct {
   gint64 start_ns, omit_end_ns, end_ns;
-  gdouble user0, system0, seconds;
-  gboolean ok;
-  gsize len = 0;
-  guint8 state;
-  const char *step = "starting";
+  gdouble user0, system0;
+} Clock;
 
-  g_mutex_lock (&self->lock);
-  self->accepting = !self->aborted;
-  g_mutex_unlock (&self->lock);
-  step = "creating streams";
-  if (!send_state (self, WS_IPERF3_CREATE_STREAMS, error)
-      || !wait_for_streams (self, error))
-    goto fail;
-  assign_streams (self);
-
-  user0 = cpu_seconds (TRUE);
-  system0 = cpu_seconds (FALSE);
-  start_ns = ws_now_ns ();
-  step = "starting";
+/* TEST_START and TEST_RUNNING, then the senders. */
+static gboolean
+start_test (WsIperf3Session  *self,
+            Clock            *clock,
+            GError          **error)
+{
+  clock->user0 = cpu_seconds (TRUE);
+  clock->system0 = cpu_seconds (FALSE);
+  clock->start_ns = ws_now_ns ();
   if (!send_state (self, WS_IPERF3_TEST_START, error)
       || !send_state (self, WS_IPERF3_TEST_RUNNING, error))
-    goto fail;
+    return FALSE;
   /* Senders start only now: datagrams sent before the client has seen
    * TEST_RUNNING wait in its small default socket buffer (a few 32 KiB
    * datagrams on loopback) and may be lost there. */
@@ -576,47 +566,62 @@ ws_iperf3_session_run (WsIperf3Session  *self,
     {
       Stream *s = g_ptr_array_index (self->streams, i);
       if (!ws_iperf3_stream_start (s, error))
-        goto fail;
+        return FALSE;
     }
-  step = "running";
-  ok = run_test (self, start_ns, &omit_end_ns, error);
-  end_ns = ws_now_ns ();
-  stop_streams (self);
-  if (!ok)
-    goto fail;
+  return TRUE;
+}
 
-  seconds = (end_ns - MIN (MAX (start_ns, omit_end_ns), end_ns)) / 1e9;
-  {
-    gdouble wall = MAX ((end_ns - start_ns) / 1e9, 1e-3);
+/* Our results, once the streams are joined; the totals for the server. */
+static WsIperf3Results *
+measure (WsIperf3Session *self,
+         const Clock     *clock)
+{
+  gint64 counted_from = MIN (MAX (clock->start_ns, clock->omit_end_ns), clock->end_ns);
+  gdouble wall = MAX ((clock->end_ns - clock->start_ns) / 1e9, 1e-3);
+  WsIperf3Results *results;
 
-    results = build_results (self, seconds,
-                             100.0 * (cpu_seconds (TRUE) - user0) / wall,
-                             100.0 * (cpu_seconds (FALSE) - system0) / wall);
-  }
+  results = build_results (self, (clock->end_ns - counted_from) / 1e9,
+                           100.0 * (cpu_seconds (TRUE) - clock->user0) / wall,
+                           100.0 * (cpu_seconds (FALSE) - clock->system0) / wall);
   g_mutex_lock (&self->lock);
   for (guint i = 0; i < results->streams->len; i++)
     {
       Stream *s = g_ptr_array_index (self->streams, i);
       if (s->sender)
-        self->totals_sent += s->bytes;
+        self->totals.bytes_sent += s->bytes;
       else
-        self->totals_received += s->bytes;
+        self->totals.bytes_received += s->bytes;
     }
   g_mutex_unlock (&self->lock);
+  return results;
+}
 
-  step = "reading the client's results";
+/* EXCHANGE_RESULTS to IPERF_DONE; *step says where it failed. */
+static gboolean
+exchange_results (WsIperf3Session        *self,
+                  const WsIperf3Results  *results,
+                  const char            **step,
+                  GError                **error)
+{
+  g_autoptr(WsIperf3Results) theirs = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *our_json = NULL;
+  gsize len = 0;
+  guint8 state;
+
+  *step = "reading the client's results";
   if (!send_state (self, WS_IPERF3_EXCHANGE_RESULTS, error)
       || (json = read_json (self, &len, error)) == NULL)
-    goto fail;
+    return FALSE;
   /* Their results only matter to them; still, junk is worth a log line. */
   theirs = ws_iperf3_results_parse (json, len, NULL);
   if (theirs == NULL)
     g_info ("%s: iperf3 client sent results we cannot read", self->peer);
   our_json = ws_iperf3_results_build (results);
-  step = "sending results";
+  *step = "sending results";
   if (!write_json (self, our_json, error)
       || !send_state (self, WS_IPERF3_DISPLAY_RESULTS, error))
-    goto fail;
+    return FALSE;
   /* IPERF_DONE, or the client just closing, both end the test well. */
   if (ws_io_read_exact (self->control, &state, 1,
                         ws_now_ns () + self->idle_timeout_s * WS_NSEC_PER_SEC,
@@ -624,8 +629,13 @@ ws_iperf3_session_run (WsIperf3Session  *self,
       && state != WS_IPERF3_IPERF_DONE)
     g_info ("%s: iperf3 client ended with state %d", self->peer, (gint8) state);
   return TRUE;
+}
 
-fail:
+static gboolean
+fail (WsIperf3Session  *self,
+      const char       *step,
+      GError          **error)
+{
   g_prefix_error (error, "%s: ", step);
   g_mutex_lock (&self->lock);
   self->accepting = FALSE;
@@ -634,4 +644,73 @@ fail:
   /* Tells a client that is still there to stop rather than wait. */
   ws_iperf3_refuse (self->control, WS_IPERF3_SERVER_TERMINATE, 0);
   return FALSE;
+}
+
+/* From CREATE_STREAMS to IPERF_DONE. The caller has made the session
+ * findable by its cookie (and, for UDP, its address) before calling this. */
+static gboolean
+ws_iperf3_session_run (WsServerSession  *session,
+                       GError          **error)
+{
+  WsIperf3Session *self = WS_IPERF3_SESSION (session);
+  g_autoptr(WsIperf3Results) results = NULL;
+  const char *step = "creating streams";
+  Clock clock = { 0 };
+  gboolean ok;
+
+  g_mutex_lock (&self->lock);
+  self->accepting = !self->aborted;
+  g_mutex_unlock (&self->lock);
+  if (!send_state (self, WS_IPERF3_CREATE_STREAMS, error)
+      || !wait_for_streams (self, error))
+    return fail (self, step, error);
+  assign_streams (self);
+
+  step = "starting";
+  if (!start_test (self, &clock, error))
+    return fail (self, step, error);
+  step = "running";
+  ok = run_test (self, clock.start_ns, &clock.omit_end_ns, error);
+  clock.end_ns = ws_now_ns ();
+  stop_streams (self);
+  if (!ok)
+    return fail (self, step, error);
+
+  results = measure (self, &clock);
+  if (!exchange_results (self, results, &step, error))
+    return fail (self, step, error);
+  return TRUE;
+}
+
+static void
+ws_iperf3_session_refuse (WsServerSession *session,
+                          WsClaim          claim,
+                          guint            limit)
+{
+  WsIperf3Session *self = WS_IPERF3_SESSION (session);
+
+  ws_iperf3_refuse (self->control, WS_IPERF3_ACCESS_DENIED, 0);
+  g_info ("%s: iperf3 client refused: busy", self->peer);
+}
+
+static char *
+ws_iperf3_session_describe_outcome (WsServerSession *session,
+                                    const GError    *error)
+{
+  if (error != NULL)
+    return g_strdup_printf ("iperf3 test aborted: %s", error->message);
+  return g_strdup ("iperf3 test finished");
+}
+
+static void
+ws_iperf3_session_server_session_init (WsServerSessionInterface *iface)
+{
+  iface->negotiate = ws_iperf3_session_negotiate;
+  iface->run = ws_iperf3_session_run;
+  iface->attach = ws_iperf3_session_attach;
+  iface->abort = ws_iperf3_session_abort;
+  iface->match = ws_iperf3_session_match;
+  iface->get_totals = ws_iperf3_session_get_totals;
+  iface->refuse = ws_iperf3_session_refuse;
+  iface->describe_outcome = ws_iperf3_session_describe_outcome;
 }

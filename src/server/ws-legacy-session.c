@@ -251,19 +251,83 @@ send_v1 (GSocket *control, WsMessage *msg, GCancellable *cancellable, GError **e
                              cancellable, error);
 }
 
-gboolean
-ws_legacy_session_run (GSocket       *control,
-                       guint8         test_type,
-                       guint          idle_timeout_s,
-                       GCancellable  *cancellable,
-                       guint64       *udp_packets,
-                       GError       **error)
+struct _WsLegacySession {
+  GObject parent_instance;
+
+  WsChannel *control;     /* plaintext: version 1 has no TLS */
+  char *peer;
+  guint idle_timeout_s;
+  GCancellable *cancellable;
+  guint64 udp_packets;
+};
+
+static void ws_legacy_session_server_session_init (WsServerSessionInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (WsLegacySession, ws_legacy_session, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (WS_TYPE_SERVER_SESSION,
+                                                      ws_legacy_session_server_session_init))
+
+static void
+ws_legacy_session_finalize (GObject *object)
 {
+  WsLegacySession *self = WS_LEGACY_SESSION (object);
+
+  g_clear_object (&self->control);
+  g_clear_object (&self->cancellable);
+  g_free (self->peer);
+
+  G_OBJECT_CLASS (ws_legacy_session_parent_class)->finalize (object);
+}
+
+static void
+ws_legacy_session_class_init (WsLegacySessionClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ws_legacy_session_finalize;
+}
+
+static void
+ws_legacy_session_init (WsLegacySession *self)
+{
+}
+
+/* @cancellable is the connection's, which the server's stop cancels. */
+WsLegacySession *
+ws_legacy_session_new (WsChannel    *control,
+                       const char   *peer,
+                       guint         idle_timeout_s,
+                       GCancellable *cancellable)
+{
+  WsLegacySession *self = g_object_new (WS_TYPE_LEGACY_SESSION, NULL);
+
+  self->control = g_object_ref (control);
+  self->peer = g_strdup (peer);
+  self->idle_timeout_s = idle_timeout_s;
+  self->cancellable = g_object_ref (cancellable);
+  return self;
+}
+
+/* TEST_REQUEST, already read, is all there is to agree on. */
+static gboolean
+ws_legacy_session_negotiate (WsServerSession  *session,
+                             GError          **error)
+{
+  return TRUE;
+}
+
+/* TEST_REPLY with the data port, TEST_DONE, TEST_RESULTS. */
+static gboolean
+ws_legacy_session_run (WsServerSession  *session,
+                       GError          **error)
+{
+  WsLegacySession *self = WS_LEGACY_SESSION (session);
+  GSocket *control = ws_channel_get_socket (self->control);
+  GCancellable *cancellable = self->cancellable;
   DataPort dp = { 0 };
   GThread *thread;
   WsMessage msg;
   gboolean ok;
 
+  g_info ("%s: version 1 session started", self->peer);
   if (!data_port_open (&dp, control, error))
     return FALSE;
   atomic_store (&dp.last_activity_ns, ws_now_ns ());
@@ -277,7 +341,7 @@ ws_legacy_session_run (GSocket       *control,
   ws_message_init (&msg, WS_PROTOCOL_V1, WS_V1_TEST_REPLY);
   msg.u.v1_reply.port = local_port (dp.udp_fd);
   ok = send_v1 (control, &msg, cancellable, error)
-       && wait_for_done (control, &dp, idle_timeout_s * WS_NSEC_PER_SEC, cancellable, error);
+       && wait_for_done (control, &dp, self->idle_timeout_s * WS_NSEC_PER_SEC, cancellable, error);
 
   atomic_store (&dp.stop, TRUE);
   g_thread_join (thread);
@@ -286,12 +350,75 @@ ws_legacy_session_run (GSocket       *control,
       /* Datagrams that arrived after the thread's last poll still count. */
       count_datagrams (&dp);
 
-      *udp_packets = atomic_load (&dp.udp_packets);
+      self->udp_packets = atomic_load (&dp.udp_packets);
       ws_message_init (&msg, WS_PROTOCOL_V1, WS_V1_TEST_RESULTS);
-      msg.u.v1_results.udp_packets = *udp_packets;
+      msg.u.v1_results.udp_packets = self->udp_packets;
       ok = send_v1 (control, &msg, cancellable, error);
     }
   data_port_close (&dp);
-  (void) test_type;
   return ok;
+}
+
+/* Version 1 has no cookie: no data connection of the shared port is its. */
+static gboolean
+ws_legacy_session_attach (WsServerSession         *session,
+                          const WsDataConnection  *data,
+                          GError                 **error)
+{
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                       "a version 1 test has no data connections on this port");
+  return FALSE;
+}
+
+static gboolean
+ws_legacy_session_match (WsServerSession    *session,
+                         const WsSessionKey *key)
+{
+  return FALSE;
+}
+
+static void
+ws_legacy_session_abort (WsServerSession *session)
+{
+  g_cancellable_cancel (WS_LEGACY_SESSION (session)->cancellable);
+}
+
+static void
+ws_legacy_session_get_totals (WsServerSession *session,
+                              WsSessionTotals *totals)
+{
+  totals->udp_packets = WS_LEGACY_SESSION (session)->udp_packets;
+}
+
+static void
+ws_legacy_session_refuse (WsServerSession *session,
+                          WsClaim          claim,
+                          guint            limit)
+{
+  WsLegacySession *self = WS_LEGACY_SESSION (session);
+
+  ws_server_session_refuse_busy (self->control, self->peer, claim, limit);
+}
+
+static char *
+ws_legacy_session_describe_outcome (WsServerSession *session,
+                                    const GError    *error)
+{
+  if (error != NULL)
+    return g_strdup_printf ("version 1 session aborted: %s", error->message);
+  return g_strdup_printf ("version 1 session finished, %" G_GUINT64_FORMAT " UDP packets",
+                          WS_LEGACY_SESSION (session)->udp_packets);
+}
+
+static void
+ws_legacy_session_server_session_init (WsServerSessionInterface *iface)
+{
+  iface->negotiate = ws_legacy_session_negotiate;
+  iface->run = ws_legacy_session_run;
+  iface->attach = ws_legacy_session_attach;
+  iface->abort = ws_legacy_session_abort;
+  iface->match = ws_legacy_session_match;
+  iface->get_totals = ws_legacy_session_get_totals;
+  iface->refuse = ws_legacy_session_refuse;
+  iface->describe_outcome = ws_legacy_session_describe_outcome;
 }

@@ -6,13 +6,17 @@
 
 #include <gio/gio.h>
 
+#include "ws-channel.h"
+#include "ws-server-session.h"
+
 G_BEGIN_DECLS
 
-gboolean ws_legacy_session_run (GSocket       *control,
-                                guint8         test_type,
-                                guint          idle_timeout_s,
-                                GCancellable  *cancellable,
-                                guint64       *udp_packets,
-                                GError       **error);
+#define WS_TYPE_LEGACY_SESSION (ws_legacy_session_get_type ())
+G_DECLARE_FINAL_TYPE (WsLegacySession, ws_legacy_session, WS, LEGACY_SESSION, GObject)
+
+WsLegacySession *ws_legacy_session_new (WsChannel     *control,
+                                        const char    *peer,
+                                        guint          idle_timeout_s,
+                                        GCancellable  *cancellable);
 
 G_END_DECLS

@@ -18,6 +18,7 @@
 #include "ws-client-address.h"
 #include "ws-auth.h"
 #include "ws-channel.h"
+#include "ws-grant.h"
 #include "ws-session.h"
 #include "ws-stream.h"
 #include "ws-time.h"
@@ -32,6 +33,8 @@ struct _WsSession {
   WsAuth *auth;          /* NULL: no authentication */
   gboolean greeted;      /* HELLO_REPLY sent (and the key checked) */
   char *peer;
+  GInetAddress *host;     /* the control connection's far end: UDP streams come from it */
+  WsHello hello;
   GCancellable *cancellable;
   gint64 idle_timeout_ns;
   guint max_duration_s;   /* 0: no limit */
@@ -61,7 +64,11 @@ struct _WsSession {
   WsSessionTotals totals;
 };
 
-G_DEFINE_FINAL_TYPE (WsSession, ws_session, G_TYPE_OBJECT)
+static void ws_session_server_session_init (WsServerSessionInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (WsSession, ws_session, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (WS_TYPE_SERVER_SESSION,
+                                                      ws_session_server_session_init))
 
 static void
 ws_session_finalize (GObject *object)
@@ -78,6 +85,7 @@ ws_session_finalize (GObject *object)
   g_clear_pointer (&self->auth, ws_auth_unref);
   g_clear_object (&self->control);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->host);
   g_free (self->peer);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
@@ -98,22 +106,29 @@ ws_session_init (WsSession *self)
   g_cond_init (&self->cond);
 }
 
+/* @cancellable is the connection's: the server's stop reaches the
+ * session even before it is registered. */
 WsSession *
-ws_session_new (WsChannel    *control,
-                const char   *peer,
-                guint         idle_timeout_s,
-                GCancellable *cancellable)
+ws_session_new (WsChannel     *control,
+                const char    *peer,
+                const WsHello *hello,
+                guint          idle_timeout_s,
+                GCancellable  *cancellable)
 {
   WsSession *self = g_object_new (WS_TYPE_SESSION, NULL);
+  g_autoptr(GSocketAddress) sa = g_socket_get_remote_address (ws_channel_get_socket (control), NULL);
 
   self->control = g_object_ref (control);
   self->peer = g_strdup (peer);
+  self->hello = *hello;
+  if (G_IS_INET_SOCKET_ADDRESS (sa))
+    self->host = g_object_ref (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
   self->cancellable = g_object_ref (cancellable);
   self->idle_timeout_ns = idle_timeout_s * WS_NSEC_PER_SEC;
   return self;
 }
 
-/* The server's limits, which ws_session_negotiate() applies; 0 = none. */
+/* The server's limits, which negotiating applies; 0 = none. */
 void
 ws_session_set_limits (WsSession *self,
                        guint      max_duration_s,
@@ -163,7 +178,17 @@ ws_session_set_auth (WsSession *self,
 static gboolean
 read_request (WsSession  *self,
               WsMessage  *msg,
-              GError    **error);
+              GError    **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (ws_channel_read_message (self->control, msg, idle_deadline (self), self->cancellable, &local_error))
+    return TRUE;
+  if (local_error->domain == WS_PROTOCOL_ERROR)
+    ws_channel_send_error (self->control, local_error->code, 0, local_error->message);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
 
 /* The answer to the nonce must come before the request. Whatever is wrong
  * (name, secret, message), the client hears the same words. */
@@ -187,102 +212,16 @@ check_auth (WsSession     *self,
   return refuse (self, WS_PROTOCOL_ERROR_AUTH_FAILED, "Authentication failed", error);
 }
 
-static gboolean
-read_request (WsSession  *self,
-              WsMessage  *msg,
-              GError    **error)
-{
-  g_autoptr(GError) local_error = NULL;
-
-  if (ws_channel_read_message (self->control, msg, idle_deadline (self), self->cancellable, &local_error))
-    return TRUE;
-  if (local_error->domain == WS_PROTOCOL_ERROR)
-    ws_channel_send_error (self->control, local_error->code, 0, local_error->message);
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return FALSE;
-}
-
-/* The longest write that keeps the stream buffers within
- * WS_SESSION_MAX_BUFFER: a UDP_STREAM stream batches 64 datagrams
- * (ws-stream.c), and a datagram holds at most 65 507 bytes. */
-static guint32
-max_length (WsSession *self)
-{
-  gboolean udp = self->request.mode == WS_TEST_UDP_STREAM;
-  guint64 limit = WS_SESSION_MAX_BUFFER / ((udp ? 64 : 1) * self->n_streams);
-
-  return MIN (limit, udp ? WS_MAX_RR_SIZE : WS_MAX_LENGTH);
-}
-
-/* max_bitrate is for the whole test: each UDP_STREAM data stream, in
- * either direction, gets its share. */
-static guint64
-bitrate_limit (WsSession *self)
-{
-  const WsTestRequest *q = &self->request;
-  guint n = q->streams * (q->direction == WS_DIRECTION_BIDIR ? 2 : 1);
-
-  return MAX (self->max_bitrate / n, 1);
-}
-
-/* Each stream is a thread here: past the budget, fewer streams per
- * direction, which TEST_ACCEPT tells the client. */
-static void
-grant_streams (WsTestRequest *q)
-{
-  gboolean both = !ws_test_mode_is_rr (q->mode) && q->direction == WS_DIRECTION_BIDIR;
-  guint budget = WS_SESSION_MAX_STREAM_THREADS - ((q->flags & WS_REQUEST_FLAG_PROBE) ? 1 : 0);
-
-  q->streams = MIN (q->streams, budget / (both ? 2 : 1));
-}
-
-/* Shrinks the request to the server's limits: TEST_ACCEPT tells the client
- * the granted duration and length, TEST_GRANT the bitrate. A client that
- * cannot take TEST_GRANT would send at the rate it asked for, so a
- * faster request from it is refused instead, saying what is allowed. */
+/* The request shrunk to the server's limits, or refused. */
 static gboolean
 apply_limits (WsSession  *self,
               GError    **error)
 {
-  WsTestRequest *q = &self->request;
-  guint64 rate;
+  WsGrantLimits limits = { self->max_duration_s, self->max_bitrate, self->grant };
+  g_autofree char *refusal = ws_grant_limits (&self->request, self->n_streams, &limits);
 
-  if (self->max_duration_s > 0)
-    q->duration_ms = MIN (q->duration_ms, self->max_duration_s * 1000);
-  q->length = MIN (q->length, max_length (self));
-  if (q->mode != WS_TEST_UDP_STREAM || self->max_bitrate == 0)
-    return TRUE;
-  rate = bitrate_limit (self);
-  if (q->bitrate != 0 && q->bitrate <= rate)
-    return TRUE;
-  if (!self->grant)
-    {
-      g_autofree char *text = g_strdup_printf ("The server allows at most %" G_GUINT64_FORMAT
-                                               " bit/s per stream for this test", rate);
-      return refuse (self, WS_PROTOCOL_ERROR_INVALID_VALUE, text, error);
-    }
-  q->bitrate = rate;
-  return TRUE;
-}
-
-/* Every stream must carry at least one byte, and a UDP one a whole
- * header; a UDP length of two headers lets the last two datagrams of a
- * stream always add up to its share exactly (ws-udp-stream.c). */
-static gboolean
-check_test_bytes (WsSession  *self,
-                  GError    **error)
-{
-  const WsTestRequest *q = &self->request;
-  gboolean udp = q->mode == WS_TEST_UDP_STREAM;
-  guint64 min_share = udp ? WS_UDP_HEADER_SIZE : 1;
-
-  if (ws_test_bytes_share (self->bytes, q->streams, q->streams - 1) < min_share)
-    return refuse (self, WS_PROTOCOL_ERROR_INVALID_VALUE,
-                   udp ? "A fixed-size UDP test needs at least 24 bytes per stream"
-                       : "A fixed-size test needs at least one byte per stream", error);
-  if (udp && q->length < 2 * WS_UDP_HEADER_SIZE)
-    return refuse (self, WS_PROTOCOL_ERROR_INVALID_VALUE,
-                   "A fixed-size UDP test needs a length of at least 48 bytes", error);
+  if (refusal != NULL)
+    return refuse (self, WS_PROTOCOL_ERROR_INVALID_VALUE, refusal, error);
   return TRUE;
 }
 
@@ -291,6 +230,7 @@ static gboolean
 read_test_bytes (WsSession  *self,
                  GError    **error)
 {
+  const char *refusal;
   WsMessage msg;
 
   if (!read_request (self, &msg, error))
@@ -298,7 +238,8 @@ read_test_bytes (WsSession  *self,
   if (msg.version != WS_PROTOCOL_V2 || msg.type != WS_MSG_TEST_BYTES)
     return refuse (self, WS_PROTOCOL_ERROR_BAD_MESSAGE, "Expected TEST_BYTES", error);
   self->bytes = msg.u.test_bytes.bytes;
-  return check_test_bytes (self, error);
+  refusal = ws_grant_check_bytes (&self->request, self->bytes);
+  return refusal == NULL || refuse (self, WS_PROTOCOL_ERROR_INVALID_VALUE, refusal, error);
 }
 
 /* The client learns the address it came from, e.g. to detect NAT. A peer
@@ -322,10 +263,10 @@ send_client_address (WsSession  *self,
  * keys greets before it gives a client a test slot, so that one without a
  * key cannot keep the server busy for those who have one. */
 gboolean
-ws_session_greet (WsSession      *self,
-                  const WsHello  *hello,
-                  GError        **error)
+ws_session_greet (WsSession  *self,
+                  GError    **error)
 {
+  const WsHello *hello = &self->hello;
   guint8 nonce[WS_NONCE_SIZE];
   WsMessage msg;
 
@@ -350,30 +291,22 @@ ws_session_greet (WsSession      *self,
   return self->auth == NULL || check_auth (self, nonce, error);
 }
 
-gboolean
-ws_session_negotiate (WsSession      *self,
-                      const WsHello  *hello,
-                      GError        **error)
+static gboolean
+ws_session_negotiate (WsServerSession  *session,
+                      GError          **error)
 {
-  g_autoptr(GError) local_error = NULL;
+  WsSession *self = WS_SESSION (session);
   WsMessage msg;
 
-  if (!self->greeted && !ws_session_greet (self, hello, error))
+  if (!self->greeted && !ws_session_greet (self, error))
     return FALSE;
-
-  if (!ws_channel_read_message (self->control, &msg, idle_deadline (self), self->cancellable,
-                           &local_error))
-    {
-      if (local_error->domain == WS_PROTOCOL_ERROR)
-        ws_channel_send_error (self->control, local_error->code, 0, local_error->message);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!read_request (self, &msg, error))
+    return FALSE;
   if (msg.version != WS_PROTOCOL_V2 || msg.type != WS_MSG_TEST_REQUEST)
     return refuse (self, WS_PROTOCOL_ERROR_BAD_MESSAGE, "Expected TEST_REQUEST", error);
   self->request = msg.u.request;
   /* The granted streams first: a fixed size is split over those. */
-  grant_streams (&self->request);
+  ws_grant_streams (&self->request);
   if ((self->request.flags & WS_REQUEST_FLAG_BYTES) && !read_test_bytes (self, error))
     return FALSE;
   self->n_streams = ws_test_request_n_streams (&self->request);
@@ -404,13 +337,15 @@ stream_params (WsSession *self)
   return p;
 }
 
-gboolean
-ws_session_attach_stream (WsSession            *self,
-                          GSocket              *socket,
-                          const WsStreamHello  *hello,
-                          GError              **error)
+static gboolean
+ws_session_attach (WsServerSession         *session,
+                   const WsDataConnection  *data,
+                   GError                 **error)
 {
+  WsSession *self = WS_SESSION (session);
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  GSocket *socket = data->socket;
+  const WsStreamHello *hello = data->hello;
   gboolean udp = g_socket_get_socket_type (socket) == G_SOCKET_TYPE_DATAGRAM;
   guint id = hello->stream_id;
   WsStreamParams params;
@@ -447,9 +382,11 @@ ws_session_attach_stream (WsSession            *self,
   return TRUE;
 }
 
-void
-ws_session_abort (WsSession *self)
+static void
+ws_session_abort (WsServerSession *session)
 {
+  WsSession *self = WS_SESSION (session);
+
   g_mutex_lock (&self->lock);
   self->aborted = TRUE;
   for (guint i = 0; i < self->n_streams; i++)
@@ -777,25 +714,23 @@ send_results (WsSession  *self,
   return send_msg (self, &msg, error);
 }
 
-/**
- * ws_session_run:
- *
- * Runs the test that ws_session_negotiate() agreed on, from TEST_ACCEPT to
- * RESULTS_END. The session must be findable by its cookie before this is
- * called, since the client opens its data connections on TEST_ACCEPT.
- */
-gboolean
-ws_session_run (WsSession  *self,
-                GError    **error)
+/* The test that negotiate agreed on, from TEST_ACCEPT to RESULTS_END.
+ * The session must be findable by its cookie before this is called, since
+ * the client opens its data connections on TEST_ACCEPT. */
+static gboolean
+ws_session_run (WsServerSession  *session,
+                GError          **error)
 {
+  WsSession *self = WS_SESSION (session);
   gboolean ok;
 
+  g_info ("%s: session started", self->peer);
   if (!send_accept (self, error) || !wait_for_streams (self, error))
     return FALSE;
   ok = start_streams (self, error) && run_clock (self, error);
   if (!ok)
     {
-      ws_session_abort (self);
+      ws_session_abort (WS_SERVER_SESSION (self));
       for (guint i = 0; i < self->n_streams; i++)
         ws_stream_join (self->streams[i]);
       return FALSE;
@@ -804,21 +739,56 @@ ws_session_run (WsSession  *self,
   return send_results (self, error);
 }
 
-const guint8 *
-ws_session_get_cookie (WsSession *self)
+/* Its cookie, and for a UDP stream its control connection's host: one
+ * spoofed datagram must not aim the server's traffic at a third party. */
+static gboolean
+ws_session_match (WsServerSession    *session,
+                  const WsSessionKey *key)
 {
-  return self->cookie;
+  WsSession *self = WS_SESSION (session);
+
+  if (key->cookie == NULL || key->cookie_size != WS_COOKIE_SIZE
+      || memcmp (key->cookie, self->cookie, WS_COOKIE_SIZE) != 0)
+    return FALSE;
+  return key->source == NULL
+         || (self->host != NULL && g_inet_address_equal (self->host, key->source));
 }
 
-const char *
-ws_session_get_peer (WsSession *self)
-{
-  return self->peer;
-}
-
-void
-ws_session_get_totals (WsSession       *self,
+static void
+ws_session_get_totals (WsServerSession *session,
                        WsSessionTotals *totals)
 {
-  *totals = self->totals;
+  *totals = WS_SESSION (session)->totals;
+}
+
+static void
+ws_session_refuse (WsServerSession *session,
+                   WsClaim          claim,
+                   guint            limit)
+{
+  WsSession *self = WS_SESSION (session);
+
+  ws_server_session_refuse_busy (self->control, self->peer, claim, limit);
+}
+
+static char *
+ws_session_describe_outcome (WsServerSession *session,
+                             const GError    *error)
+{
+  if (error != NULL)
+    return g_strdup_printf ("session aborted: %s", error->message);
+  return g_strdup ("session finished");
+}
+
+static void
+ws_session_server_session_init (WsServerSessionInterface *iface)
+{
+  iface->negotiate = ws_session_negotiate;
+  iface->run = ws_session_run;
+  iface->attach = ws_session_attach;
+  iface->abort = ws_session_abort;
+  iface->match = ws_session_match;
+  iface->get_totals = ws_session_get_totals;
+  iface->refuse = ws_session_refuse;
+  iface->describe_outcome = ws_session_describe_outcome;
 }
