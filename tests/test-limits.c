@@ -807,7 +807,17 @@ test_cli_max_duration (void)
   g_assert_cmpuint (g_strv_length (lines), >=, 3);
   g_assert_true (g_str_has_suffix (lines[0], ", 1 stream, 5 s"));
   g_assert_cmpstr (lines[1], ==, "The server limits tests to 2 s; running 2 s");
-  assert_contains (text->out, "Summary over 2.0");
+  /* Run for the 2 s granted, not the 5 asked: a starved client may stop a
+   * little late (2.21 s once, at load 6), never early. */
+  {
+    const char *over = strstr (text->out, "Summary over ");
+    gdouble seconds;
+
+    g_assert_nonnull (over);
+    seconds = g_ascii_strtod (over + strlen ("Summary over "), NULL);
+    g_assert_cmpfloat (seconds, >=, 2.0);
+    g_assert_cmpfloat (seconds, <, 4.0);
+  }
 
   g_assert_cmpint (json->status, ==, 0);
   g_assert_cmpstr (json->err, ==, "wirespeed: The server limits tests to 2 s; running 2 s\n");
@@ -816,7 +826,8 @@ test_cli_max_duration (void)
   g_assert_cmpint (json_object_get_int_member (root, "duration_s"), ==, 2);
   intervals = json_object_get_array_member (root, "intervals");
   last = json_array_get_object_element (intervals, json_array_get_length (intervals) - 1);
-  g_assert_cmpfloat (json_object_get_double_member (last, "end_s"), <, 3);
+  g_assert_cmpfloat (json_object_get_double_member (last, "end_s"), >=, 2.0);
+  g_assert_cmpfloat (json_object_get_double_member (last, "end_s"), <, 4.0);
   s = stop_server (server, SIGINT);
 }
 
@@ -849,31 +860,47 @@ test_cli_max_bitrate (gconstpointer data)
   s = stop_server (server, SIGINT);
 }
 
-/* The server's threads, from /proc/PID/task. */
+/* The server's threads, from /proc/PID/task; those whose name starts with
+ * @prefix (NULL: none) are left out. */
 static guint
-count_threads (Proc *p)
+count_threads (Proc       *p,
+               const char *prefix)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%s/task",
                                            g_subprocess_get_identifier (p->proc));
   g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *tid;
   guint n = 0;
 
   g_assert_nonnull (dir);
-  while (g_dir_read_name (dir) != NULL)
-    n++;
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *comm_path = g_build_filename (path, tid, "comm", NULL);
+      g_autofree char *comm = NULL;
+
+      /* A thread that ended since the listing has no comm: not counted. */
+      if (!g_file_get_contents (comm_path, &comm, NULL, NULL))
+        continue;
+      if (prefix == NULL || !g_str_has_prefix (comm, prefix))
+        n++;
+    }
   return n;
 }
 
 /* 128 + 128 streams asked for, 32 + 32 granted: the server's threads,
  * sampled while the test runs, reach its stream budget (plus the
- * session's own thread) and no more, and the client says what it runs. */
+ * session's own thread) and no more, and the client says what it runs.
+ * The threads that read a data connection's first message and hand it to
+ * its session are counted apart: a handed-over one may still be ending
+ * when its stream starts (71 against 70 once beside stress-ng), and what
+ * bounds them is the cap on unidentified connections. */
 static void
 test_cli_stream_threads (void)
 {
   guint port;
   g_autoptr(Proc) server = spawn_server (&port, NULL);
   g_autofree char *port_text = g_strdup_printf ("%u", port);
-  guint baseline = count_threads (server);
+  guint baseline = count_threads (server, NULL);
   guint full = baseline + WS_SESSION_MAX_STREAM_THREADS;
   gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
   g_autoptr(Proc) client = NULL;
@@ -887,7 +914,7 @@ test_cli_stream_threads (void)
   /* Until the streams have run and ended again (a bound, not a wait). */
   while (!(peak >= full && now <= baseline + 1) && g_get_monotonic_time () < deadline)
     {
-      now = count_threads (server);
+      now = count_threads (server, "ws-connection");
       peak = MAX (peak, now);
       g_usleep (10000);
     }
