@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ws-listen-util.h"
 #include "ws-stream.h"
 #include "ws-test-util.h"
 #include "ws-time.h"
@@ -105,17 +106,19 @@ test_udp_rr (void)
 static void
 check_udp_flow (const WsFlowStats *f,
                 gdouble            seconds,
-                guint64            bitrate)
+                guint64            bitrate,
+                guint64            dropped)
 {
   g_assert_true (f->measured);
   g_assert_true (f->udp);
   g_assert_cmpuint (f->sender_packets, >, 0);
-  /* Loopback drops only when the machine is starved (sanitizer builds,
-   * parallel suites): allow a trace of loss, but never a datagram counted
-   * lost that was not sent, nor one counted twice. */
+  /* Loopback drops only what a full receive buffer drops, when the machine
+   * starves the receiver (sanitizer builds, parallel suites): the kernel
+   * counts those; never a datagram counted lost that was not sent or not
+   * dropped, nor one counted twice. */
   g_assert_cmpuint (f->receiver_packets + f->lost, <=, f->sender_packets);
-  g_assert_cmpuint (f->lost * 200, <=, f->sender_packets);
-  g_assert_cmpuint (f->receiver_packets * 200, >=, f->sender_packets * 199);
+  g_assert_cmpuint (f->lost, <=, dropped);
+  g_assert_cmpuint (f->receiver_packets + dropped, >=, f->sender_packets);
   g_assert_cmpuint (f->out_of_order, ==, 0);
   g_assert_cmpuint (f->duplicates, ==, 0);
   g_assert_cmpuint (f->receiver_bytes, ==, f->receiver_packets * WS_DEFAULT_UDP_LENGTH);
@@ -124,28 +127,49 @@ check_udp_flow (const WsFlowStats *f,
   g_assert_cmpfloat (f->jitter_ms, >=, 0);
 }
 
+static gint
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
+
+  return (x > y) - (x < y);
+}
+
 static void
 test_udp_stream (gconstpointer data)
 {
   WsDirection direction = GPOINTER_TO_UINT (data);
   g_autoptr(WsServer) server = ws_test_server_new (4, 5);
   guint64 bitrate = 20 * 1000 * 1000;
+  guint64 dropped = udp_rcvbuf_errors ();
   g_autoptr(WsResult) r = run_mode (server, WS_TEST_UDP_STREAM, direction, 1, bitrate);
+  g_autoptr(GArray) rates = g_array_new (FALSE, FALSE, sizeof (gdouble));
 
+  dropped = udp_rcvbuf_errors () - dropped;
   if (direction != WS_DIRECTION_DOWNLOAD)
-    check_udp_flow (&r->upload, r->elapsed_s, bitrate);
+    check_udp_flow (&r->upload, r->elapsed_s, bitrate, dropped);
   if (direction != WS_DIRECTION_UPLOAD)
-    check_udp_flow (&r->download, r->elapsed_s, bitrate);
+    check_udp_flow (&r->download, r->elapsed_s, bitrate, dropped);
 
-  /* Paced, not bursty: every full interval carries its share. */
+  /* Paced, not bursty: the full intervals carry their share, the typical
+   * one to 15 %. A sender the scheduler starves for part of an interval
+   * makes up for it in the next, so one interval alone may be off by more
+   * on a loaded machine; a sender that did not pace would put the whole
+   * test into the first. */
   for (guint i = 0; i + 1 < r->samples->len; i++)
     {
       const WsSample *s = &g_array_index (r->samples, WsSample, i);
       const WsFlowStats *f = direction == WS_DIRECTION_DOWNLOAD ? &s->download : &s->upload;
+      gdouble bps = ws_flow_stats_sender_bps (f, s->end_s - s->start_s);
 
-      g_assert_cmpfloat_with_epsilon (ws_flow_stats_sender_bps (f, s->end_s - s->start_s),
-                                      bitrate, bitrate * 0.15);
+      g_assert_cmpfloat_with_epsilon (bps, bitrate, bitrate * 0.5);
+      g_array_append_val (rates, bps);
     }
+  g_assert_cmpuint (rates->len, >, 0);
+  g_array_sort (rates, compare_doubles);
+  g_assert_cmpfloat_with_epsilon (g_array_index (rates, gdouble, rates->len / 2),
+                                  bitrate, bitrate * 0.15);
 }
 
 static void
