@@ -656,16 +656,13 @@ test_bytes_to_iperf3 (gconstpointer data)
   g_assert_cmpuint (flow->sender_bytes, >=, bytes);
   g_assert_cmpuint (flow->sender_bytes, <=, bytes + (guint64) c->streams * 131072);
   g_assert_cmpuint (flow->receiver_bytes, <=, flow->sender_bytes);
+  /* iperf3 stops counting at TEST_END, even bytes its kernel has
+   * acknowledged but it has not read yet, which a loaded host can leave
+   * short, with one stream too (seen at load 6 to 10): the result must say
+   * so, never claim the size. */
+  g_assert_true (run.result->bytes_complete == (flow->receiver_bytes >= bytes));
   if (c->streams == 1)
-    {
-      g_assert_true (run.result->bytes_complete);
-      g_assert_cmpuint (flow->receiver_bytes, ==, bytes);
-    }
-  else
-    /* iperf3 stops counting at TEST_END, even bytes its kernel has
-     * acknowledged but it has not read yet, which a loaded host can leave
-     * short: the result must say so, never claim the size. */
-    g_assert_true (run.result->bytes_complete == (flow->receiver_bytes >= bytes));
+    g_assert_cmpuint (flow->receiver_bytes, <=, bytes);
 
   /* The iperf3 server was asked for -n and counted the same bytes: what
    * it received from us, or sent to us. */
