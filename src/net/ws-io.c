@@ -188,6 +188,33 @@ ws_io_send_error (GSocket         *socket,
   return ws_io_send_message (socket, &msg, ws_now_ns () + WS_NSEC_PER_SEC, NULL, NULL);
 }
 
+/* Ends our side after a last message and reads, and drops, what the peer
+ * still sends until it closes, for @linger_ns at most. Closing a socket
+ * with unread bytes makes the kernel send RST instead of FIN, and an RST
+ * can overtake the ERROR we just sent: a client that had already sent its
+ * next message then read "connection reset" instead of why it was
+ * refused. */
+void
+ws_io_linger_close (GSocket *socket,
+                    gint64   linger_ns)
+{
+  gint64 deadline = ws_now_ns () + linger_ns;
+  char scratch[4096];
+  gsize dropped = 0;
+
+  if (!g_socket_shutdown (socket, FALSE, TRUE, NULL))
+    return;
+  while (dropped < 64 * 1024 && wait_for (socket, G_IO_IN, deadline, NULL, NULL))
+    {
+      g_autoptr(GError) error = NULL;
+      gssize r = g_socket_receive (socket, scratch, sizeof scratch, NULL, &error);
+
+      if (r == 0 || (r < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)))
+        break;
+      dropped += MAX (r, 0);
+    }
+}
+
 void
 ws_io_set_error_from_message (GError          **error,
                               const WsMessage  *msg)

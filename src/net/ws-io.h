@@ -58,6 +58,8 @@ gboolean ws_io_wait_readable (GSocket         *socket,
                               gint64           deadline_ns,
                               GCancellable    *cancellable,
                               GError         **error);
+void     ws_io_linger_close  (GSocket         *socket,
+                              gint64           linger_ns);
 void     ws_io_set_error_from_message (GError          **error,
                                        const WsMessage  *msg);
 

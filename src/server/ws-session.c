@@ -162,6 +162,7 @@ refuse (WsSession        *self,
         GError          **error)
 {
   ws_channel_send_error (self->control, code, 0, text);
+  ws_io_linger_close (ws_channel_get_socket (self->control), 250 * WS_NSEC_PER_MSEC);
   g_set_error_literal (error, WS_PROTOCOL_ERROR, code, text);
   return FALSE;
 }
