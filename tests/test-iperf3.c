@@ -321,26 +321,31 @@ test_client_to_server (gconstpointer data)
     check_agree (j, "sum_sent_bidir_reverse", "sum_received_bidir_reverse");
   if (strstr (c->args, "-O ") != NULL)
     {
-      /* Both ends start counting when the omitted seconds end: paced, they
-       * agree to far less than an interval (counting from our next 100 ms
-       * tick instead once cost 3 %). */
+      /* Both ends start counting when the omitted second ends. Each end
+       * times that itself, and on a starved machine the two timers can be
+       * some 100 ms apart (4 % of the bytes once, ASan beside stress-ng);
+       * an end that ignored -O would count the whole omitted second, a
+       * third more. */
       gdouble s = json_object_get_double_member (end_member (j, "sum_sent"), "bytes");
       gdouble r = json_object_get_double_member (end_member (j, "sum_received"), "bytes");
 
-      g_assert_cmpfloat (fabs (s - r), <=, 0.01 * s + 4 * 1024 * 1024);
+      g_test_message ("after -O 1: sent %.0f, received %.0f bytes", s, r);
+      g_assert_cmpfloat (fabs (s - r), <=, 0.10 * s + 4 * 1024 * 1024);
     }
   if (c->udp)
     {
       JsonObject *sum = end_member (j, "sum");
 
       g_assert_cmpint (json_object_get_int_member (sum, "packets"), >, 0);
-      /* Every datagram is sent and counted: a loss is only one the
-       * receiver's kernel dropped, when a starved receiver (iperf3's own,
-       * with -R) let its buffer fill. */
+      /* Every datagram is sent and counted: a loss is one the receiver's
+       * kernel dropped, when a starved receiver (iperf3's own, with -R) let
+       * its buffer fill, or a trace sent after a starved receiver stopped
+       * counting. */
       if (json_object_get_int_member (sum, "lost_packets") > 0)
         g_test_message ("lost %" G_GINT64_FORMAT ", receive buffers dropped %" G_GUINT64_FORMAT,
                         json_object_get_int_member (sum, "lost_packets"), dropped);
-      g_assert_cmpint (json_object_get_int_member (sum, "lost_packets"), <=, (gint64) dropped);
+      g_assert_cmpint (json_object_get_int_member (sum, "lost_packets"), <=,
+                       (gint64) (dropped + json_object_get_int_member (sum, "packets") / 200));
     }
   ws_test_wait_idle (server, 10);
   {
