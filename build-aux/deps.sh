@@ -17,6 +17,7 @@ libgtk-4-dev
 libadwaita-1-dev
 libjson-glib-dev
 libsqlite3-dev
+libsoup-3.0-dev
 glib-networking
 desktop-file-utils
 appstream
@@ -27,6 +28,9 @@ xvfb
 xauth
 dbus-daemon
 iperf3
+nginx
+curl
+chromium
 openssl
 python3
 procps

@@ -1,0 +1,1 @@
+/* The browser speed test: placeholder until the page lands. */
