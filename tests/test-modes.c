@@ -173,6 +173,49 @@ test_udp_stream (gconstpointer data)
                                   bitrate, bitrate * 0.15);
 }
 
+/* At 2 Gbit/s a batch holds dozens of datagrams, so the sender cuts them
+ * with GSO and the receiver takes them coalesced (GRO); with no_gso the
+ * client does neither, so each direction crosses an offloading sender to
+ * a plain receiver or the other way round. Whichever way, every datagram
+ * is counted once, as the sender sent it, and a fixed size arrives whole
+ * when the kernel dropped nothing. */
+static void
+test_udp_offload (gconstpointer data)
+{
+  guint variant = GPOINTER_TO_UINT (data);
+  WsDirection direction = variant & 1 ? WS_DIRECTION_DOWNLOAD : WS_DIRECTION_UPLOAD;
+  g_autoptr(WsServer) server = ws_test_server_new (4, 5);
+  guint64 size = 20 * 1000 * 1000;
+  guint64 dropped = udp_rcvbuf_errors ();
+  WsTestConfig config;
+  WsTestRun run = { 0 };
+  const WsFlowStats *f;
+
+  ws_test_config_for (&config, server, "127.0.0.1", 10);
+  config.mode = WS_TEST_UDP_STREAM;
+  config.direction = direction;
+  config.bitrate = 2 * G_GUINT64_CONSTANT (1000000000);
+  config.bytes = size;
+  config.no_gso = (variant & 2) != 0;
+  ws_test_run (&run, &config);
+  g_assert_no_error (run.error);
+  dropped = udp_rcvbuf_errors () - dropped;
+  f = direction == WS_DIRECTION_DOWNLOAD ? &run.result->download : &run.result->upload;
+  g_assert_cmpuint (f->sender_bytes, ==, size);
+  g_assert_cmpuint (f->sender_packets, ==, (size + WS_DEFAULT_UDP_LENGTH - 1) / WS_DEFAULT_UDP_LENGTH);
+  g_assert_cmpuint (f->receiver_packets + f->lost, <=, f->sender_packets);
+  g_assert_cmpuint (f->lost, <=, dropped + f->sender_packets / 200);
+  g_assert_cmpuint (f->out_of_order, ==, 0);
+  g_assert_cmpuint (f->duplicates, ==, 0);
+  if (f->lost == 0)
+    {
+      g_assert_cmpuint (f->receiver_packets, ==, f->sender_packets);
+      g_assert_cmpuint (f->receiver_bytes, ==, size);
+    }
+  ws_test_run_clear (&run);
+  ws_test_config_clear (&config);
+}
+
 static void
 test_under_load (void)
 {
@@ -534,6 +577,10 @@ main (int argc, char **argv)
   g_test_add_data_func ("/modes/udp-stream/upload", GUINT_TO_POINTER (WS_DIRECTION_UPLOAD), test_udp_stream);
   g_test_add_data_func ("/modes/udp-stream/download", GUINT_TO_POINTER (WS_DIRECTION_DOWNLOAD), test_udp_stream);
   g_test_add_data_func ("/modes/udp-stream/bidir", GUINT_TO_POINTER (WS_DIRECTION_BIDIR), test_udp_stream);
+  g_test_add_data_func ("/modes/udp-offload/upload", GUINT_TO_POINTER (0), test_udp_offload);
+  g_test_add_data_func ("/modes/udp-offload/download", GUINT_TO_POINTER (1), test_udp_offload);
+  g_test_add_data_func ("/modes/udp-offload/upload-no-gso", GUINT_TO_POINTER (2), test_udp_offload);
+  g_test_add_data_func ("/modes/udp-offload/download-no-gso", GUINT_TO_POINTER (3), test_udp_offload);
   g_test_add_func ("/modes/under-load", test_under_load);
   g_test_add_func ("/modes/speed", test_speed);
   g_test_add_func ("/modes/json-contract", test_json_contract);

@@ -32,6 +32,8 @@ typedef struct {
   gboolean bidir;
   gboolean no_latency;
   gboolean iperf3;
+  gboolean no_zerocopy;
+  gboolean no_gso;
   char *test;
   char *target;
   char *length;
@@ -135,6 +137,10 @@ add_test_entries (GOptionContext *context,
       N_("Throughput tests: skip the idle and loaded latency probes"), NULL },
     { "iperf3", 0, 0, G_OPTION_ARG_NONE, &raw->iperf3,
       N_("Client: the server is iperf3 3.x (TCP_STREAM, UDP_STREAM, SPEED); without it, one is recognised after a second"), NULL },
+    { "no-zerocopy", 0, 0, G_OPTION_ARG_NONE, &raw->no_zerocopy,
+      N_("TCP: copy every write from memory instead of sending by reference (sendfile); a server applies it to all its tests"), NULL },
+    { "no-gso", 0, 0, G_OPTION_ARG_NONE, &raw->no_gso,
+      N_("UDP_STREAM: no segmentation offload (GSO) when sending, no receive offload (GRO) when receiving; a server applies it to all its tests"), NULL },
     { "json", 'J', 0, G_OPTION_ARG_NONE, &raw->json,
       N_("Print the result as JSON when the test ends"), NULL },
     { NULL }
@@ -410,6 +416,8 @@ fill_client (WsCliOptions  *options,
     t->streams = raw->streams;
   t->latency_probe = !raw->no_latency;
   t->iperf3 = raw->iperf3;
+  t->no_zerocopy = raw->no_zerocopy;
+  t->no_gso = raw->no_gso;
   if (raw->length != NULL)
     {
       if (!ws_parse_size (raw->length, &length) || length > WS_MAX_LENGTH)

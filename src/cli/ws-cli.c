@@ -19,6 +19,7 @@
 #include "ws-client.h"
 #include "ws-error.h"
 #include "ws-server.h"
+#include "ws-stream.h"
 #include "ws-text-printer.h"
 
 typedef struct {
@@ -257,6 +258,7 @@ run_server (const WsCliOptions *options)
   ws_server_set_max_pending_per_address (server, options->max_pending_per_address);
   ws_server_set_max_duration (server, options->max_duration_s);
   ws_server_set_max_bitrate (server, options->max_bitrate);
+  ws_stream_disable_offloads (options->test.no_zerocopy, options->test.no_gso);
   if (!ws_server_start (server, &error))
     {
       fprintf (stderr, _("wirespeed: cannot listen on port %u: %s\n"), options->port, error->message);

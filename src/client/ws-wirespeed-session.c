@@ -377,6 +377,8 @@ open_streams (Run     *run,
   params.rr_request = run->request.rr_request_size;
   params.rr_response = run->request.rr_response_size;
   params.rr_timeout_ns = (guint64) run->config->rr_timeout_ms * WS_NSEC_PER_MSEC;
+  params.no_zerocopy = run->config->no_zerocopy;
+  params.no_gso = run->config->no_gso;
 
   run->n_streams = ws_test_request_n_streams (&run->request);
   run->streams = g_new0 (WsStream *, run->n_streams);

@@ -46,6 +46,8 @@ typedef struct {
   char *auth_name;       /* NULL: no key */
   char *auth_secret;
   gboolean iperf3;       /* the server is iperf3 3.x (TCP_STREAM, UDP_STREAM) */
+  gboolean no_zerocopy;  /* TCP: copy each write instead of sendfile() */
+  gboolean no_gso;       /* UDP_STREAM: no segmentation or receive offload */
 } WsTestConfig;
 
 void ws_test_config_init  (WsTestConfig       *config);

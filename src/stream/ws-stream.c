@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ws-payload.h"
 #include "ws-stream-private.h"
 #include "ws-time.h"
 
@@ -85,6 +86,18 @@ buffer_size (WsStreamKind          kind,
   return MAX (size, WS_UDP_HEADER_SIZE) + (is_udp (kind) ? 65536 : 0);
 }
 
+/* What a server's --no-zerocopy and --no-gso turn off for every stream
+ * it runs; a client sets them per test in its WsStreamParams. */
+static atomic_bool no_zerocopy, no_gso;
+
+void
+ws_stream_disable_offloads (gboolean zerocopy,
+                            gboolean gso)
+{
+  atomic_store (&no_zerocopy, zerocopy);
+  atomic_store (&no_gso, gso);
+}
+
 WsStream *
 ws_stream_new (GSocket              *socket,
                guint16               id,
@@ -100,15 +113,15 @@ ws_stream_new (GSocket              *socket,
   stream->role = role;
   stream->kind = kind;
   stream->params = *params;
+  stream->params.no_zerocopy |= atomic_load (&no_zerocopy);
+  stream->params.no_gso |= atomic_load (&no_gso);
   /* The peer chooses the length, up to 16 MiB, and the buffer follows it
    * (64 times over for UDP): without a cap, one request for many streams
    * would claim gigabytes of the server's memory. */
   stream->params.length = MIN (params->length, is_udp (kind) ? MAX_UDP_PAYLOAD : MAX_TCP_WRITE);
   stream->buf_size = buffer_size (kind, &stream->params);
-  /* Test payload is not zeroes so that no link compression flatters us. */
   stream->buf = g_malloc (stream->buf_size);
-  for (gsize i = 0; i < stream->buf_size; i++)
-    stream->buf[i] = (guint8) (i * 131 + 7);
+  ws_payload_fill (stream->buf, stream->buf_size);
   g_mutex_init (&stream->lock);
   g_cond_init (&stream->cond);
   if (kind == WS_STREAM_TCP_RR_CLIENT || kind == WS_STREAM_UDP_RR_CLIENT)

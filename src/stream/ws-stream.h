@@ -37,6 +37,8 @@ typedef struct {
   guint64 pace_ns;        /* RR clients: at least this between requests; 0 = back to back */
   guint64 police_bitrate; /* UDP receivers: drop, uncounted, what exceeds this; 0 = all */
   guint8 cookie[WS_COOKIE_SIZE]; /* UDP servers answer repeated STREAM_HELLOs */
+  gboolean no_zerocopy;   /* TCP senders: copy from memory, not sendfile() */
+  gboolean no_gso;        /* UDP_STREAM: one datagram per send and per receive */
 } WsStreamParams;
 
 typedef struct {
@@ -74,6 +76,8 @@ WsStreamRole ws_stream_get_role       (WsStream             *stream);
 WsStreamKind ws_stream_get_kind       (WsStream             *stream);
 gboolean     ws_stream_is_sending     (WsStream             *stream);
 
+void         ws_stream_disable_offloads (gboolean           zerocopy,
+                                         gboolean           gso);
 WsStreamKind ws_stream_kind_for       (WsTestMode            mode,
                                        WsStreamRole          role,
                                        gboolean              client_side);

@@ -18,8 +18,12 @@
 #include "ws-io.h"
 #include "ws-stream-private.h"
 #include "ws-time.h"
+#include "ws-udp-offload.h"
 
 #define BATCH 64
+/* A GRO receiver's buffers: each holds up to 44 datagrams of 1448 bytes. */
+#define GRO_SLOTS 16
+#define GRO_SLOT_SIZE 65536
 /* Packets due within this much of now go out now: a sleep overshoots by the
  * timer slack (~50 µs), so waking for every packet would mean spinning on
  * the clock at high rates. 200 µs of lookahead is still a smooth stream. */
@@ -73,7 +77,25 @@ due_now (WsStream *stream,
   return 0;
 }
 
-/* One datagram per slot of the stream's buffer, for sendmmsg/recvmmsg. */
+/* One datagram per slot of @buf, @count slots, for sendmmsg/recvmmsg. */
+static void
+setup_batch_in (struct mmsghdr *msgs,
+                struct iovec   *iov,
+                guint8         *buf,
+                gsize           slot,
+                guint           count)
+{
+  memset (msgs, 0, BATCH * sizeof *msgs);
+  for (guint i = 0; i < count; i++)
+    {
+      iov[i].iov_base = buf + i * slot;
+      iov[i].iov_len = slot;
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+}
+
+/* One datagram per slot of the stream's buffer. */
 static void
 setup_batch (WsStream       *stream,
              struct mmsghdr *msgs,
@@ -81,14 +103,9 @@ setup_batch (WsStream       *stream,
              gsize           slot,
              gsize           len)
 {
-  memset (msgs, 0, BATCH * sizeof *msgs);
+  setup_batch_in (msgs, iov, stream->buf, slot, BATCH);
   for (guint i = 0; i < BATCH; i++)
-    {
-      iov[i].iov_base = stream->buf + i * slot;
-      iov[i].iov_len = len;
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-    }
+    iov[i].iov_len = len;
 }
 
 /* The size of the next datagram of a fixed-size stream with @left bytes
@@ -139,6 +156,57 @@ batch_bytes (const struct iovec *iov,
   return bytes;
 }
 
+static gboolean
+all_full (const struct iovec *iov,
+          guint               n,
+          gsize               len)
+{
+  for (guint i = 0; i < n; i++)
+    if (iov[i].iov_len != len)
+      return FALSE;
+  return TRUE;
+}
+
+/* Sends @n datagrams of @len bytes, @gso to a send where the socket cuts
+ * them (ws-udp-offload.c); the slots of the buffer are contiguous, so a
+ * run of them is one buffer. A short datagram at the end of a fixed-size
+ * stream goes the plain way. Returns how many datagrams went, or -1. */
+static int
+send_datagrams (WsStream       *stream,
+                struct mmsghdr *msgs,
+                struct iovec   *iov,
+                guint           n,
+                gsize           len,
+                guint          *gso)
+{
+  struct mmsghdr g[BATCH];
+  struct iovec giov[BATCH];
+  guint counts[BATCH], m = 0;
+  int r, sent = 0;
+
+  if (*gso < 2 || n < 2 || !all_full (iov, n, len))
+    return sendmmsg (stream->fd, msgs, n, 0);
+  memset (g, 0, sizeof g);
+  for (guint i = 0; i < n; i += *gso, m++)
+    {
+      counts[m] = MIN (*gso, n - i);
+      giov[m].iov_base = iov[i].iov_base;
+      giov[m].iov_len = counts[m] * len;
+      g[m].msg_hdr.msg_iov = &giov[m];
+      g[m].msg_hdr.msg_iovlen = 1;
+    }
+  r = sendmmsg (stream->fd, g, m, 0);
+  if (r < 0 && errno == EIO)
+    {
+      ws_udp_gso_disable (stream->fd);
+      *gso = 1;
+      return sendmmsg (stream->fd, msgs, n, 0);
+    }
+  for (int i = 0; i < r; i++)
+    sent += counts[i];
+  return r < 0 ? r : sent;
+}
+
 void
 ws_udp_send_loop (WsStream *stream)
 {
@@ -148,6 +216,7 @@ ws_udp_send_loop (WsStream *stream)
   WsUdpHeader h = { 0, stream->id, 0, 0, 0 };
   gint64 start = ws_now_ns ();
   guint64 sent = 0, bytes_sent = 0;
+  guint gso = stream->params.no_gso ? 1 : ws_udp_gso_enable (stream->fd, len);
 
   setup_batch (stream, msgs, iov, len, len);
 
@@ -170,7 +239,7 @@ ws_udp_send_loop (WsStream *stream)
             return;
           continue;
         }
-      r = sendmmsg (stream->fd, msgs, n, 0);
+      r = send_datagrams (stream, msgs, iov, n, len, &gso);
       if (r > 0)
         {
           guint64 bytes = batch_bytes (iov, r);
@@ -210,49 +279,91 @@ police (WsStream *stream,
   return TRUE;
 }
 
+/* Counts one datagram into @n (bytes, packets, policed). */
+static void
+account_datagram (WsStream     *stream,
+                  const guint8 *data,
+                  gsize         len,
+                  gint64        arrival,
+                  gint64        now,
+                  guint64       n[3])
+{
+  WsUdpHeader h;
+
+  if (!ws_udp_header_decode (data, len, &h))
+    return;
+  if (stream->params.police_bitrate != 0 && !police (stream, len, now))
+    {
+      n[2]++;
+      return;
+    }
+  ws_udp_stats_record (stream->udp, h.seq, h.send_ns, arrival);
+  n[0] += len;
+  n[1]++;
+}
+
+/* Each buffer is one datagram or, with GRO, a run of datagrams of its
+ * segment size (the last may be shorter): they are counted one by one,
+ * as the peer sent them. */
 static void
 account_batch (WsStream       *stream,
                struct mmsghdr *msgs,
-               int             n)
+               int             count)
 {
   gint64 now = ws_now_ns ();
-  guint64 bytes = 0, packets = 0, policed = 0;
+  gint64 offset = ws_udp_realtime_offset ();
+  guint64 n[3] = { 0, 0, 0 };
 
   g_mutex_lock (&stream->lock);
-  for (int i = 0; i < n; i++)
+  for (int i = 0; i < count; i++)
     {
       const guint8 *data = msgs[i].msg_hdr.msg_iov->iov_base;
-      WsUdpHeader h;
+      gsize len = msgs[i].msg_len;
+      gint64 stamp = now - offset;
+      gsize segment = ws_udp_cmsg_segment (&msgs[i].msg_hdr, len, &stamp);
 
-      if (!ws_udp_header_decode (data, msgs[i].msg_len, &h))
-        continue;
-      if (stream->params.police_bitrate != 0 && !police (stream, msgs[i].msg_len, now))
-        {
-          policed++;
-          continue;
-        }
-      ws_udp_stats_record (stream->udp, h.seq, h.send_ns, now);
-      bytes += msgs[i].msg_len;
-      packets++;
+      for (gsize off = 0; off < len; off += segment)
+        account_datagram (stream, data + off, MIN (segment, len - off), stamp + offset, now, n);
     }
   g_mutex_unlock (&stream->lock);
-  ws_stream_count (stream, bytes, packets);
-  atomic_fetch_add_explicit (&stream->policed, policed, memory_order_relaxed);
+  ws_stream_count (stream, n[0], n[1]);
+  atomic_fetch_add_explicit (&stream->policed, n[2], memory_order_relaxed);
+}
+
+/* The kernel rewrites each message's control length: give the room back
+ * before every receive. */
+static void
+reset_control (struct mmsghdr *msgs,
+               guint           count)
+{
+  for (guint i = 0; i < count; i++)
+    msgs[i].msg_hdr.msg_controllen = WS_UDP_CMSG_SPACE;
 }
 
 void
 ws_udp_receive_loop (WsStream *stream)
 {
-  gsize slot = stream->buf_size / BATCH;
+  gboolean gro = !stream->params.no_gso && ws_udp_gro_enable (stream->fd);
+  g_autofree guint8 *gro_buf = gro ? g_malloc (GRO_SLOTS * GRO_SLOT_SIZE) : NULL;
+  guint count = gro ? GRO_SLOTS : BATCH;
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
+  union { char buf[WS_UDP_CMSG_SPACE]; struct cmsghdr align; } control[BATCH];
 
-  setup_batch (stream, msgs, iov, slot, slot);
+  ws_udp_stamps_enable (stream->fd);
+  if (gro)
+    setup_batch_in (msgs, iov, gro_buf, GRO_SLOT_SIZE, GRO_SLOTS);
+  else
+    setup_batch (stream, msgs, iov, stream->buf_size / BATCH, stream->buf_size / BATCH);
+  for (guint i = 0; i < BATCH; i++)
+    msgs[i].msg_hdr.msg_control = control[i].buf;
 
   while (!ws_stream_aborted (stream))
     {
-      int n = recvmmsg (stream->fd, msgs, BATCH, MSG_WAITFORONE, NULL);
+      int n;
 
+      reset_control (msgs, count);
+      n = recvmmsg (stream->fd, msgs, count, MSG_WAITFORONE, NULL);
       if (n > 0)
         {
           /* A repeated STREAM_HELLO comes alone, ahead of any data. */
