@@ -247,13 +247,8 @@ new_http_session (WsConnection *conn)
 {
   WsServer *self = conn->server;
   WsHttpLimits limits = { self->idle_timeout_s, self->max_duration_s, self->max_bitrate };
-  g_autoptr(GIOStream) stream = NULL;
-
-  if (ws_channel_is_tls (conn->channel))
-    stream = g_object_ref (ws_channel_get_tls_stream (conn->channel));
-  else
-    stream = G_IO_STREAM (g_socket_connection_factory_create_connection (conn->socket));
-  return ws_http_session_new (stream, conn->socket, conn->peer, &limits, conn->cancellable);
+  return ws_http_session_new (conn->socket, ws_channel_get_tls_stream (conn->channel), conn->peer,
+                              &limits, conn->cancellable);
 }
 
 /* HTTP (docs/PROTOCOL.md section 9): refused as plaintext tests are at a
