@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <sys/wait.h>
@@ -20,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ws-acl.h"
 #include "ws-http.h"
 #include "ws-test-util.h"
 #include "ws-time.h"
@@ -110,6 +112,7 @@ typedef struct {
   guint64 max_bitrate;
   const char *certificate;   /* tests/tls/NAME.pem */
   gboolean allow_plaintext;
+  const char *deny;          /* a CIDR the access list denies */
 } ServerOptions;
 
 static char *
@@ -134,6 +137,13 @@ server_new (const ServerOptions *o)
   ws_server_set_idle_timeout (server, o->idle_timeout_s ? o->idle_timeout_s : 10);
   ws_server_set_max_duration (server, o->max_duration_s);
   ws_server_set_max_bitrate (server, o->max_bitrate);
+  if (o->deny != NULL)
+    {
+      g_autoptr(WsAcl) acl = ws_acl_new ();
+
+      g_assert_true (ws_acl_deny (acl, o->deny, NULL));
+      ws_server_set_acl (server, acl);
+    }
   if (o->certificate != NULL)
     {
       g_autofree char *cert_name = g_strdup_printf ("%s.pem", o->certificate);
@@ -775,6 +785,27 @@ test_https (void)
   ws_test_config_clear (&config);
 }
 
+/* A peer the access list denies is told so in HTTP, in TLS or not. */
+static void
+test_denied (void)
+{
+  ServerOptions o = { .certificate = "server", .allow_plaintext = TRUE, .deny = "127.0.0.1/32" };
+  g_autoptr(WsServer) server = server_new (&o);
+  g_autofree char *ca = tls_fixture ("ca.pem");
+  g_autofree char *target = url (server, "https", "localhost", "/download?bytes=10");
+  g_autofree char *out = NULL;
+  Response r;
+  int status;
+
+  out = curl (&status, "--cacert", ca, "-w", " %{http_code}", target, NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpstr (out, ==, "Access denied\n 403");
+  get (server, "/download?bytes=10", NULL, &r);
+  g_assert_cmpuint (r.status, ==, 403);
+  g_assert_cmpmem (r.body, r.body_len, "Access denied\n", 14);
+  response_clear (&r);
+}
+
 /* ---- Limits ---- */
 
 /* Reads one response's head on a connection kept open. */
@@ -1025,6 +1056,45 @@ test_max_duration (void)
   ws_test_wait_idle (server, 3);
 }
 
+/* ws_server_stop() ends HTTP connections too: idle, in a plaintext
+ * download blocked on a client that does not read, and in TLS. */
+static void
+test_stop (void)
+{
+  ServerOptions o = { .certificate = "server", .allow_plaintext = TRUE };
+  WsServer *server = server_new (&o);
+  g_autofree char *ca = tls_fixture ("ca.pem");
+  g_autofree char *command = g_strdup_printf ("curl -s --cacert %s -o /dev/null --limit-rate 100k "
+                                              "https://localhost:%u/download?bytes=100000000",
+                                              ca, ws_server_get_port (server));
+  g_auto(GStrv) argv = g_strsplit (command, " ", -1);
+  GPid curl_pid;
+  int idle = connect_to (server);
+  int stuck = connect_to (server);
+  g_autofree char *head = NULL;
+  gint64 start;
+
+  send_text (idle, "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n");
+  head = read_head (idle);
+  send_text (stuck, "GET /download?bytes=10000000000 HTTP/1.1\r\nHost: x\r\n\r\n");
+  g_assert_true (g_spawn_async (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                                NULL, NULL, &curl_pid, NULL));
+  while (ws_server_get_n_sessions (server) < 3)
+    g_usleep (10000);
+  g_usleep (300000);
+  start = ws_now_ns ();
+  ws_server_stop (server);
+  g_test_message ("stopped in %.3f s", (ws_now_ns () - start) / 1e9);
+  g_assert_cmpint (ws_now_ns () - start, <, WS_NSEC_PER_SEC);
+  g_assert_cmpuint (ws_server_get_n_sessions (server), ==, 0);
+  g_object_unref (server);
+  kill (curl_pid, SIGTERM);
+  waitpid (curl_pid, NULL, 0);
+  g_spawn_close_pid (curl_pid);
+  close (idle);
+  close (stuck);
+}
+
 /* ---- Hostile clients while a real test runs ---- */
 
 typedef struct {
@@ -1116,12 +1186,14 @@ main (int    argc,
   g_test_add_func ("/http/static", test_static);
   g_test_add_func ("/http/keepalive", test_keepalive);
   g_test_add_func ("/http/https", test_https);
+  g_test_add_func ("/http/denied", test_denied);
   g_test_add_func ("/http/busy", test_busy);
   g_test_add_func ("/http/slowloris", test_slowloris);
   g_test_add_func ("/http/vanish", test_vanish);
   g_test_add_func ("/http/liars", test_liars);
   g_test_add_func ("/http/pacing", test_pacing);
   g_test_add_func ("/http/max-duration", test_max_duration);
+  g_test_add_func ("/http/stop", test_stop);
   g_test_add_func ("/http/under-attack", test_under_attack);
   return g_test_run ();
 }

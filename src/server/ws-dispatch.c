@@ -303,6 +303,17 @@ is_http (WsConnection *conn,
     }
 }
 
+/* HTTP: ALPN "http/1.1" after a handshake, else a request line. */
+static gboolean
+speaks_http (WsConnection *conn,
+             int           first,
+             gint64        deadline)
+{
+  if (ws_channel_is_tls (conn->channel))
+    return g_strcmp0 (ws_channel_get_alpn (conn->channel), WS_CHANNEL_ALPN_HTTP) == 0;
+  return first >= 'A' && first <= 'Z' && is_http (conn, deadline);
+}
+
 /* A denied peer that starts a TLS handshake gets its ERROR inside TLS,
  * where its client can read it; anything else gets it in plaintext. What
  * the peer sent is read before the close, so that the close is a FIN
@@ -320,6 +331,14 @@ tell_denied (WsConnection *conn)
                                  conn->cancellable, &error))
     {
       g_info ("%s: access denied, TLS handshake failed: %s", conn->peer, error->message);
+      return;
+    }
+  if (first >= 0 && speaks_http (conn, first, deadline))
+    {
+      g_autoptr(WsHttpSession) session = new_http_session (conn);
+
+      g_info ("%s: access denied (HTTP%s)", conn->peer, ws_channel_is_tls (conn->channel) ? "S" : "");
+      ws_http_session_refuse_with (session, 403, "Access denied");
       return;
     }
   ws_channel_send_error (conn->channel, WS_PROTOCOL_ERROR_ACCESS_DENIED, 0, "Access denied");
@@ -354,9 +373,7 @@ dispatch (WsConnection *conn)
       dispatch_iperf3 (conn, deadline);
       return;
     }
-  if (ws_channel_is_tls (conn->channel)
-      ? g_strcmp0 (ws_channel_get_alpn (conn->channel), WS_CHANNEL_ALPN_HTTP) == 0
-      : first >= 'A' && first <= 'Z' && is_http (conn, deadline))
+  if (speaks_http (conn, first, deadline))
     {
       run_http_session (conn);
       return;

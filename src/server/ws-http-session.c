@@ -485,12 +485,18 @@ serve (WsHttpSession  *self,
   if (ok)
     run_loop (self, server, context,
               self->refusal_status != 0 ? ws_now_ns () + REFUSAL_NS : 0);
+  /* Ended by us (a limit, the server's stop) in the middle of a TLS
+   * response to a client that does not read: the close's close_notify
+   * would block until it does. Our side shut, it fails at once. */
+  if (G_IS_TLS_CONNECTION (self->stream) && !g_io_stream_is_closed (self->stream))
+    g_socket_shutdown (self->socket, FALSE, TRUE, NULL);
   soup_server_disconnect (server);
   g_io_stream_close (self->stream, NULL, NULL);
   /* A FIN behind the last response, and what the client still sends
    * read, so that the close is no reset that could destroy the response
    * (a body longer than announced, an unread request). */
-  if (!G_IS_TLS_CONNECTION (self->stream) && !g_socket_is_closed (self->socket))
+  if (!G_IS_TLS_CONNECTION (self->stream) && !g_socket_is_closed (self->socket)
+      && !g_cancellable_is_cancelled (self->cancellable))
     ws_io_linger_close (self->socket, LINGER_NS);
   g_clear_object (&server);
   while (g_main_context_iteration (context, FALSE))
