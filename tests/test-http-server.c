@@ -113,6 +113,8 @@ typedef struct {
   const char *certificate;   /* tests/tls/NAME.pem */
   gboolean allow_plaintext;
   const char *deny;          /* a CIDR the access list denies */
+  guint max_per_address;
+  const char *bind;          /* default 127.0.0.1 */
 } ServerOptions;
 
 static char *
@@ -132,7 +134,8 @@ server_new (const ServerOptions *o)
   g_ptr_array_set_size (log_lines, 0);
   g_mutex_unlock (&log_lock);
   ws_server_set_port (server, 0);
-  ws_server_set_bind_address (server, "127.0.0.1");
+  ws_server_set_bind_address (server, o->bind ? o->bind : "127.0.0.1");
+  ws_server_set_max_per_address (server, o->max_per_address);
   ws_server_set_max_clients (server, o->max_clients ? o->max_clients : 8);
   ws_server_set_idle_timeout (server, o->idle_timeout_s ? o->idle_timeout_s : 10);
   ws_server_set_max_duration (server, o->max_duration_s);
@@ -467,6 +470,12 @@ test_download (void)
   g_assert_cmpuint (r.status, ==, 200);
   assert_header (&r, "content-length: 100000000000");
   g_assert_cmpuint (r.body_len, ==, 0);
+  response_clear (&r);
+  /* HTTP/1.0, without Host. */
+  request (server, "GET /download?bytes=7 HTTP/1.0\r\n\r\n", &r);
+  g_assert_true (g_str_has_prefix (r.head, "http/1.0 200"));
+  g_assert_cmpuint (r.body_len, ==, 7);
+  assert_pattern (r.body, 7, 0);
   response_clear (&r);
   get (server, "/download?bytes=0", NULL, &r);
   g_assert_cmpuint (r.status, ==, 200);
@@ -859,6 +868,53 @@ test_busy (void)
   response_clear (&r);
 }
 
+/* --max-per-address counts HTTP connections too, and says so. */
+static void
+test_busy_address (void)
+{
+  ServerOptions o = { .max_per_address = 1 };
+  g_autoptr(WsServer) server = server_new (&o);
+  int held = connect_to (server);
+  g_autofree char *head = NULL;
+  Response r;
+
+  send_text (held, "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n");
+  head = read_head (held);
+  get (server, "/ping", NULL, &r);
+  g_assert_cmpuint (r.status, ==, 503);
+  g_assert_nonnull (g_strstr_len ((const char *) r.body, r.body_len,
+                                  "this address already runs 1 test, the most one address may run"));
+  response_clear (&r);
+  close (held);
+  ws_test_wait_idle (server, 5);
+}
+
+/* An IPv6 client, as the server saw it. */
+static void
+test_ipv6 (void)
+{
+  ServerOptions o = { .bind = "::1" };
+  g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM, 0, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (lo, 0);
+  g_autoptr(WsServer) server = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *out = NULL;
+  int status;
+
+  if (probe == NULL || !g_socket_bind (probe, sa, FALSE, NULL))
+    {
+      g_test_skip ("::1 is not usable here");
+      return;
+    }
+  server = server_new (&o);
+  target = url (server, "http", "[::1]", "/ip");
+  out = curl (&status, target, NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (g_str_has_prefix (out, "{\"address\": \"::1\", \"port\": "));
+  g_assert_true (g_str_has_suffix (out, ", \"family\": \"ipv6\"}"));
+}
+
 /* Seconds until the server closes @fd, which sends @drip every 300 ms
  * (nothing if NULL) for 6 s at most. */
 static gdouble
@@ -1188,6 +1244,8 @@ main (int    argc,
   g_test_add_func ("/http/https", test_https);
   g_test_add_func ("/http/denied", test_denied);
   g_test_add_func ("/http/busy", test_busy);
+  g_test_add_func ("/http/busy-address", test_busy_address);
+  g_test_add_func ("/http/ipv6", test_ipv6);
   g_test_add_func ("/http/slowloris", test_slowloris);
   g_test_add_func ("/http/vanish", test_vanish);
   g_test_add_func ("/http/liars", test_liars);

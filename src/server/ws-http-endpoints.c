@@ -491,7 +491,18 @@ route (SoupServer        *server,
   WsHttpSession *session = data;
   const char *method = soup_server_message_get_method (msg);
   const char *query = g_uri_get_query (soup_server_message_get_uri (msg));
+  const char *mark = strchr (path, '?');
+  g_autofree char *own_path = NULL;
   Methods bit = method_bit (method);
+
+  /* libsoup 3.2 leaves the query in the path of an HTTP/1.0 request
+   * without Host. */
+  if (query == NULL && mark != NULL)
+    {
+      own_path = g_strndup (path, mark - path);
+      query = mark + 1;
+      path = own_path;
+    }
 
   _ws_http_set_common_headers (msg);
   if (method == SOUP_METHOD_OPTIONS)
