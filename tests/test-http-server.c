@@ -650,6 +650,7 @@ test_nq_config (void)
                                        "/nq/small"));
       g_assert_true (g_str_has_suffix (json_object_get_string_member (urls, "https_upload_url"),
                                        "/nq/upload"));
+      g_assert_cmpstr (json_object_get_string_member (urls, "large_download_url"), ==, want);
       response_clear (&r);
     }
 }
@@ -666,6 +667,11 @@ test_errors (void)
   response_clear (&r);
   get (server, "/download?bytes=12ab", NULL, &r);
   g_assert_cmpuint (r.status, ==, 400);
+  response_clear (&r);
+  /* Too big to take: refused before the body, which is never sent. */
+  request (server, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000001\r\n"
+                   "Expect: 100-continue\r\n\r\n", &r);
+  g_assert_cmpuint (r.status, ==, 413);
   response_clear (&r);
   get (server, "/nothing-here", NULL, &r);
   g_assert_cmpuint (r.status, ==, 404);

@@ -369,6 +369,11 @@ answer_nq_config (WsHttpSession     *session,
     { "small_https_download_url", "/nq/small" },
     { "large_https_download_url", "/nq/large" },
     { "https_upload_url", "/nq/upload" },
+    /* The older names, which some clients still read (Apple's server
+     * sends both). */
+    { "small_download_url", "/nq/small" },
+    { "large_download_url", "/nq/large" },
+    { "upload_url", "/nq/upload" },
   };
   GUri *uri = soup_server_message_get_uri (msg);
   const char *scheme = _ws_http_session_is_tls (session) ? "https" : "http";
