@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ws-listen-util.h"
 #include "ws-store.h"
 
 #define PG_BIN "/usr/lib/postgresql/15/bin"
@@ -34,7 +35,8 @@ static char *tmp_dir;
 /* The PostgreSQL server: one per run, as initdb takes seconds. A watcher
  * shell started with it reads our end of a pipe; when this process exits,
  * however it dies, the pipe closes and the watcher stops the server and
- * removes its folder. */
+ * removes its folder. Told "retry", it keeps the folder: another suite
+ * took the port, and a new watcher tries another. */
 static struct {
   char *dir;
   char *skip_reason;
@@ -49,24 +51,10 @@ static const char watcher_script[] =
   "\"$@\" -D \"$dir/data\" -k \"$dir\" -h 127.0.0.1 -p \"$port\" -c fsync=off"
   " -c max_connections=60 -c shared_buffers=16MB >\"$dir/log\" 2>&1 </dev/null &\n"
   "pid=$!\n"
-  "cat >/dev/null\n"
+  "read -r what\n"
   "kill -QUIT $pid 2>/dev/null\n"
   "wait $pid\n"
-  "rm -rf \"$dir\"\n";
-
-static guint16
-free_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
+  "[ \"$what\" = retry ] || rm -rf \"$dir\"\n";
 
 static char *
 pg_uri (const char *database)
@@ -151,16 +139,34 @@ start_watcher (void)
       pg.skip_reason = g_strdup (error->message);
       return FALSE;
     }
-  atexit (stop_pg);
+  return TRUE;
+}
+
+/* FALSE when the server gave up on its port. */
+static gboolean
+wait_ready (void)
+{
+  g_autofree char *uri = pg_uri ("postgres");
+  g_autofree char *log_path = g_build_filename (pg.dir, "log", NULL);
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (PQping (uri) != PQPING_OK)
+    {
+      g_autofree char *log = NULL;
+
+      if (g_file_get_contents (log_path, &log, NULL, NULL)
+          && strstr (log, "could not create any TCP/IP sockets") != NULL)
+        return FALSE;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("PostgreSQL did not start on port %u: see %s", pg.port, log_path);
+      g_usleep (50000);
+    }
   return TRUE;
 }
 
 static void
 start_pg (void)
 {
-  g_autofree char *uri = NULL;
-  gint64 deadline;
-
   if (!g_file_test (PG_BIN "/initdb", G_FILE_TEST_IS_EXECUTABLE))
     {
       pg.skip_reason = g_strdup ("no " PG_BIN "/initdb (postgresql-15 is in build-aux/deps.sh)");
@@ -170,16 +176,15 @@ start_pg (void)
   g_assert_nonnull (pg.dir);
   if (!run_initdb ())
     return;
-  pg.port = free_port ();
-  if (!start_watcher ())
-    return;
-  uri = pg_uri ("postgres");
-  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-  while (PQping (uri) != PQPING_OK)
+  atexit (stop_pg);
+  for (guint attempt = 1;; attempt++)
     {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("PostgreSQL did not start on port %u: see %s/log", pg.port, pg.dir);
-      g_usleep (50000);
+      pg.port = pick_free_port ();
+      if (!start_watcher () || wait_ready ())
+        return;
+      g_assert_cmpuint (attempt, <, 5);
+      g_assert_cmpint (write (pg.watcher_stdin, "retry\n", 6), ==, 6);
+      stop_pg ();
     }
 }
 
@@ -208,6 +213,20 @@ new_location (Backend backend)
   res = PQexec (conn, sql);
   g_assert_cmpstr (PQresultErrorMessage (res), ==, "");
   return pg_uri (name);
+}
+
+/* A store at a fresh location, which goes to @location. */
+static WsStore *
+open_store (Backend   backend,
+            char    **location)
+{
+  g_autoptr(GError) error = NULL;
+  WsStore *store;
+
+  *location = new_location (backend);
+  store = ws_store_open (*location, &error);
+  g_assert_no_error (error);
+  return store;
 }
 
 static gboolean
@@ -335,9 +354,7 @@ test_add_duplicate (gconstpointer data)
 
   if (skip_unless_ready (backend))
     return;
-  location = new_location (backend);
-  store = ws_store_open (location, &error);
-  g_assert_no_error (error);
+  store = open_store (backend, &location);
 
   report = report_for (speed_result (1764000000), "0F8FAD5B-D9CB-469F-A165-70867728950E");
   ws_store_add (store, report, &outcome, &error);
@@ -464,9 +481,7 @@ test_concurrent (gconstpointer data)
 
   if (skip_unless_ready (backend))
     return;
-  location = new_location (backend);
-  a = ws_store_open (location, &error);
-  g_assert_no_error (error);
+  a = open_store (backend, &location);
   b = ws_store_open (location, &error);
   g_assert_no_error (error);
   for (guint i = 0; i < N_IDS; i++)
@@ -541,9 +556,7 @@ test_figures (gconstpointer data)
 
   if (skip_unless_ready (backend))
     return;
-  location = new_location (backend);
-  store = ws_store_open (location, &error);
-  g_assert_no_error (error);
+  store = open_store (backend, &location);
   speed = report_for (speed_result (1764000000), NULL);
   start = speed->result->start_time;
   speed->result->start_time = g_date_time_add (start, 123456);
@@ -596,9 +609,7 @@ test_prune (gconstpointer data)
 
   if (skip_unless_ready (backend))
     return;
-  location = new_location (backend);
-  store = ws_store_open (location, &error);
-  g_assert_no_error (error);
+  store = open_store (backend, &location);
   for (guint i = 0; i < G_N_ELEMENTS (age_days); i++)
     {
       g_autoptr(GDateTime) start = g_date_time_add_days (now, -age_days[i]);
@@ -737,9 +748,7 @@ test_newer (gconstpointer data)
 
   if (skip_unless_ready (backend))
     return;
-  location = new_location (backend);
-  store = ws_store_open (location, &error);
-  g_assert_no_error (error);
+  store = open_store (backend, &location);
   g_clear_object (&store);
   g_free (raw_sql (backend, location, "UPDATE schema_version SET version = 99"));
   store = ws_store_open (location, &error);
@@ -756,6 +765,38 @@ remove_tree (const char *path)
   const char *argv[] = { "rm", "-rf", path, NULL };
 
   g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
+/* The server closed every connection (a restart, an administrator): the
+ * next calls connect again, in a transaction or not. */
+static void
+test_pg_reconnect (void)
+{
+  g_autofree char *location = NULL;
+  g_autoptr(WsStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WsReport) first = NULL;
+  g_autoptr(WsReport) second = NULL;
+  const char *kill_all = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                         " WHERE application_name = 'wirespeed'";
+  g_autofree char *killed = NULL;
+  g_autofree char *killed_again = NULL;
+
+  if (skip_unless_ready (BACKEND_PG))
+    return;
+  store = open_store (BACKEND_PG, &location);
+  first = report_for (speed_result (1764000000), NULL);
+  g_assert_true (ws_store_add (store, first, NULL, &error));
+  killed = raw_sql (BACKEND_PG, location, kill_all);
+  g_assert_cmpstr (killed, ==, "1");
+  g_assert_cmpint (ws_store_count (store, &error), ==, 1);
+  g_assert_no_error (error);
+  killed_again = raw_sql (BACKEND_PG, location, kill_all);
+  g_assert_cmpstr (killed_again, ==, "1");
+  second = report_for (udp_result (), NULL);
+  g_assert_true (ws_store_add (store, second, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (ws_store_has_id (store, second->id, &error));
 }
 
 /* Locations that are no store ------------------------------------------- */
@@ -814,7 +855,7 @@ test_bad_pg (void)
   g_assert_true (g_socket_bind (silent, any, FALSE, NULL));
   g_assert_true (g_socket_listen (silent, NULL));
   bound = g_socket_get_local_address (silent, NULL);
-  refused = g_strdup_printf ("postgresql://u:s3cret@127.0.0.1:%u/db?connect_timeout=2", free_port ());
+  refused = g_strdup_printf ("postgresql://u:s3cret@127.0.0.1:%u/db?connect_timeout=2", pick_free_port ());
   assert_refused (refused, "refused");
   hanging = g_strdup_printf ("postgres://u:s3cret@127.0.0.1:%u/db?connect_timeout=2",
                              g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
@@ -862,6 +903,7 @@ main (int    argc,
     }
   g_test_add_func ("/store/sqlite/bad-locations", test_bad_sqlite);
   g_test_add_func ("/store/pg/bad-locations", test_bad_pg);
+  g_test_add_func ("/store/pg/reconnect", test_pg_reconnect);
   status = g_test_run ();
 
   stop_pg ();

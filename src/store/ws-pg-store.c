@@ -219,6 +219,24 @@ release (WsPgStore *self,
   g_mutex_unlock (&self->lock);
 }
 
+static PGresult *
+exec_once (PGconn            *conn,
+           const char        *sql,
+           int                n_params,
+           const char *const *params)
+{
+  return n_params > 0 ? PQexecParams (conn, sql, n_params, NULL, params, NULL, NULL, 0)
+                      : PQexec (conn, sql);
+}
+
+static gboolean
+succeeded (PGresult *res)
+{
+  ExecStatusType status = PQresultStatus (res);
+
+  return res != NULL && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK);
+}
+
 /* Runs @sql; NULL and @error unless it succeeded. A deadlock or a
  * serialization failure is G_IO_ERROR_BUSY (try again), a lost connection
  * G_IO_ERROR_CONNECTION_CLOSED. */
@@ -230,14 +248,23 @@ run (WsPgStore         *self,
      const char *const *params,
      GError           **error)
 {
-  PGresult *res = n_params > 0
-                  ? PQexecParams (conn, sql, n_params, NULL, params, NULL, NULL, 0)
-                  : PQexec (conn, sql);
-  ExecStatusType status = PQresultStatus (res);
+  gboolean idle = PQtransactionStatus (conn) == PQTRANS_IDLE;
+  PGresult *res = exec_once (conn, sql, n_params, params);
   const char *state;
   GIOErrorEnum code = G_IO_ERROR_FAILED;
 
-  if (res != NULL && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK))
+  /* The server restarted, or closed an idle connection: outside a
+   * transaction nothing was half done, so connect again and redo it. */
+  if (!succeeded (res) && idle && PQstatus (conn) == CONNECTION_BAD)
+    {
+      PQreset (conn);
+      if (PQstatus (conn) == CONNECTION_OK)
+        {
+          PQclear (res);
+          res = exec_once (conn, sql, n_params, params);
+        }
+    }
+  if (succeeded (res))
     return res;
   state = res ? PQresultErrorField (res, PG_DIAG_SQLSTATE) : NULL;
   if (g_strcmp0 (state, "40P01") == 0 || g_strcmp0 (state, "40001") == 0)
