@@ -47,8 +47,8 @@ static struct {
 } pg = { .watcher_stdin = -1 };
 
 static const char watcher_script[] =
-  "dir=$1; port=$2; shift 2\n"
-  "\"$@\" -D \"$dir/data\" -k \"$dir\" -h 127.0.0.1 -p \"$port\" -c fsync=off"
+  "dir=$1; port=$2; fsync=$3; shift 3\n"
+  "\"$@\" -D \"$dir/data\" -k \"$dir\" -h 127.0.0.1 -p \"$port\" -c fsync=$fsync"
   " -c max_connections=60 -c shared_buffers=16MB >\"$dir/log\" 2>&1 </dev/null &\n"
   "pid=$!\n"
   "read -r what\n"
@@ -130,7 +130,10 @@ start_watcher (void)
   g_auto(GStrv) argv = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_strv_builder_add_many (builder, "/bin/sh", "-c", watcher_script, "sh", pg.dir, port, NULL);
+  /* Durability costs seconds the tests need not spend, but is what a
+   * measurement measures. */
+  g_strv_builder_add_many (builder, "/bin/sh", "-c", watcher_script, "sh", pg.dir, port,
+                           g_test_perf () ? "on" : "off", NULL);
   g_strv_builder_addv (builder, (const char **) server);
   argv = g_strv_builder_end (builder);
   if (!g_spawn_async_with_pipes (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
@@ -511,6 +514,96 @@ test_concurrent (gconstpointer data)
     g_free (ids[i]);
 }
 
+/* Throughput (only with -m perf) -------------------------------------------- */
+
+#define PERF_THREADS 4
+#define PERF_REPORTS 1000   /* per thread */
+
+typedef struct {
+  WsStore *store;
+  guint batch;
+  gint64 *latency_us;      /* per add call */
+} PerfWorker;
+
+static gpointer
+perf_run (gpointer data)
+{
+  PerfWorker *w = data;
+  g_autoptr(GError) error = NULL;
+
+  for (guint done = 0, call = 0; done < PERF_REPORTS; done += w->batch, call++)
+    {
+      WsReport *batch[64];
+      WsStoreOutcome outcomes[64];
+      gint64 start;
+
+      for (guint i = 0; i < w->batch; i++)
+        batch[i] = report_for (speed_result (1764000000 + done + i), NULL);
+      start = g_get_monotonic_time ();
+      g_assert_true (ws_store_add_many (w->store, batch, w->batch, outcomes, &error));
+      w->latency_us[call] = g_get_monotonic_time () - start;
+      for (guint i = 0; i < w->batch; i++)
+        ws_report_free (batch[i]);
+    }
+  g_assert_no_error (error);
+  return NULL;
+}
+
+static int
+compare_int64 (gconstpointer a,
+               gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static void
+perf_round (WsStore *store,
+            guint    batch)
+{
+  guint calls = PERF_REPORTS / batch;
+  g_autofree gint64 *latency = g_new0 (gint64, PERF_THREADS * calls);
+  PerfWorker workers[PERF_THREADS];
+  GThread *threads[PERF_THREADS];
+  gint64 start = g_get_monotonic_time ();
+  gdouble seconds;
+
+  for (guint t = 0; t < PERF_THREADS; t++)
+    {
+      workers[t] = (PerfWorker) { store, batch, latency + t * calls };
+      threads[t] = g_thread_new ("perf", perf_run, &workers[t]);
+    }
+  for (guint t = 0; t < PERF_THREADS; t++)
+    g_thread_join (threads[t]);
+  seconds = (g_get_monotonic_time () - start) / 1e6;
+  qsort (latency, PERF_THREADS * calls, sizeof *latency, compare_int64);
+  g_test_message ("%u threads, %u reports per call: %.0f reports/s, call p50 %.1f ms,"
+                  " p99 %.1f ms", PERF_THREADS, batch, PERF_THREADS * PERF_REPORTS / seconds,
+                  latency[PERF_THREADS * calls / 2] / 1e3,
+                  latency[PERF_THREADS * calls * 99 / 100] / 1e3);
+}
+
+static void
+test_throughput (gconstpointer data)
+{
+  Backend backend = GPOINTER_TO_INT (data);
+  g_autofree char *location = NULL;
+  g_autoptr(WsStore) store = NULL;
+
+  if (!g_test_perf ())
+    {
+      g_test_skip ("a measurement: run with -m perf");
+      return;
+    }
+  if (skip_unless_ready (backend))
+    return;
+  store = open_store (backend, &location);
+  perf_round (store, 1);
+  perf_round (store, 20);
+  g_assert_cmpint (ws_store_count (store, NULL), ==, 2 * PERF_THREADS * PERF_REPORTS);
+}
+
 /* The indexed columns ------------------------------------------------------ */
 
 static void
@@ -885,6 +978,7 @@ main (int    argc,
     { "prune", test_prune },
     { "migration", test_migration },
     { "newer", test_newer },
+    { "throughput", test_throughput },
   };
   int status;
 

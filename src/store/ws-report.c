@@ -51,10 +51,11 @@ ws_report_new (const char *id,
                const char *agent,
                WsResult   *result)
 {
-  WsReport *report = g_new0 (WsReport, 1);
+  WsReport *report;
 
-  g_return_val_if_fail (result != NULL, report);
+  g_return_val_if_fail (result != NULL, NULL);
 
+  report = g_new0 (WsReport, 1);
   report->id = g_strdup (id);
   report->agent = g_strdup (agent);
   report->server_tests = -1;

@@ -214,10 +214,11 @@ ws_sqlite_store_open (const char  *path,
                       GError     **error)
 {
   g_autoptr(WsSqliteStore) self = NULL;
-  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *dir = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
 
+  dir = g_path_get_dirname (path);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       int saved_errno = errno;
