@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "ws-listen-util.h"
-#include "ws-store.h"
+#include "ws-store-private.h"
 
 #define PG_BIN "/usr/lib/postgresql/15/bin"
 
@@ -687,6 +687,31 @@ test_figures (gconstpointer data)
 
 /* Retention ---------------------------------------------------------------- */
 
+/* More than one of prune's batches, a year old. */
+static void
+add_old_reports (WsStore   *store,
+                 GDateTime *now,
+                 guint      n)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 old = g_date_time_to_unix (now) - 365 * 86400;
+
+  for (guint done = 0; done < n;)
+    {
+      WsReport *batch[500];
+      WsStoreOutcome outcomes[500];
+      guint k = MIN (n - done, G_N_ELEMENTS (batch));
+
+      for (guint i = 0; i < k; i++)
+        batch[i] = report_for (speed_result (old - done - i), NULL);
+      g_assert_true (ws_store_add_many (store, batch, k, outcomes, &error));
+      for (guint i = 0; i < k; i++)
+        ws_report_free (batch[i]);
+      done += k;
+    }
+  g_assert_no_error (error);
+}
+
 static void
 test_prune (gconstpointer data)
 {
@@ -712,7 +737,8 @@ test_prune (gconstpointer data)
       if (age_days[i] < 180)
         kept[n_kept++] = g_strdup (report->id);
     }
-  g_assert_cmpint (ws_store_prune (store, cutoff, &error), ==, 2);
+  add_old_reports (store, now, WS_STORE_PRUNE_BATCH + 3);
+  g_assert_cmpint (ws_store_prune (store, cutoff, &error), ==, 2 + WS_STORE_PRUNE_BATCH + 3);
   g_assert_no_error (error);
   assert_exactly (store, kept, n_kept);
   g_assert_cmpint (ws_store_prune (store, cutoff, &error), ==, 0);
