@@ -918,6 +918,116 @@ test_pg_reconnect (void)
   g_assert_true (ws_store_has_id (store, second->id, &error));
 }
 
+/* Another collector's transaction holds an id: an add of it waits for
+ * that transaction, then is a duplicate if it committed. If the add's own
+ * connection is lost while it waits, the batch is redone on a new one. */
+typedef struct {
+  WsStore *store;
+  WsReport *reports[2];
+  guint n;
+  WsStoreOutcome outcomes[2];
+  gboolean ok;
+  GError *error;
+} Adder;
+
+static gpointer
+adder_run (gpointer data)
+{
+  Adder *a = data;
+
+  a->ok = ws_store_add_many (a->store, a->reports, a->n, a->outcomes, &a->error);
+  return NULL;
+}
+
+static void
+raw_exec (PGconn     *conn,
+          const char *sql)
+{
+  g_autoptr(PGresult) res = PQexec (conn, sql);
+
+  g_assert_cmpstr (PQresultErrorMessage (res), ==, "");
+}
+
+static void
+raw_insert (PGconn     *conn,
+            const char *id)
+{
+  g_autofree char *sql = g_strdup_printf ("BEGIN; INSERT INTO reports (id, received_at, agent,"
+                                          " target, port, test, start_time, failed, json)"
+                                          " VALUES ('%s', now(), 'other', 'x', 1, 'SPEED',"
+                                          " now(), false, '{}')", id);
+
+  raw_exec (conn, sql);
+}
+
+static void
+wait_blocked (const char *location)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autofree char *n = raw_sql (BACKEND_PG, location,
+                                    "SELECT count(*) FROM pg_stat_activity WHERE application_name"
+                                    " = 'wirespeed' AND wait_event_type = 'Lock'");
+
+      if (g_strcmp0 (n, "1") == 0)
+        return;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20000);
+    }
+}
+
+static void
+test_pg_waits (void)
+{
+  g_autofree char *location = NULL;
+  g_autoptr(WsStore) store = NULL;
+  g_autoptr(PGconn) other = NULL;
+  g_autofree char *killed = NULL;
+  Adder a = { 0 };
+  GThread *thread;
+
+  if (skip_unless_ready (BACKEND_PG))
+    return;
+  store = open_store (BACKEND_PG, &location);
+  other = PQconnectdb (location);
+
+  /* Committed by the other: a duplicate, after the wait. */
+  a = (Adder) { store, { report_for (speed_result (1764000000), NULL) }, 1 };
+  raw_insert (other, a.reports[0]->id);
+  thread = g_thread_new ("adder", adder_run, &a);
+  wait_blocked (location);
+  raw_exec (other, "COMMIT");
+  g_thread_join (thread);
+  g_assert_no_error (a.error);
+  g_assert_true (a.ok);
+  g_assert_cmpint (a.outcomes[0], ==, WS_STORE_DUPLICATE);
+  ws_report_free (a.reports[0]);
+
+  /* The add's connection lost while it waits, the other rolled back: both
+   * are stored, by the second attempt. */
+  a = (Adder) { store, { report_for (speed_result (1764000000), NULL),
+                         report_for (udp_result (), NULL) }, 2 };
+  raw_insert (other, a.reports[0]->id);
+  thread = g_thread_new ("adder", adder_run, &a);
+  wait_blocked (location);
+  killed = raw_sql (BACKEND_PG, location, "SELECT count(pg_terminate_backend(pid))"
+                    " FROM pg_stat_activity WHERE application_name = 'wirespeed'");
+  g_assert_cmpstr (killed, ==, "1");
+  raw_exec (other, "ROLLBACK");
+  g_thread_join (thread);
+  g_assert_no_error (a.error);
+  g_assert_true (a.ok);
+  g_assert_cmpint (a.outcomes[0], ==, WS_STORE_NEW);
+  g_assert_cmpint (a.outcomes[1], ==, WS_STORE_NEW);
+  g_assert_true (ws_store_has_id (store, a.reports[0]->id, NULL));
+  g_assert_true (ws_store_has_id (store, a.reports[1]->id, NULL));
+  g_assert_cmpint (ws_store_count (store, NULL), ==, 3);
+  ws_report_free (a.reports[0]);
+  ws_report_free (a.reports[1]);
+}
+
 /* Locations that are no store ------------------------------------------- */
 
 static void
@@ -1024,6 +1134,7 @@ main (int    argc,
   g_test_add_func ("/store/sqlite/bad-locations", test_bad_sqlite);
   g_test_add_func ("/store/pg/bad-locations", test_bad_pg);
   g_test_add_func ("/store/pg/reconnect", test_pg_reconnect);
+  g_test_add_func ("/store/pg/waits", test_pg_waits);
   status = g_test_run ();
 
   stop_pg ();
