@@ -1119,9 +1119,17 @@ main (int    argc,
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  tmp_dir = g_dir_make_tmp ("ws-store-XXXXXX", NULL);
-  g_assert_nonnull (tmp_dir);
   start_pg ();
+  /* In the server's folder when there is one: the watcher removes it
+   * however this process ends. */
+  if (pg.watcher_stdin >= 0)
+    {
+      tmp_dir = g_build_filename (pg.dir, "sqlite", NULL);
+      g_assert_no_errno (g_mkdir (tmp_dir, 0700));
+    }
+  else
+    tmp_dir = g_dir_make_tmp ("ws-store-XXXXXX", NULL);
+  g_assert_nonnull (tmp_dir);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -1137,7 +1145,7 @@ main (int    argc,
   g_test_add_func ("/store/pg/waits", test_pg_waits);
   status = g_test_run ();
 
-  stop_pg ();
   remove_tree (tmp_dir);
+  stop_pg ();
   return status;
 }
