@@ -1054,6 +1054,9 @@ test_bad_sqlite (void)
   g_autofree char *text = g_build_filename (tmp_dir, "not-a-db", NULL);
   g_autofree char *below = g_build_filename (text, "reports.db", NULL);
   g_autofree char *foreign = g_build_filename (tmp_dir, "foreign.db", NULL);
+  g_autofree char *mode = NULL;
+  g_autofree char *ours = NULL;
+  g_autoptr(WsStore) store = NULL;
 
   g_assert_true (g_file_set_contents (text, "hello, I am not a database, but a longer text"
                                       " than SQLite's header of one hundred bytes; there we are,"
@@ -1062,6 +1065,12 @@ test_bad_sqlite (void)
   assert_refused (below, "Not a directory");
   g_free (raw_sql (BACKEND_SQLITE, foreign, "CREATE TABLE t (x)"));
   assert_refused (foreign, "not Wirespeed’s");
+  mode = raw_sql (BACKEND_SQLITE, foreign, "PRAGMA journal_mode");
+  g_assert_cmpstr (mode, ==, "delete");
+  store = open_store (BACKEND_SQLITE, &ours);
+  g_clear_pointer (&mode, g_free);
+  mode = raw_sql (BACKEND_SQLITE, ours, "PRAGMA journal_mode");
+  g_assert_cmpstr (mode, ==, "wal");
   assert_refused ("mysql://collector/reports", "neither a file nor");
   assert_refused ("", "neither a file nor");
 }

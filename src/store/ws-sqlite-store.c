@@ -239,8 +239,10 @@ ws_sqlite_store_open (const char  *path,
   /* Other collectors, the retention and readers share the file; a wait
    * this long means something holds it, not that it is busy. */
   sqlite3_busy_timeout (self->db, 10000);
-  if (!exec (self, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;", error)
-      || !migrate (self, error) || !prepare (self, error))
+  /* WAL once the file is known to be ours: the journal mode stays with
+   * the file, and someone else's database is left as it was. */
+  if (!exec (self, "PRAGMA synchronous = FULL", error) || !migrate (self, error)
+      || !exec (self, "PRAGMA journal_mode = WAL", error) || !prepare (self, error))
     return NULL;
   return WS_STORE (g_steal_pointer (&self));
 }
