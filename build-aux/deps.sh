@@ -17,6 +17,8 @@ libgtk-4-dev
 libadwaita-1-dev
 libjson-glib-dev
 libsqlite3-dev
+libpq-dev
+postgresql-15
 libsoup-3.0-dev
 glib-networking
 desktop-file-utils
