@@ -12,6 +12,10 @@
 #   not-http       answers anything with binary bytes and closes
 #   echo           sends back what it reads, as a TCP echo server
 #   silent         reads and never answers
+# and one that is not hostile:
+#   wirespeed      answers as our own server's HTTP endpoints do
+#                  (docs/PROTOCOL.md section 9.2: /, /download?bytes=N
+#                  with Range, /upload, /ping), with its Server header
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 import socket
@@ -38,13 +42,64 @@ def answer(conn, status, headers, body=b""):
     conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
 
 
+def header(head, name):
+    for line in head.split("\r\n")[1:]:
+        key, _, value = line.partition(":")
+        if key.strip().lower() == name:
+            return value.strip()
+    return None
+
+
+def send_zeros(conn, n):
+    block = bytes(MB)
+    while n > 0:
+        conn.sendall(block[:min(n, MB)])
+        n -= min(n, MB)
+
+
+def receive(conn, n):
+    while n > 0:
+        chunk = conn.recv(min(n, MB))
+        if not chunk:
+            raise OSError("closed")
+        n -= len(chunk)
+
+
+def serve_wirespeed(conn, head, method, path):
+    server = [("Server", "wirespeed/0.1.0")]
+    if path.startswith("/download?bytes="):
+        size = int(path.split("=", 1)[1])
+        ranged = header(head, "range")
+        first, last = 0, size - 1
+        if ranged is not None:
+            a, b = ranged.split("=", 1)[1].split("-")
+            first, last = int(a), min(int(b), size - 1)
+        status = "206 Partial Content" if ranged is not None else "200 OK"
+        answer(conn, status, server + [("Content-Length", str(last - first + 1))])
+        if method != "HEAD":
+            send_zeros(conn, last - first + 1)
+    elif path == "/upload" and method in ("POST", "PUT"):
+        n = int(header(head, "content-length") or 0)
+        receive(conn, n)
+        body = ('{"bytes": %d, "elapsed_ms": 1}' % n).encode()
+        answer(conn, "200 OK", server + [("Content-Length", str(len(body)))], body)
+    elif path in ("/", "/ping"):
+        body = b"<html></html>" if path == "/" else b""
+        answer(conn, "200 OK", server + [("Content-Length", str(len(body)))],
+               b"" if method == "HEAD" else body)
+    else:
+        answer(conn, "404 Not Found", server + [("Content-Length", "0")])
+
+
 def serve_http(conn):
     while True:
         head = read_head(conn)
         if head is None:
             return
         method, path = head.split(" ")[:2]
-        if MODE == "redirect-loop":
+        if MODE == "wirespeed":
+            serve_wirespeed(conn, head, method, path)
+        elif MODE == "redirect-loop":
             to = "/b" if path == "/a" else "/a"
             answer(conn, "302 Found", [("Location", to), ("Content-Length", "0")])
         elif MODE.startswith("status-"):

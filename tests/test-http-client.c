@@ -591,6 +591,25 @@ test_nginx_https (void)
   parse_result (pinned, &pinned_root);
 }
 
+/* ---- tests/http-hostile.py ---- */
+
+/* The script in @mode, and the URL of its root. */
+static GSubprocess *
+start_script (const char  *mode,
+              char       **url)
+{
+  g_autoptr(GSubprocessLauncher) l = launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autofree char *script = source_path ("http-hostile.py");
+  g_autoptr(GError) error = NULL;
+  GSubprocess *server = g_subprocess_launcher_spawn (l, &error, "python3", script, mode, NULL);
+  g_autofree char *line = NULL;
+
+  g_assert_no_error (error);
+  line = read_line_with (g_subprocess_get_stdout_pipe (server), "PORT ");
+  *url = g_strdup_printf ("http://127.0.0.1:%s/", line + strlen ("PORT "));
+  return server;
+}
+
 /* ---- Hostile servers ---- */
 
 typedef struct {
@@ -613,24 +632,44 @@ static void
 test_hostile (gconstpointer data)
 {
   const Hostile *c = data;
-  g_autoptr(GSubprocessLauncher) l = launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autofree char *script = source_path ("http-hostile.py");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) server = g_subprocess_launcher_spawn (l, &error, "python3", script,
-                                                               c->mode, NULL);
-  g_autofree char *line = NULL;
-  g_autofree char *url = NULL;
+  g_autofree char *root = NULL;
+  g_autoptr(GSubprocess) server = start_script (c->mode, &root);
+  g_autofree char *url = g_strconcat (root, "x", NULL);
   g_autoptr(Outcome) o = NULL;
   gint64 start;
 
-  g_assert_no_error (error);
-  line = read_line_with (g_subprocess_get_stdout_pipe (server), "PORT ");
-  url = g_strdup_printf ("http://127.0.0.1:%s/x", line + strlen ("PORT "));
   start = g_get_monotonic_time ();
   /* Longer than the timeout: the test must end by failing, not by time. */
   o = run_http (url, "--time", "30", NULL);
   assert_failure (o, c->needle);
   g_assert_cmpint (g_get_monotonic_time () - start, <, STALL_BOUND_US);
+  g_subprocess_force_exit (server);
+  g_subprocess_wait (server, NULL, NULL);
+}
+
+/* A Wirespeed server's root is its browser page: the test uses its
+ * endpoints instead (played here by the script, as PROTOCOL.md 9.2 says). */
+static void
+test_wirespeed_endpoints (void)
+{
+  g_autofree char *url = NULL;
+  g_autoptr(GSubprocess) server = start_script ("wirespeed", &url);
+  g_autoptr(Outcome) down = run_http (url, "--bytes", "30M", "--streams", "2", "--json", NULL);
+  g_autoptr(Outcome) up = run_http (url, "--bytes", "10M", "--direction", "upload", "--json", NULL);
+  g_autoptr(JsonNode) down_root = NULL;
+  g_autoptr(JsonNode) up_root = NULL;
+  JsonObject *d = parse_result (down, &down_root);
+  JsonObject *u = parse_result (up, &up_root);
+
+  g_assert_nonnull (strstr (down->err, "is a Wirespeed server"));
+  g_assert_cmpuint (summary_uint (d, "download_bytes"), ==, 30 * 1000 * 1000);
+  g_assert_true (json_object_get_boolean_member (d, "bytes_complete"));
+  g_assert_nonnull (strstr (json_object_get_string_member (summary_http (d), "url"),
+                            "/download?bytes="));
+  g_assert_cmpuint (json_object_get_int_member (summary_http (d), "status"), ==, 206);
+  g_assert_cmpuint (summary_uint (u, "upload_bytes"), ==, 10 * 1000 * 1000);
+  g_assert_true (g_str_has_suffix (json_object_get_string_member (summary_http (u), "url"),
+                                   "/upload"));
   g_subprocess_force_exit (server);
   g_subprocess_wait (server, NULL, NULL);
 }
@@ -668,6 +707,7 @@ main (int    argc,
   g_test_add_func ("/http/nginx/timed", test_nginx_timed);
   g_test_add_func ("/http/nginx/upload", test_nginx_upload);
   g_test_add_func ("/http/nginx/https", test_nginx_https);
+  g_test_add_func ("/http/wirespeed-endpoints", test_wirespeed_endpoints);
   for (gsize i = 0; i < G_N_ELEMENTS (hostile_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/http/hostile/%s", hostile_cases[i].mode);

@@ -6,11 +6,17 @@
  * then the load (ws-http-load.c) measures, with idle and loaded latency
  * from its own HEAD requests, so the plan runs no idle probe of ours.
  *
+ * A Wirespeed server's root (it says "Server: wirespeed/…") is its
+ * browser page: the test uses the endpoints of docs/PROTOCOL.md section
+ * 9.2 instead, /download (as long as any test, with Range), /upload and
+ * /ping.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "ws-http-backend.h"
 #include "ws-http-load.h"
@@ -124,6 +130,34 @@ follow (WsHttpBackend *self,
   return next;
 }
 
+/* The largest /download a Wirespeed server serves: a timed test cuts it. */
+#define WIRESPEED_DOWNLOAD "/download?bytes=100000000000"
+
+/* Our own server's root: its endpoints for the load and the probe. */
+static GUri *
+use_endpoints (WsHttpBackend   *self,
+               SoupMessage     *msg,
+               GUri            *uri,
+               WsHttpLoadSetup *setup)
+{
+  const char *server = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                     "Server");
+  const char *path = g_uri_get_path (uri);
+  g_autofree char *where = NULL;
+
+  if (server == NULL || !g_str_has_prefix (server, "wirespeed/")
+      || (*path != '\0' && strcmp (path, "/") != 0) || g_uri_get_query (uri) != NULL)
+    return g_uri_ref (uri);
+  setup->ranges = TRUE;
+  setup->probe_uri = g_uri_parse_relative (uri, "/ping", SOUP_HTTP_URI_FLAGS, NULL);
+  where = ws_http_uri_describe (uri);
+  self->setup.events.notice (g_strdup_printf (_("%s is a Wirespeed server: testing with its "
+                                                "/download, /upload and /ping"), where),
+                             self->setup.events.user_data);
+  return g_uri_parse_relative (uri, setup->upload ? "/upload" : WIRESPEED_DOWNLOAD,
+                               SOUP_HTTP_URI_FLAGS, NULL);
+}
+
 /* Where @uri leads, and what the server there does: Range, HEAD. */
 static GUri *
 resolve (WsHttpBackend    *self,
@@ -166,7 +200,7 @@ resolve (WsHttpBackend    *self,
                                              "Accept-Ranges");
       setup->ranges = ranges != NULL && g_ascii_strcasecmp (ranges, "bytes") == 0;
       setup->probe = TRUE;
-      return g_steal_pointer (&uri);
+      return use_endpoints (self, msg, uri, setup);
     }
 }
 
@@ -217,6 +251,7 @@ ws_http_backend_run_phase (WsClientBackend  *backend,
   g_autoptr(WsResult) r = ws_client_result_new (phase->config);
   WsHttpLoadSetup setup = { phase->config };
   g_autoptr(GUri) uri = NULL;
+  gboolean ok;
 
   setup.upload = phase->config->direction == WS_DIRECTION_UPLOAD;
   setup.stop = self->setup.stop;
@@ -226,16 +261,21 @@ ws_http_backend_run_phase (WsClientBackend  *backend,
   r->peer_protocol = g_strdup ("http");
   uri = prepare (self, phase->config, &setup, r, error);
   if (uri == NULL)
-    return NULL;
+    {
+      g_clear_pointer (&setup.probe_uri, g_uri_unref);
+      return NULL;
+    }
   setup.uri = uri;
+  if (setup.probe_uri == NULL)
+    setup.probe_uri = g_uri_ref (uri);
   setup.probe &= phase->config->latency_probe;
   if (setup.probe)
     /* A JSON value (latency_method): English, as every key and value there. */
     r->latency_method = g_strdup ("HTTP: HEAD requests on a connection of their own; "
                                   "idle = 20 before the load, loaded = one every 15 ms during it");
-  if (!ws_http_load_run (&setup, r, error))
-    return NULL;
-  return g_steal_pointer (&r);
+  ok = ws_http_load_run (&setup, r, error);
+  g_uri_unref (setup.probe_uri);
+  return ok ? g_steal_pointer (&r) : NULL;
 }
 
 static void

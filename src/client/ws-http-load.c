@@ -185,7 +185,7 @@ static gint64
 probe_once (Load        *l,
             WsHttpAgent *agent)
 {
-  g_autoptr(SoupMessage) msg = ws_http_agent_message (agent, "HEAD", l->setup->uri);
+  g_autoptr(SoupMessage) msg = ws_http_agent_message (agent, "HEAD", l->setup->probe_uri);
   g_autoptr(GInputStream) body = NULL;
   gint64 t0 = ws_now_ns ();
 

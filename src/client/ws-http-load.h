@@ -13,7 +13,8 @@ G_BEGIN_DECLS
 /* What the backend learnt of the server before the load. */
 typedef struct {
   const WsTestConfig *config;
-  GUri *uri;               /* the URL, after redirects */
+  GUri *uri;               /* what the load requests: the URL, after redirects */
+  GUri *probe_uri;         /* what the latency probe asks for (HEAD) */
   gboolean upload;         /* POST generated data instead of GET */
   gboolean ranges;         /* the server honours Range: bytes */
   gboolean probe;          /* HEAD works: measure latency with it */
