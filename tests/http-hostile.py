@@ -15,7 +15,8 @@
 # and one that is not hostile:
 #   wirespeed      answers as our own server's HTTP endpoints do
 #                  (docs/PROTOCOL.md section 9.2: /, /download?bytes=N
-#                  with Range, /upload, /ping), with its Server header
+#                  with Range, /upload, /ping), with its Server header;
+#                  /moved redirects to /download?bytes=5000000
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 import socket
@@ -83,6 +84,9 @@ def serve_wirespeed(conn, head, method, path):
         receive(conn, n)
         body = ('{"bytes": %d, "elapsed_ms": 1}' % n).encode()
         answer(conn, "200 OK", server + [("Content-Length", str(len(body)))], body)
+    elif path == "/moved":
+        answer(conn, "301 Moved Permanently",
+               server + [("Location", "/download?bytes=5000000"), ("Content-Length", "0")])
     elif path in ("/", "/ping"):
         body = b"<html></html>" if path == "/" else b""
         answer(conn, "200 OK", server + [("Content-Length", str(len(body)))],

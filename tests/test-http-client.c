@@ -257,24 +257,48 @@ nginx_start (void)
 
 /* ---- Running the client ---- */
 
-static Outcome *run_http (const char *url, ...) G_GNUC_NULL_TERMINATED;
-
-/* `wirespeed --client --target URL ARGS…` to its end. */
-static Outcome *
-run_http (const char *url,
-          ...)
+static Proc *
+spawn_http_va (const char *url,
+               va_list     ap)
 {
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(Proc) p = NULL;
-  va_list ap;
 
   g_ptr_array_add (args, "--client");
   g_ptr_array_add (args, "--target");
   g_ptr_array_add (args, (gpointer) url);
-  va_start (ap, url);
   collect_args (args, ap);
+  return proc_spawnv ((const char * const *) args->pdata);
+}
+
+static Proc *spawn_http (const char *url, ...) G_GNUC_NULL_TERMINATED;
+
+/* Starts `wirespeed --client --target URL ARGS…`. */
+static Proc *
+spawn_http (const char *url,
+            ...)
+{
+  Proc *p;
+  va_list ap;
+
+  va_start (ap, url);
+  p = spawn_http_va (url, ap);
   va_end (ap);
-  p = proc_spawnv ((const char * const *) args->pdata);
+  return p;
+}
+
+static Outcome *run_http (const char *url, ...) G_GNUC_NULL_TERMINATED;
+
+/* The same, run to its end. */
+static Outcome *
+run_http (const char *url,
+          ...)
+{
+  g_autoptr(Proc) p = NULL;
+  va_list ap;
+
+  va_start (ap, url);
+  p = spawn_http_va (url, ap);
+  va_end (ap);
   return proc_finish (p, RUN_TIMEOUT_MS);
 }
 
@@ -370,7 +394,8 @@ test_python_timed (void)
   g_autoptr(Server) s = python_start ();
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/f.bin", s->port);
   g_autofree char *log = g_build_filename (s->dir, "requests.log", NULL);
-  g_autoptr(Outcome) o = run_http (url, "--time", "2", "--streams", "2", "--json", NULL);
+  g_autoptr(Outcome) o = run_http (url, "--time", "1", "--interval", "0.5", "--streams", "2",
+                                   "--json", NULL);
   g_autoptr(JsonNode) root = NULL;
   JsonObject *r = parse_result (o, &root);
   guint64 requests = json_object_get_int_member (summary_http (r), "requests");
@@ -517,7 +542,7 @@ test_nginx_timed (void)
 {
   g_autoptr(Server) s = nginx_start ();
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/big.bin", s->port);
-  g_autoptr(Outcome) o = run_http (url, "--time", "2", "--streams", "2", "--json", NULL);
+  g_autoptr(Outcome) o = run_http (url, "--time", "1", "--streams", "2", "--json", NULL);
   g_autoptr(JsonNode) root = NULL;
   JsonObject *r = parse_result (o, &root);
   guint64 requests = json_object_get_int_member (summary_http (r), "requests");
@@ -624,9 +649,31 @@ static const Hostile hostile_cases[] = {
   { "short-body", "The body ended after 1048576 bytes of the 10485760 its Content-Length promised" },
   { "not-http", "did not answer in HTTP" },
   { "echo", "did not answer in HTTP" },
-  { "stall", "stopped sending for 10 s in the middle of the body, after 1048576 bytes" },
-  { "silent", "did not answer within 10 seconds" },
 };
+
+/* The two that end by the client's timeout, side by side to halve the wait. */
+static void
+test_hostile_timeouts (void)
+{
+  g_autofree char *stall_root = NULL;
+  g_autofree char *silent_root = NULL;
+  g_autoptr(GSubprocess) stall = start_script ("stall", &stall_root);
+  g_autoptr(GSubprocess) silent = start_script ("silent", &silent_root);
+  gint64 start = g_get_monotonic_time ();
+  /* Longer than the timeout: the test must end by failing, not by time. */
+  g_autoptr(Proc) stalled = spawn_http (stall_root, "--time", "30", NULL);
+  g_autoptr(Proc) unanswered = spawn_http (silent_root, "--time", "30", NULL);
+  g_autoptr(Outcome) o1 = proc_finish (stalled, RUN_TIMEOUT_MS);
+  g_autoptr(Outcome) o2 = proc_finish (unanswered, RUN_TIMEOUT_MS);
+
+  assert_failure (o1, "stopped sending for 10 s in the middle of the body, after 1048576 bytes");
+  assert_failure (o2, "did not answer within 10 seconds");
+  g_assert_cmpint (g_get_monotonic_time () - start, <, STALL_BOUND_US);
+  g_subprocess_force_exit (stall);
+  g_subprocess_wait (stall, NULL, NULL);
+  g_subprocess_force_exit (silent);
+  g_subprocess_wait (silent, NULL, NULL);
+}
 
 static void
 test_hostile (gconstpointer data)
@@ -639,10 +686,10 @@ test_hostile (gconstpointer data)
   gint64 start;
 
   start = g_get_monotonic_time ();
-  /* Longer than the timeout: the test must end by failing, not by time. */
   o = run_http (url, "--time", "30", NULL);
   assert_failure (o, c->needle);
-  g_assert_cmpint (g_get_monotonic_time () - start, <, STALL_BOUND_US);
+  /* None of these waits for a timeout. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 8 * G_USEC_PER_SEC);
   g_subprocess_force_exit (server);
   g_subprocess_wait (server, NULL, NULL);
 }
@@ -661,7 +708,10 @@ test_wirespeed_endpoints (void)
   JsonObject *d = parse_result (down, &down_root);
   JsonObject *u = parse_result (up, &up_root);
 
-  g_assert_nonnull (strstr (down->err, "is a Wirespeed server"));
+  g_assert_true (g_str_has_suffix (down->err, "is a Wirespeed server: testing with its "
+                                   "/download, /upload and /ping\n"));
+  /* One line: its first newline is its last. */
+  g_assert_true (strchr (down->err, '\n') == strrchr (down->err, '\n'));
   g_assert_cmpuint (summary_uint (d, "download_bytes"), ==, 30 * 1000 * 1000);
   g_assert_true (json_object_get_boolean_member (d, "bytes_complete"));
   g_assert_nonnull (strstr (json_object_get_string_member (summary_http (d), "url"),
@@ -670,6 +720,30 @@ test_wirespeed_endpoints (void)
   g_assert_cmpuint (summary_uint (u, "upload_bytes"), ==, 10 * 1000 * 1000);
   g_assert_true (g_str_has_suffix (json_object_get_string_member (summary_http (u), "url"),
                                    "/upload"));
+  g_subprocess_force_exit (server);
+  g_subprocess_wait (server, NULL, NULL);
+}
+
+/* A redirect is followed, said once, and the load asks where it led; a
+ * file smaller than --bytes is asked for again (no Range here). */
+static void
+test_redirect (void)
+{
+  g_autofree char *root = NULL;
+  g_autoptr(GSubprocess) server = start_script ("wirespeed", &root);
+  g_autofree char *url = g_strconcat (root, "moved", NULL);
+  g_autofree char *to = g_strconcat (root, "download?bytes=5000000", NULL);
+  g_autofree char *notice = g_strdup_printf ("wirespeed: %s redirects to %s\n", url, to);
+  g_autoptr(Outcome) o = run_http (url, "--bytes", "12M", "--json", NULL);
+  g_autoptr(JsonNode) root_node = NULL;
+  JsonObject *r = parse_result (o, &root_node);
+
+  g_assert_cmpstr (o->err, ==, notice);
+  g_assert_cmpstr (json_object_get_string_member (summary_http (r), "url"), ==, to);
+  g_assert_cmpuint (summary_uint (r, "download_bytes"), ==, 12 * 1000 * 1000);
+  g_assert_true (json_object_get_boolean_member (r, "bytes_complete"));
+  /* 5 MB, 5 MB, then 2 MB of the third. */
+  g_assert_cmpuint (json_object_get_int_member (summary_http (r), "requests"), ==, 3);
   g_subprocess_force_exit (server);
   g_subprocess_wait (server, NULL, NULL);
 }
@@ -708,11 +782,13 @@ main (int    argc,
   g_test_add_func ("/http/nginx/upload", test_nginx_upload);
   g_test_add_func ("/http/nginx/https", test_nginx_https);
   g_test_add_func ("/http/wirespeed-endpoints", test_wirespeed_endpoints);
+  g_test_add_func ("/http/redirect", test_redirect);
   for (gsize i = 0; i < G_N_ELEMENTS (hostile_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/http/hostile/%s", hostile_cases[i].mode);
 
       g_test_add_data_func (path, &hostile_cases[i], test_hostile);
     }
+  g_test_add_func ("/http/hostile/stall-and-silence", test_hostile_timeouts);
   return g_test_run ();
 }

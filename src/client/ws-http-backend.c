@@ -100,8 +100,6 @@ follow (WsHttpBackend *self,
 {
   const char *location = soup_message_headers_get_one (soup_message_get_response_headers (msg),
                                                        "Location");
-  g_autofree char *where = g_uri_to_string (uri);
-  GUri *next;
 
   if (location == NULL)
     {
@@ -119,35 +117,33 @@ follow (WsHttpBackend *self,
                    WS_HTTP_MAX_REDIRECTS, self->setup.config.target);
       return NULL;
     }
-  next = ws_http_parse_location (uri, location, error);
-  if (next != NULL)
-    {
-      g_autofree char *to = g_uri_to_string (next);
-
-      self->setup.events.notice (g_strdup_printf (_("%s redirects to %s"), where, to),
-                                 self->setup.events.user_data);
-    }
-  return next;
+  return ws_http_parse_location (uri, location, error);
 }
 
 /* The largest /download a Wirespeed server serves: a timed test cuts it. */
 #define WIRESPEED_DOWNLOAD "/download?bytes=100000000000"
 
-/* Our own server's root: its endpoints for the load and the probe. */
-static GUri *
-use_endpoints (WsHttpBackend   *self,
-               SoupMessage     *msg,
-               GUri            *uri,
-               WsHttpLoadSetup *setup)
+/* Whether @msg came from our own server's root, its browser page. */
+static gboolean
+is_wirespeed_root (SoupMessage *msg,
+                   GUri        *uri)
 {
   const char *server = soup_message_headers_get_one (soup_message_get_response_headers (msg),
                                                      "Server");
   const char *path = g_uri_get_path (uri);
+
+  return server != NULL && g_str_has_prefix (server, "wirespeed/")
+         && (*path == '\0' || strcmp (path, "/") == 0) && g_uri_get_query (uri) == NULL;
+}
+
+/* Our own server's root: its endpoints for the load and the probe. */
+static GUri *
+use_endpoints (WsHttpBackend   *self,
+               GUri            *uri,
+               WsHttpLoadSetup *setup)
+{
   g_autofree char *where = NULL;
 
-  if (server == NULL || !g_str_has_prefix (server, "wirespeed/")
-      || (*path != '\0' && strcmp (path, "/") != 0) || g_uri_get_query (uri) != NULL)
-    return g_uri_ref (uri);
   setup->ranges = TRUE;
   setup->probe_uri = g_uri_parse_relative (uri, "/ping", SOUP_HTTP_URI_FLAGS, NULL);
   where = ws_http_uri_describe (uri);
@@ -165,6 +161,7 @@ resolve (WsHttpBackend    *self,
          GUri             *start,
          WsHttpLoadSetup  *setup,
          WsResult         *r,
+         gboolean         *wirespeed,
          GError          **error)
 {
   g_autoptr(GUri) uri = g_uri_ref (start);
@@ -200,7 +197,8 @@ resolve (WsHttpBackend    *self,
                                              "Accept-Ranges");
       setup->ranges = ranges != NULL && g_ascii_strcasecmp (ranges, "bytes") == 0;
       setup->probe = TRUE;
-      return use_endpoints (self, msg, uri, setup);
+      *wirespeed = is_wirespeed_root (msg, uri);
+      return g_steal_pointer (&uri);
     }
 }
 
@@ -233,11 +231,29 @@ prepare (WsHttpBackend       *self,
   g_autoptr(GUri) start = ws_http_parse_url (config->target, error);
   g_autoptr(WsHttpAgent) agent = NULL;
   g_autoptr(GUri) uri = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+  gboolean wirespeed = FALSE;
 
   if (start == NULL || (agent = ws_http_agent_new (config, error)) == NULL)
     return NULL;
-  uri = resolve (self, agent, start, setup, r, error);
-  if (uri == NULL || (setup->upload && !check_upload (self, agent, uri, error)))
+  uri = resolve (self, agent, start, setup, r, &wirespeed, error);
+  if (uri == NULL)
+    return NULL;
+  /* Once, where it led: a line per hop would repeat a loop's ten. */
+  from = g_uri_to_string (start);
+  to = g_uri_to_string (uri);
+  if (strcmp (from, to) != 0)
+    self->setup.events.notice (g_strdup_printf (_("%s redirects to %s"), from, to),
+                               self->setup.events.user_data);
+  if (wirespeed)
+    {
+      GUri *endpoint = use_endpoints (self, uri, setup);
+
+      g_uri_unref (uri);
+      uri = endpoint;
+    }
+  if (setup->upload && !check_upload (self, agent, uri, error))
     return NULL;
   return g_steal_pointer (&uri);
 }
