@@ -28,14 +28,31 @@ MODE = sys.argv[1]
 MB = 1024 * 1024
 
 
-def read_head(conn):
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return None
-        data += chunk
-    return data.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+class Reader:
+    """What a connection has sent, with what came after a request's head
+    kept for its body (a client may send both in one segment)."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.data = b""
+
+    def head(self):
+        while b"\r\n\r\n" not in self.data:
+            chunk = self.conn.recv(65536)
+            if not chunk:
+                return None
+            self.data += chunk
+        head, self.data = self.data.split(b"\r\n\r\n", 1)
+        return head.decode("latin-1")
+
+    def skip(self, n):
+        while len(self.data) < n:
+            chunk = self.conn.recv(min(n - len(self.data), MB))
+            if not chunk:
+                raise OSError("closed")
+            n -= len(self.data) + len(chunk)
+            self.data = b""
+        self.data = self.data[n:]
 
 
 def answer(conn, status, headers, body=b""):
@@ -58,15 +75,7 @@ def send_zeros(conn, n):
         n -= min(n, MB)
 
 
-def receive(conn, n):
-    while n > 0:
-        chunk = conn.recv(min(n, MB))
-        if not chunk:
-            raise OSError("closed")
-        n -= len(chunk)
-
-
-def serve_wirespeed(conn, head, method, path):
+def serve_wirespeed(conn, reader, head, method, path):
     server = [("Server", "wirespeed/0.1.0")]
     if path.startswith("/download?bytes="):
         size = int(path.split("=", 1)[1])
@@ -81,7 +90,7 @@ def serve_wirespeed(conn, head, method, path):
             send_zeros(conn, last - first + 1)
     elif path == "/upload" and method in ("POST", "PUT"):
         n = int(header(head, "content-length") or 0)
-        receive(conn, n)
+        reader.skip(n)
         body = ('{"bytes": %d, "elapsed_ms": 1}' % n).encode()
         answer(conn, "200 OK", server + [("Content-Length", str(len(body)))], body)
     elif path == "/moved":
@@ -96,13 +105,14 @@ def serve_wirespeed(conn, head, method, path):
 
 
 def serve_http(conn):
+    reader = Reader(conn)
     while True:
-        head = read_head(conn)
+        head = reader.head()
         if head is None:
             return
         method, path = head.split(" ")[:2]
         if MODE == "wirespeed":
-            serve_wirespeed(conn, head, method, path)
+            serve_wirespeed(conn, reader, head, method, path)
         elif MODE == "redirect-loop":
             to = "/b" if path == "/a" else "/a"
             answer(conn, "302 Found", [("Location", to), ("Content-Length", "0")])

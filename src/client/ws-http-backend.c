@@ -288,7 +288,8 @@ ws_http_backend_run_phase (WsClientBackend  *backend,
   if (setup.probe)
     /* A JSON value (latency_method): English, as every key and value there. */
     r->latency_method = g_strdup ("HTTP: HEAD requests on a connection of their own; "
-                                  "idle = 20 before the load, loaded = one every 15 ms during it");
+                                  "idle = 20 before the load (2 s at most), loaded = one every 15 ms "
+                                  "during it");
   ok = ws_http_load_run (&setup, r, error);
   g_uri_unref (setup.probe_uri);
   return ok ? g_steal_pointer (&r) : NULL;

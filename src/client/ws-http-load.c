@@ -31,8 +31,10 @@
 /* A timed upload's requests: long enough that their overhead vanishes,
  * short enough that few bytes ride on the one cut at the end. */
 #define UPLOAD_REQUEST_BYTES (64 * 1024 * 1024)
-/* Idle latency: this many probes before the load begins. */
+/* Idle latency: this many probes before the load begins, or as many as
+ * answer in IDLE_PROBE_NS from a slow server. */
 #define IDLE_PROBES 20
+#define IDLE_PROBE_NS (2 * WS_NSEC_PER_SEC)
 
 typedef struct _Load Load;
 
@@ -247,6 +249,8 @@ probe_main (gpointer data)
 {
   Load *l = data;
   WsHttpAgent *agent = ws_http_agent_new (l->setup->config, NULL);
+  gint64 idle_end = ws_now_ns () + IDLE_PROBE_NS;
+  gboolean idle = TRUE;
   guint n = 0;
 
   /* The first opens the connection, which is not what is measured. */
@@ -259,8 +263,11 @@ probe_main (gpointer data)
         if (g_cancellable_is_cancelled (l->halt))
           break;
         probe_record (l, rtt);
-        if (++n == IDLE_PROBES)
-          probe_idle_done (l);
+        if (idle && (++n == IDLE_PROBES || ws_now_ns () >= idle_end))
+          {
+            idle = FALSE;
+            probe_idle_done (l);
+          }
         probe_pace (l, t0);
       }
   g_clear_pointer (&agent, ws_http_agent_free);
