@@ -908,6 +908,113 @@ save_screenshot (const char *name)
   g_test_message ("window written to %s", path);
 }
 
+/* The X server's own picture of the screen (ImageMagick's import), beside
+ * GTK's rendering of the window: what a person at that display sees. */
+static void
+save_root_screenshot (const char *name)
+{
+  const char *dir = g_getenv ("WS_TEST_OUTDIR");
+  g_autofree char *path = g_build_filename (dir ? dir : ".", name, NULL);
+  g_autofree char *import = g_find_program_in_path ("import");
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (import == NULL || g_getenv ("DISPLAY") == NULL)
+    return;
+  spin_for (300);
+  g_assert_true (g_spawn_sync (NULL, (char *[]) { import, "-window", "root", path, NULL }, NULL,
+                               G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                               NULL, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_test_message ("screen written to %s", path);
+}
+
+/* `python3 -m http.server` on a free loopback port, serving a folder
+ * with a 20 MB file f.bin; the port is where it says it serves. */
+static GSubprocess *
+start_python_server (const char  *dir,
+                     guint16     *port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file = g_build_filename (dir, "f.bin", NULL);
+  g_autofree char *data = g_malloc (20 * 1000 * 1000);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  GSubprocess *server;
+
+  for (gsize i = 0; i < 20 * 1000 * 1000; i++)
+    data[i] = g_random_int ();
+  g_assert_true (g_file_set_contents (file, data, 20 * 1000 * 1000, &error));
+  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                             &error, "python3", "-u", "-m", "http.server", "0", "--bind",
+                             "127.0.0.1", "--directory", dir, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_nonnull (strstr (line, " port "));
+  *port = g_ascii_strtoull (strstr (line, " port ") + strlen (" port "), NULL, 10);
+  g_assert_cmpuint (*port, >, 0);
+  return server;
+}
+
+/* A URL in the server field means an HTTP test; against python's
+ * http.server it downloads whole copies of the file, drawn live, kept in
+ * the history and shown again from it. */
+static void
+test_http (void)
+{
+  WsHistoryView *history = history_view ();
+  guint before = ws_history_view_get_n_entries (history);
+  g_autofree char *dir = g_build_filename (data_home, "www", NULL);
+  g_autoptr(GSubprocess) server = NULL;
+  g_autofree char *url = NULL;
+  guint mode;
+  WsResult *result;
+  guint16 port;
+
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  server = start_python_server (dir, &port);
+  url = g_strdup_printf ("http://127.0.0.1:%u/f.bin", port);
+  /* Typed over a TCP test, the URL switches the test type. */
+  set_form ("localhost", WS_TEST_TCP_STREAM, 2);
+  g_object_set (part ("form"), "target", url, NULL);
+  g_object_get (part ("form"), "mode", &mode, NULL);
+  g_assert_cmpuint (mode, ==, WS_TEST_HTTP);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL));
+  spin_until (test_finished, NULL, 60);
+  spin_for (50);
+
+  result = shown_result ();
+  g_assert_nonnull (result);
+  g_assert_cmpstr (get_status (), ==, "Finished");
+  g_assert_cmpint (result->mode, ==, WS_TEST_HTTP);
+  g_assert_nonnull (result->http);
+  g_assert_cmpuint (result->http->status, ==, 200);
+  g_assert_cmpuint (result->download.receiver_bytes, >=, 20 * 1000 * 1000 * result->http->requests);
+  g_assert_cmpuint (result->samples->len, >=, 15);
+  g_assert_cmpuint (n_points (), ==, result->samples->len);
+  g_assert_true (figure_is ("figure-download", "bit/s"));
+  g_assert_true (figure_is ("figure-idle", "ms"));
+  g_assert_nonnull (strstr (get_detail (), "HTTP 200 over HTTP/1.0: DNS"));
+  save_screenshot ("gui-http.png");
+  save_root_screenshot ("gui-http-root.png");
+
+  g_assert_cmpuint (ws_history_view_get_n_entries (history), ==, before + 1);
+  g_assert_true (ws_history_view_activate_row (history, 0));
+  g_assert_cmpint (shown_result ()->mode, ==, WS_TEST_HTTP);
+  g_assert_cmpstr (shown_result ()->http->url, ==, url);
+  g_assert_nonnull (strstr (get_detail (), "HTTP 200 over HTTP/1.0"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-history", NULL));
+  save_screenshot ("gui-http-history.png");
+
+  g_subprocess_force_exit (server);
+  g_subprocess_wait (server, NULL, NULL);
+}
+
 static void
 test_screenshot (void)
 {
@@ -993,6 +1100,7 @@ add_tests (void)
   g_test_add_func ("/gui/tls", test_tls);
   g_test_add_func ("/gui/iperf3", test_iperf3);
   g_test_add_func ("/gui/nat", test_nat);
+  g_test_add_func ("/gui/http", test_http);
 }
 
 int

@@ -36,6 +36,7 @@ typedef struct {
   gboolean no_gso;
   char *test;
   char *target;
+  char *direction;
   char *length;
   char *bind;
   char *bitrate;
@@ -72,6 +73,7 @@ raw_clear (Raw *raw)
 {
   g_free (raw->test);
   g_free (raw->target);
+  g_free (raw->direction);
   g_free (raw->length);
   g_free (raw->bind);
   g_free (raw->bitrate);
@@ -105,13 +107,14 @@ add_test_entries (GOptionContext *context,
     { "version", 'v', 0, G_OPTION_ARG_NONE, &raw->version,
       N_("Print the version and exit"), NULL },
     { "test", 0, 0, G_OPTION_ARG_STRING, &raw->test,
-      N_("Test mode: TCP_STREAM (default), TCP_RR, UDP_STREAM, UDP_RR, SPEED"), N_("TEST") },
+      N_("Test mode: TCP_STREAM (default), TCP_RR, UDP_STREAM, UDP_RR, SPEED, HTTP"), N_("TEST") },
     { "target", 't', 0, G_OPTION_ARG_STRING, &raw->target,
-      N_("Server to test against, name or address (default: localhost)"), N_("HOST") },
+      N_("Server to test against, name or address (default: localhost); HTTP: a URL, "
+         "and an http:// or https:// target means --test HTTP"), N_("HOST") },
     { "time", 0, 0, G_OPTION_ARG_INT, &raw->time,
       N_("Test duration in seconds (default: 30; SPEED: 10 per phase)"), N_("SECONDS") },
     { "bytes", 'n', 0, G_OPTION_ARG_STRING, &raw->bytes,
-      N_("TCP_STREAM/UDP_STREAM: send exactly this many payload bytes per direction, all streams together, then stop; K/M/G suffixes (decimal); --time is then the limit (default: 3600)"),
+      N_("TCP_STREAM/UDP_STREAM/HTTP: send exactly this many payload bytes per direction, all streams together, then stop; K/M/G suffixes (decimal); --time is then the limit (default: 3600)"),
       N_("SIZE") },
     { "port", 'p', 0, G_OPTION_ARG_INT, &raw->port,
       N_("TCP port to connect to or listen on (default: 5201)"), N_("PORT") },
@@ -121,6 +124,9 @@ add_test_entries (GOptionContext *context,
       N_("Download: the server sends, the client receives"), NULL },
     { "bidir", 0, 0, G_OPTION_ARG_NONE, &raw->bidir,
       N_("Upload and download at the same time"), NULL },
+    { "direction", 0, 0, G_OPTION_ARG_STRING, &raw->direction,
+      N_("upload, download (as --reverse) or bidir (as --bidir); default: upload, "
+         "HTTP: download (GET), upload is a POST of generated data"), N_("DIR") },
     { "length", 'l', 0, G_OPTION_ARG_STRING, &raw->length,
       N_("Bytes per write or datagram, K/M suffixes (default: 128K TCP, 1448 UDP)"), N_("BYTES") },
     { "bitrate", 'b', 0, G_OPTION_ARG_STRING, &raw->bitrate,
@@ -233,6 +239,7 @@ build_context (Raw *raw)
       "  wirespeed --client --target server.example --time 10\n"
       "  wirespeed --client --target 192.0.2.7 --reverse --streams 4\n"
       "  wirespeed --client --target ::1 --bidir --json > result.json\n"
+      "  wirespeed --client --target https://example.org/file --streams 4\n"
       "  wirespeed --server --tls-cert cert.pem --tls-key key.pem --auth-file keys\n"
       "  wirespeed --client --target server.example --tls-fingerprint AB:CD:… --auth-key-file key\n"
       "\n"
@@ -346,8 +353,8 @@ fill_bytes (WsTestConfig  *t,
   if (!ws_parse_decimal_size (raw->bytes, &t->bytes))
     return usage (error, _("--bytes must be a size like 10M or 1.5G (decimal: 1K = 1000 bytes), not “%s”"),
                   raw->bytes);
-  if (t->mode != WS_TEST_TCP_STREAM && !udp)
-    return usage (error, _("--bytes works with --test TCP_STREAM and UDP_STREAM only"));
+  if (t->mode != WS_TEST_TCP_STREAM && !udp && t->mode != WS_TEST_HTTP)
+    return usage (error, _("--bytes works with --test TCP_STREAM, UDP_STREAM and HTTP only"));
   if (t->bytes / t->streams < (udp ? WS_UDP_HEADER_SIZE : 1))
     return usage (error, _("--bytes must give each stream at least %u bytes, not %s over %u streams"),
                   udp ? WS_UDP_HEADER_SIZE : 1, raw->bytes, t->streams);
@@ -384,6 +391,75 @@ fill_client_security (WsTestConfig  *t,
 }
 
 static gboolean
+is_url (const char *target)
+{
+  return target != NULL && (g_str_has_prefix (target, "http://")
+                            || g_str_has_prefix (target, "https://"));
+}
+
+static gboolean
+parse_direction (const char  *text,
+                 WsDirection *direction)
+{
+  for (WsDirection d = WS_DIRECTION_UPLOAD; d <= WS_DIRECTION_BIDIR; d++)
+    if (g_ascii_strcasecmp (text, ws_direction_to_string (d)) == 0)
+      {
+        *direction = d;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/* --direction says in a word what --reverse and --bidir say in a flag;
+ * an HTTP test downloads unless told otherwise, like a browser. */
+static gboolean
+fill_direction (WsTestConfig  *t,
+                const Raw     *raw,
+                GError       **error)
+{
+  WsDirection d;
+
+  t->direction = raw->bidir ? WS_DIRECTION_BIDIR
+                 : raw->reverse || t->mode == WS_TEST_HTTP ? WS_DIRECTION_DOWNLOAD
+                 : WS_DIRECTION_UPLOAD;
+  if (raw->direction == NULL)
+    return TRUE;
+  if (!parse_direction (raw->direction, &d))
+    return usage (error, _("--direction must be upload, download or bidir, not “%s”"),
+                  raw->direction);
+  if ((raw->reverse && d != WS_DIRECTION_DOWNLOAD) || (raw->bidir && d != WS_DIRECTION_BIDIR))
+    return usage (error, _("--direction %s contradicts %s"), raw->direction,
+                  raw->reverse ? "--reverse" : "--bidir");
+  t->direction = d;
+  return TRUE;
+}
+
+/* What an HTTP test takes from the URL, and the flags that mean nothing
+ * to a web server. */
+static gboolean
+check_http (WsTestConfig  *t,
+            const Raw     *raw,
+            GError       **error)
+{
+  gboolean https = raw->target != NULL && g_str_has_prefix (raw->target, "https://");
+
+  if (t->mode != WS_TEST_HTTP)
+    return TRUE;
+  if (!is_url (raw->target))
+    return usage (error, _("--test HTTP needs a URL: --target http://HOST/PATH or https://…"));
+  if (raw->port != UNSET)
+    return usage (error, _("--port does not apply to HTTP: put the port in the URL"));
+  if (t->direction == WS_DIRECTION_BIDIR)
+    return usage (error, _("--test HTTP goes one way: --direction download (the default) or upload"));
+  if (t->tls && !https)
+    return usage (error, _("--tls, --tls-ca and --tls-fingerprint need an https:// URL"));
+  if (t->auth_name != NULL || raw->iperf3)
+    return usage (error, _("--auth-key and --iperf3 do not apply to HTTP"));
+  t->tls = https;
+  return TRUE;
+}
+
+static gboolean
 fill_client (WsCliOptions  *options,
              const Raw     *raw,
              GError       **error)
@@ -392,8 +468,10 @@ fill_client (WsCliOptions  *options,
   guint64 length;
 
   if (raw->test != NULL && !ws_test_mode_from_string (raw->test, &t->mode))
-    return usage (error, _("--test must be TCP_STREAM, TCP_RR, UDP_STREAM, UDP_RR or SPEED, not “%s”"),
+    return usage (error, _("--test must be TCP_STREAM, TCP_RR, UDP_STREAM, UDP_RR, SPEED or HTTP, not “%s”"),
                   raw->test);
+  if (raw->test == NULL && is_url (raw->target))
+    t->mode = WS_TEST_HTTP;
   if (raw->target != NULL)
     {
       if (*raw->target == '\0')
@@ -404,12 +482,14 @@ fill_client (WsCliOptions  *options,
   if (!check_range ("--time", raw->time, 1, MAX_TIME_S, error)
       || !check_range ("--streams", raw->streams, 1, WS_MAX_STREAMS, error))
     return FALSE;
-  /* The speed test's defaults: 10 s per phase, 4 streams. */
+  /* The speed test's defaults: 10 s per phase, 4 streams; HTTP's 10 s. */
   if (t->mode == WS_TEST_SPEED)
     {
       t->duration_s = 10;
       t->streams = 4;
     }
+  if (t->mode == WS_TEST_HTTP)
+    t->duration_s = 10;
   if (raw->time != UNSET)
     t->duration_s = raw->time;
   if (raw->streams != UNSET)
@@ -431,10 +511,9 @@ fill_client (WsCliOptions  *options,
         return usage (error, _("--interval must be between 0.1 and 3600 seconds"));
       t->interval_ms = (guint) (raw->interval * 1000 + 0.5);
     }
-  t->direction = raw->bidir ? WS_DIRECTION_BIDIR
-                 : raw->reverse ? WS_DIRECTION_DOWNLOAD : WS_DIRECTION_UPLOAD;
-  return fill_rates (t, raw, error) && fill_bytes (t, raw, error)
-         && fill_client_security (t, raw, error);
+  return fill_direction (t, raw, error) && fill_rates (t, raw, error)
+         && fill_bytes (t, raw, error) && fill_client_security (t, raw, error)
+         && check_http (t, raw, error);
 }
 
 static gboolean

@@ -10,6 +10,7 @@
 
 #include "ws-address.h"
 #include "ws-client-backend.h"
+#include "ws-http-backend.h"
 #include "ws-iperf3-backend.h"
 #include "ws-wirespeed-backend.h"
 
@@ -30,6 +31,8 @@ ws_peer_kind_to_string (WsPeerKind kind)
       return "wirespeed";
     case WS_PEER_IPERF3:
       return "iperf3";
+    case WS_PEER_HTTP:
+      return "http";
     case WS_PEER_UNKNOWN:
     default:
       return "unknown";
@@ -56,6 +59,8 @@ ws_client_backend_new (WsPeerKind            kind,
       return ws_wirespeed_backend_new (config, stop, events);
     case WS_PEER_IPERF3:
       return ws_iperf3_backend_new (config, stop, events, detected);
+    case WS_PEER_HTTP:
+      return ws_http_backend_new (config, stop, events);
     case WS_PEER_UNKNOWN:
     default:
       g_return_val_if_reached (NULL);
@@ -130,7 +135,8 @@ WsResult *
 ws_client_result_new (const WsTestConfig *config)
 {
   WsResult *r = ws_result_new ();
-  gboolean sized = config->mode == WS_TEST_TCP_STREAM || config->mode == WS_TEST_UDP_STREAM;
+  gboolean sized = config->mode == WS_TEST_TCP_STREAM || config->mode == WS_TEST_UDP_STREAM
+                   || config->mode == WS_TEST_HTTP;
 
   r->target = g_strdup (config->target);
   r->port = config->port;

@@ -19,6 +19,7 @@ typedef enum {
   WS_PEER_UNKNOWN,    /* could not tell: the GError says why */
   WS_PEER_WIRESPEED,  /* our own protocol, version 2 */
   WS_PEER_IPERF3,     /* an iperf3 3.x server */
+  WS_PEER_HTTP,       /* any web server, at a URL */
 } WsPeerKind;
 
 const char *ws_peer_kind_to_string (WsPeerKind kind);

@@ -192,7 +192,8 @@ find_backend (Job                  *job,
               const WsClientEvents *events,
               GError              **error)
 {
-  WsPeerKind kind = job->config.iperf3 ? WS_PEER_IPERF3 : WS_PEER_WIRESPEED;
+  WsPeerKind kind = job->config.mode == WS_TEST_HTTP ? WS_PEER_HTTP
+                    : job->config.iperf3 ? WS_PEER_IPERF3 : WS_PEER_WIRESPEED;
   gboolean detected = FALSE;
 
   for (;;)
@@ -319,7 +320,7 @@ ws_client_class_init (WsClientClass *klass)
 
   /**
    * WsClient::peer:
-   * @kind: "wirespeed" or "iperf3"
+   * @kind: "wirespeed", "iperf3" or "http"
    *
    * Emitted once per run, as soon as the server has answered and its kind
    * is known (before any notice or sample): what the test will be, e.g.

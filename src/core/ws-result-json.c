@@ -256,6 +256,52 @@ add_stream (JsonBuilder           *b,
   json_builder_end_object (b);
 }
 
+/* A phase that did not happen is null. */
+static void
+add_phase_ms (JsonBuilder *b,
+              const char  *key,
+              gdouble      ms)
+{
+  json_builder_set_member_name (b, key);
+  if (ms >= 0)
+    json_builder_add_double_value (b, ms);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void add_nullable_string (JsonBuilder *b,
+                                 const char  *key,
+                                 const char  *value);
+
+static void
+add_http (JsonBuilder *b,
+          WsResult    *r)
+{
+  const WsHttpSummary *h = r->http;
+
+  json_builder_set_member_name (b, "http");
+  json_builder_begin_object (b);
+  add_nullable_string (b, "url", h->url);
+  json_builder_set_member_name (b, "status");
+  json_builder_add_int_value (b, h->status);
+  add_nullable_string (b, "http_version", h->http_version);
+  add_nullable_string (b, "tls_version", h->tls_version);
+  add_nullable_string (b, "tls_cipher", h->tls_cipher);
+  add_nullable_string (b, "remote_address", h->remote_address);
+  add_phase_ms (b, "dns_ms", h->dns_ms);
+  add_phase_ms (b, "connect_ms", h->connect_ms);
+  add_phase_ms (b, "tls_ms", h->tls_ms);
+  add_phase_ms (b, "ttfb_ms", h->ttfb_ms);
+  add_phase_ms (b, "transfer_ms", h->transfer_ms);
+  json_builder_set_member_name (b, "body_bytes");
+  json_builder_add_int_value (b, h->body_bytes);
+  add_bps (b, "download_bps", &r->download, r->download_s);
+  add_bps (b, "upload_bps", &r->upload, r->upload_s);
+  json_builder_set_member_name (b, "requests");
+  json_builder_add_int_value (b, h->requests);
+  json_builder_end_object (b);
+}
+
 static void
 add_summary (JsonBuilder *b,
              WsResult    *r)
@@ -288,6 +334,8 @@ add_summary (JsonBuilder *b,
     }
   add_flow (b, "upload", &r->upload, r->upload_s);
   add_flow (b, "download", &r->download, r->download_s);
+  if (r->http != NULL)
+    add_http (b, r);
   json_builder_end_object (b);
 }
 

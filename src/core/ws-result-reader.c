@@ -528,6 +528,61 @@ read_under_load (JsonObject  *o,
     r->rtt_jitter_ms = get_double (o, "jitter_ms", error);
 }
 
+/* A phase in ms, or null (-1): it did not happen. */
+static gdouble
+get_phase_ms (JsonObject  *o,
+              const char  *key,
+              GError     **error)
+{
+  gdouble ms;
+
+  if (get_node (o, key, error) == NULL)
+    return -1;
+  ms = get_span (o, key, error);
+  if (ms < 0)
+    set_invalid (error, key, N_("is out of range"));
+  return ms;
+}
+
+/* Text of a bounded length: a URL or a name, never a whole file. */
+static char *
+get_bounded_string (JsonObject  *o,
+                    const char  *key,
+                    gsize        max,
+                    GError     **error)
+{
+  const char *str = get_string (o, key, error);
+
+  return str != NULL ? g_strndup (str, max) : NULL;
+}
+
+/* The rates are written again from the flows: only the rest is read. */
+static void
+read_http (JsonObject  *summary,
+           WsResult    *r,
+           GError     **error)
+{
+  JsonObject *o = get_object (summary, "http", error);
+  WsHttpSummary *h;
+
+  if (o == NULL)
+    return;
+  h = r->http = ws_http_summary_new ();
+  h->url = get_bounded_string (o, "url", 8192, error);
+  h->status = get_uint (o, "status", 999, 0, error);
+  h->http_version = get_bounded_string (o, "http_version", 16, error);
+  h->tls_version = get_bounded_string (o, "tls_version", 16, error);
+  h->tls_cipher = get_bounded_string (o, "tls_cipher", 128, error);
+  h->remote_address = get_address (o, "remote_address", error);
+  h->dns_ms = get_phase_ms (o, "dns_ms", error);
+  h->connect_ms = get_phase_ms (o, "connect_ms", error);
+  h->tls_ms = get_phase_ms (o, "tls_ms", error);
+  h->ttfb_ms = get_phase_ms (o, "ttfb_ms", error);
+  h->transfer_ms = get_phase_ms (o, "transfer_ms", error);
+  h->body_bytes = get_uint (o, "body_bytes", G_MAXINT64, 0, error);
+  h->requests = get_uint (o, "requests", G_MAXINT64, 0, error);
+}
+
 static void
 read_summary (JsonObject  *root,
               WsResult    *r,
@@ -549,6 +604,8 @@ read_summary (JsonObject  *root,
     }
   else
     read_under_load (o, r, error);
+  if (r->mode == WS_TEST_HTTP)
+    read_http (o, r, error);
 }
 
 /* The one member without a default: it says what the rest means. */

@@ -46,11 +46,32 @@ ws_result_unref (WsResult *result)
   g_free (result->client_address);
   g_free (result->peer_protocol);
   g_free (result->latency_method);
+  g_clear_pointer (&result->http, ws_http_summary_free);
   g_clear_pointer (&result->start_time, g_date_time_unref);
   g_array_unref (result->samples);
   g_array_unref (result->stream_summaries);
   g_clear_pointer (&result->loaded_histogram, ws_histogram_free);
   g_free (result);
+}
+
+WsHttpSummary *
+ws_http_summary_new (void)
+{
+  WsHttpSummary *h = g_new0 (WsHttpSummary, 1);
+
+  h->dns_ms = h->connect_ms = h->tls_ms = h->ttfb_ms = h->transfer_ms = -1;
+  return h;
+}
+
+void
+ws_http_summary_free (WsHttpSummary *h)
+{
+  g_free (h->url);
+  g_free (h->http_version);
+  g_free (h->tls_version);
+  g_free (h->tls_cipher);
+  g_free (h->remote_address);
+  g_free (h);
 }
 
 void

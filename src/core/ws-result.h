@@ -76,6 +76,30 @@ typedef struct {
   WsFlowStats flow;
 } WsStreamSummary;
 
+/* An HTTP test: what answered, one request's phases (the first of the
+ * load, on a new connection), and how many requests the load made. The
+ * phases are durations in ms, each after the one before; a phase that did
+ * not happen (no TLS over http://) is < 0. */
+typedef struct {
+  char *url;               /* the URL tested, after redirects */
+  guint status;
+  char *http_version;      /* "1.0", "1.1", "2" */
+  char *tls_version;       /* "1.3"; NULL: plain HTTP */
+  char *tls_cipher;        /* as GIO names it; NULL when it does not say */
+  char *remote_address;    /* "192.0.2.7:443", "[2001:db8::1]:443" */
+  gdouble dns_ms;
+  gdouble connect_ms;      /* TCP, up to the end of the handshake */
+  gdouble tls_ms;
+  gdouble ttfb_ms;         /* request sent to the response's first byte */
+  gdouble transfer_ms;     /* first byte of the response to its last */
+  guint64 body_bytes;      /* that request's body (the response's, or the
+                            * upload's) */
+  guint64 requests;        /* load requests completed, all streams */
+} WsHttpSummary;
+
+WsHttpSummary *ws_http_summary_new  (void);
+void           ws_http_summary_free (WsHttpSummary *summary);
+
 #define WS_TYPE_RESULT (ws_result_get_type ())
 GType ws_result_get_type (void) G_GNUC_CONST;
 
@@ -135,6 +159,9 @@ typedef struct {
   char *peer_protocol;
   char *latency_method;
 
+  /* HTTP tests only (NULL otherwise) */
+  WsHttpSummary *http;
+
   /*< private >*/
   WsHistogram *loaded_histogram; /* merges the speed test's phases */
   gint ref_count;
@@ -150,6 +177,7 @@ void       ws_result_merge_loaded_latency (WsResult       *into,
 gboolean   ws_result_address_translated (const WsResult *result);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WsResult, ws_result_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WsHttpSummary, ws_http_summary_free)
 
 G_END_DECLS
 

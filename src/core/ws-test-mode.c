@@ -30,6 +30,8 @@ ws_test_mode_to_string (WsTestMode mode)
 {
   if (mode == WS_TEST_SPEED)
     return "SPEED";
+  if (mode == WS_TEST_HTTP)
+    return "HTTP";
   if (mode < WS_TEST_TCP_STREAM || mode > WS_TEST_UDP_RR)
     return "UNKNOWN";
   return mode_names[mode];
@@ -49,6 +51,11 @@ ws_test_mode_from_string (const char *str,
   if (g_ascii_strcasecmp (str, "SPEED") == 0)
     {
       *mode = WS_TEST_SPEED;
+      return TRUE;
+    }
+  if (g_ascii_strcasecmp (str, "HTTP") == 0)
+    {
+      *mode = WS_TEST_HTTP;
       return TRUE;
     }
   return FALSE;

@@ -18,6 +18,8 @@ typedef enum {
   WS_TEST_UDP_RR = 4,
   /* Client-side orchestration of several tests; never on the wire. */
   WS_TEST_SPEED = 0x10,
+  /* Against any web server, in HTTP: client-side too, never on our wire. */
+  WS_TEST_HTTP = 0x11,
 } WsTestMode;
 
 typedef enum {

@@ -187,6 +187,28 @@ append_latency_line (GString         *text,
   g_string_append_printf (text, _("%s: p50 %s, p90 %s, p99 %s"), what, p50, p90, p99);
 }
 
+/* The first request's phases, as the command line prints them. */
+static void
+append_http_line (GString             *text,
+                  const WsHttpSummary *h)
+{
+  g_autofree char *dns = h->dns_ms >= 0 ? ws_gui_format_ms (h->dns_ms) : g_strdup ("—");
+  g_autofree char *connect = h->connect_ms >= 0 ? ws_gui_format_ms (h->connect_ms) : g_strdup ("—");
+  g_autofree char *tls = h->tls_ms >= 0 ? ws_gui_format_ms (h->tls_ms) : g_strdup ("—");
+  g_autofree char *ttfb = h->ttfb_ms >= 0 ? ws_gui_format_ms (h->ttfb_ms) : g_strdup ("—");
+  g_autofree char *transfer = h->transfer_ms >= 0 ? ws_gui_format_ms (h->transfer_ms)
+                                                  : g_strdup ("—");
+
+  if (text->len)
+    g_string_append_c (text, '\n');
+  /* Translators: "HTTP 200 over HTTP/1.1: DNS 0.1 ms · connect 0.1 ms · TLS — ·
+   * first byte 0.5 ms · transfer 312 ms" */
+  g_string_append_printf (text, _("HTTP %u over HTTP/%s: DNS %s · connect %s · TLS %s · "
+                                  "first byte %s · transfer %s"),
+                          h->status, h->http_version ? h->http_version : "?", dns, connect, tls,
+                          ttfb, transfer);
+}
+
 static char *
 describe_result (const WsResult *r)
 {
@@ -201,6 +223,8 @@ describe_result (const WsResult *r)
                             ws_test_mode_is_rr (r->mode)
                             ? ws_metrics_rr_loss_percent (r->transactions, r->rr_lost)
                             : ws_result_probe_loss_percent (r));
+  if (r->http != NULL)
+    append_http_line (text, r->http);
   if (g_strcmp0 (r->peer_protocol, "iperf3") == 0)
     g_string_append_printf (text, "%s%s", text->len ? "\n" : "",
                             _("Against an iperf3 server: idle latency is the TCP connect time, "

@@ -22,6 +22,7 @@ ws_gui_mode_name (WsTestMode mode)
     case WS_TEST_TCP_RR: return _("TCP request/response");
     case WS_TEST_UDP_STREAM: return _("UDP stream");
     case WS_TEST_UDP_RR: return _("UDP request/response");
+    case WS_TEST_HTTP: return _("HTTP");
     default: return _("Unknown test");
     }
 }

@@ -70,10 +70,17 @@ static GParamSpec *properties[N_PROPS];
  * the settings. */
 static const WsTestMode modes[] = {
   WS_TEST_SPEED, WS_TEST_TCP_STREAM, WS_TEST_TCP_RR, WS_TEST_UDP_STREAM, WS_TEST_UDP_RR,
+  WS_TEST_HTTP,
 };
 static const char *const mode_keys[] = {
-  "SPEED", "TCP_STREAM", "TCP_RR", "UDP_STREAM", "UDP_RR",
+  "SPEED", "TCP_STREAM", "TCP_RR", "UDP_STREAM", "UDP_RR", "HTTP",
 };
+
+static gboolean
+is_url (const char *target)
+{
+  return g_str_has_prefix (target, "http://") || g_str_has_prefix (target, "https://");
+}
 
 static guint
 mode_index (WsTestMode mode)
@@ -194,6 +201,9 @@ on_target_changed (WsTestForm *self)
   gboolean tls;
   const char *fingerprint;
 
+  /* A URL is a web server's: test it in HTTP, as the command line does. */
+  if (is_url (target))
+    g_object_set (self, "mode", WS_TEST_HTTP, NULL);
   if (self->settings == NULL)
     return;
   all = g_settings_get_value (self->settings, "target-tls");
@@ -347,6 +357,37 @@ read_security (WsTestForm    *self,
   return TRUE;
 }
 
+/* A web server's test: the URL as typed, TLS if it says https. */
+static gboolean
+read_http (WsTestForm    *self,
+           const char    *target,
+           WsTestConfig  *config,
+           GError       **error)
+{
+  if (!is_url (target))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("An HTTP test needs a URL in the server field, such as "
+                             "https://example.org/file"));
+      return FALSE;
+    }
+  g_free (config->target);
+  config->target = g_strdup (target);
+  config->duration_s = self->duration;
+  config->streams = gtk_spin_button_get_value_as_int (self->streams_spin);
+  config->direction = adw_combo_row_get_selected (self->direction_row);
+  config->interval_ms = 100;
+  if (!read_security (self, config, error))
+    return FALSE;
+  /* The URL says whether it is TLS; a pin applies to https only. */
+  config->tls = g_str_has_prefix (target, "https://");
+  g_clear_pointer (&config->auth_name, g_free);
+  g_clear_pointer (&config->auth_secret, g_free);
+  if (!config->tls)
+    g_clear_pointer (&config->tls_fingerprint, g_free);
+  return TRUE;
+}
+
 /* Fills @config (to be cleared by the caller either way); @error says
  * which field is wrong, in words for a person. */
 gboolean
@@ -359,8 +400,10 @@ ws_test_form_read (WsTestForm    *self,
 
   g_return_val_if_fail (WS_IS_TEST_FORM (self), FALSE);
   ws_test_config_init (config);
-  parse_target (*target ? target : "localhost", port ? port : WS_DEFAULT_PORT, config);
   config->mode = self->mode;
+  if (config->mode == WS_TEST_HTTP)
+    return read_http (self, target, config, error);
+  parse_target (*target ? target : "localhost", port ? port : WS_DEFAULT_PORT, config);
   config->duration_s = self->duration;
   config->streams = gtk_spin_button_get_value_as_int (self->streams_spin);
   config->direction = adw_combo_row_get_selected (self->direction_row);
@@ -473,6 +516,9 @@ ws_test_form_set_property (GObject      *object,
       set_string (self, &self->target, g_value_get_string (value), prop_id);
       break;
     case PROP_MODE:
+      /* A web server is downloaded from, unless asked otherwise after. */
+      if (self->mode != WS_TEST_HTTP && g_value_get_uint (value) == WS_TEST_HTTP)
+        adw_combo_row_set_selected (self->direction_row, WS_DIRECTION_DOWNLOAD);
       set_uint (self, &self->mode, g_value_get_uint (value), prop_id);
       break;
     case PROP_DURATION:

@@ -96,7 +96,7 @@ static const char *
 phase_of (WsWindow       *self,
           const WsSample *s)
 {
-  if (self->running_mode != WS_TEST_SPEED)
+  if (self->running_mode != WS_TEST_SPEED && self->running_mode != WS_TEST_HTTP)
     return _("Testing");
   return s->upload.measured ? _("Measuring upload") : _("Measuring download");
 }

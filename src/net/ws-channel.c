@@ -98,9 +98,9 @@ certificate_der (GTlsCertificate *certificate)
   return der ? g_bytes_new (der->data, der->len) : NULL;
 }
 
-static gboolean
-certificate_digest (GTlsCertificate *certificate,
-                    guint8           digest[32])
+gboolean
+ws_tls_certificate_digest (GTlsCertificate *certificate,
+                           guint8           digest[32])
 {
   g_autoptr(GBytes) der = certificate_der (certificate);
   g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
@@ -134,7 +134,7 @@ ws_tls_certificate_fingerprint (GTlsCertificate *certificate)
   guint8 digest[32];
   GString *text = g_string_new (NULL);
 
-  if (!certificate_digest (certificate, digest))
+  if (!ws_tls_certificate_digest (certificate, digest))
     return g_string_free (text, FALSE);
   for (guint i = 0; i < sizeof digest; i++)
     g_string_append_printf (text, "%s%02X", i ? ":" : "", digest[i]);
@@ -241,12 +241,13 @@ on_accept_certificate (GTlsConnection       *tls,
   guint8 digest[32];
 
   self->peer_errors = errors;
-  return self->has_pin && certificate_digest (certificate, digest)
+  return self->has_pin && ws_tls_certificate_digest (certificate, digest)
          && memcmp (digest, self->pin, sizeof digest) == 0;
 }
 
-static const char *
-describe_certificate_errors (GTlsCertificateFlags errors)
+/* What is wrong with a certificate, for any TLS client (HTTPS too). */
+const char *
+ws_tls_describe_certificate_errors (GTlsCertificateFlags errors)
 {
   if (errors & G_TLS_CERTIFICATE_EXPIRED)
     return _("the server’s certificate has expired");
@@ -286,13 +287,13 @@ explain_refusal (WsChannel  *self,
     /* Translators: %s says what is wrong with the server's certificate. */
     g_set_error (error, unknown_ca ? WS_CLIENT_ERROR : G_TLS_ERROR,
                  unknown_ca ? WS_CLIENT_ERROR_TLS_UNKNOWN_CA : G_TLS_ERROR_BAD_CERTIFICATE,
-                 _("TLS: %s"), describe_certificate_errors (self->peer_errors));
+                 _("TLS: %s"), ws_tls_describe_certificate_errors (self->peer_errors));
   return FALSE;
 }
 
-static GTlsDatabase *
-load_ca (const char  *ca_file,
-         GError     **error)
+GTlsDatabase *
+ws_tls_load_ca (const char  *ca_file,
+                GError     **error)
 {
   /* GTlsFileDatabase wants an absolute path. */
   g_autofree char *path = g_canonicalize_filename (ca_file, NULL);
@@ -332,7 +333,7 @@ ws_channel_connect_tls (WsChannel                 *self,
     return FALSE;
   if (options->ca_file != NULL)
     {
-      g_autoptr(GTlsDatabase) db = load_ca (options->ca_file, error);
+      g_autoptr(GTlsDatabase) db = ws_tls_load_ca (options->ca_file, error);
 
       if (db == NULL)
         return FALSE;

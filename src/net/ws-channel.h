@@ -62,5 +62,10 @@ gboolean   ws_tls_check_available         (GError         **error);
 char      *ws_tls_certificate_fingerprint (GTlsCertificate *certificate);
 gboolean   ws_tls_fingerprint_parse       (const char      *text,
                                            guint8           digest[32]);
+gboolean   ws_tls_certificate_digest      (GTlsCertificate *certificate,
+                                           guint8           digest[32]);
+const char *ws_tls_describe_certificate_errors (GTlsCertificateFlags errors);
+GTlsDatabase *ws_tls_load_ca              (const char      *ca_file,
+                                           GError         **error);
 
 G_END_DECLS

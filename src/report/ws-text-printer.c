@@ -17,6 +17,30 @@
 #include "ws-text-printer.h"
 #include "ws-units.h"
 
+static void
+print_http_header (FILE               *out,
+                   const WsTestConfig *config,
+                   const char         *streams)
+{
+  gboolean up = config->direction == WS_DIRECTION_UPLOAD;
+  g_autofree char *size = config->bytes ? ws_format_bytes (config->bytes) : NULL;
+
+  if (size != NULL && up)
+    /* Translators: "Wirespeed 0.1.0: HTTP upload of 10.0 MB to URL, 1 stream (at most 3600 s)" */
+    fprintf (out, _("Wirespeed %s: HTTP upload of %s to %s, %s (at most %u s)\n"),
+             PACKAGE_VERSION, size, config->target, streams, config->duration_s);
+  else if (size != NULL)
+    fprintf (out, _("Wirespeed %s: HTTP download of %s from %s, %s (at most %u s)\n"),
+             PACKAGE_VERSION, size, config->target, streams, config->duration_s);
+  else if (up)
+    /* Translators: "Wirespeed 0.1.0: HTTP upload to URL, 1 stream, 10 s" */
+    fprintf (out, _("Wirespeed %s: HTTP upload to %s, %s, %u s\n"),
+             PACKAGE_VERSION, config->target, streams, config->duration_s);
+  else
+    fprintf (out, _("Wirespeed %s: HTTP download from %s, %s, %u s\n"),
+             PACKAGE_VERSION, config->target, streams, config->duration_s);
+}
+
 /* @peer: the server's kind, as WsClient::peer said: an iperf3 server's
  * speed test has no idle-latency phase. */
 void
@@ -27,7 +51,9 @@ ws_text_print_header (FILE               *out,
   g_autofree char *streams = g_strdup_printf (ngettext ("%u stream", "%u streams", config->streams),
                                               config->streams);
 
-  if (config->mode == WS_TEST_SPEED && g_strcmp0 (peer, "iperf3") == 0)
+  if (config->mode == WS_TEST_HTTP)
+    print_http_header (out, config, streams);
+  else if (config->mode == WS_TEST_SPEED && g_strcmp0 (peer, "iperf3") == 0)
     fprintf (out, _("Wirespeed %s: speed test against the iperf3 server %s port %u: %u s "
                     "download, then %u s upload with %s\n"),
              PACKAGE_VERSION, config->target, config->port, config->duration_s,
@@ -132,8 +158,9 @@ print_rr_columns (FILE           *out,
 }
 
 static void
-print_flow_columns (FILE           *out,
-                    const WsSample *s)
+print_flow_columns (FILE               *out,
+                    const WsTestConfig *config,
+                    const WsSample     *s)
 {
   gdouble span = s->end_s - s->start_s;
   g_autofree char *up = rate_or_dash (&s->upload, span);
@@ -152,7 +179,9 @@ print_flow_columns (FILE           *out,
     }
   else
     {
-      third = g_strdup_printf ("%u", s->upload.retransmits + s->download.retransmits);
+      /* A web server does not say how often TCP resent. */
+      third = config->mode == WS_TEST_HTTP ? g_strdup ("—")
+              : g_strdup_printf ("%u", s->upload.retransmits + s->download.retransmits);
       /* The probe's RTT is what a person feels; TCP's own is the fallback. */
       fourth = s->probe.count ? ms_text (s->probe.p50)
                : ms_text (ws_flow_stats_headline_rtt_us (&s->upload, &s->download) / 1000.0);
@@ -172,7 +201,7 @@ ws_text_print_sample (FILE               *out,
   if (ws_test_mode_is_rr (config->mode))
     print_rr_columns (out, s);
   else
-    print_flow_columns (out, s);
+    print_flow_columns (out, config, s);
   fputc ('\n', out);
   fflush (out);
 }
@@ -270,7 +299,8 @@ print_under_load (FILE           *out,
     print_latency_line (out, _("loaded"), &r->loaded_latency);
   if (!isnan (increase))
     fprintf (out, _("  %-22s %+.2f ms at p50\n"), _("increase under load"), increase);
-  if (r->latency_method != NULL)
+  /* iperf3's stand-ins have no jitter or losses; HTTP's probes do. */
+  if (r->latency_method != NULL && r->mode != WS_TEST_HTTP)
     return;
   fprintf (out, _("  %-22s %.3f ms, probe loss %.2f%%\n"), _("jitter"), r->rtt_jitter_ms,
            ws_result_probe_loss_percent (r));
@@ -319,6 +349,43 @@ print_client_address (FILE           *out,
            r->client_address, r->local_address);
 }
 
+/* The first request's phases, as curl -w and blackbox_exporter give them. */
+static void
+print_http (FILE           *out,
+            const WsResult *r)
+{
+  const WsHttpSummary *h = r->http;
+  g_autofree char *dns = ms_text (h->dns_ms);
+  g_autofree char *connect = ms_text (h->connect_ms);
+  g_autofree char *tls = ms_text (h->tls_ms);
+  g_autofree char *ttfb = ms_text (h->ttfb_ms);
+  g_autofree char *transfer = ms_text (h->transfer_ms);
+  g_autofree char *body = ws_format_bytes (h->body_bytes);
+
+  /* Translators: "HTTP 200 over HTTP/1.1 from 192.0.2.7:443" */
+  fprintf (out, _("HTTP %u over HTTP/%s from %s\n"), h->status,
+           h->http_version ? h->http_version : "?", h->remote_address ? h->remote_address : "?");
+  if (h->tls_version != NULL)
+    fprintf (out, _("  TLS %s, %s\n"), h->tls_version, h->tls_cipher ? h->tls_cipher : "—");
+  fprintf (out, _("  first request: DNS %s, connect %s, TLS %s, first byte %s, transfer %s, "
+                  "body %s\n"), dns, connect, tls, ttfb, transfer, body);
+  fprintf (out, ngettext ("  %" PRIu64 " request\n", "  %" PRIu64 " requests\n", h->requests),
+           h->requests);
+}
+
+static void
+print_http_flow (FILE              *out,
+                 const char        *name,
+                 const WsFlowStats *flow,
+                 gdouble            seconds)
+{
+  g_autofree char *bytes = ws_format_bytes (flow->receiver_bytes);
+  g_autofree char *rate = ws_format_bitrate (ws_flow_stats_bps (flow, seconds));
+
+  if (flow->measured)
+    fprintf (out, "  %-9s %-9s %10s %14s\n", name, "", bytes, rate);
+}
+
 void
 ws_text_print_summary (FILE           *out,
                        const WsResult *r)
@@ -334,8 +401,16 @@ ws_text_print_summary (FILE           *out,
       fflush (out);
       return;
     }
-  print_flow (out, _("Upload"), &r->upload, r->upload_s);
-  print_flow (out, _("Download"), &r->download, r->download_s);
+  if (r->http != NULL)
+    {
+      print_http_flow (out, _("Upload"), &r->upload, r->upload_s);
+      print_http_flow (out, _("Download"), &r->download, r->download_s);
+    }
+  else
+    {
+      print_flow (out, _("Upload"), &r->upload, r->upload_s);
+      print_flow (out, _("Download"), &r->download, r->download_s);
+    }
   print_incomplete (out, r);
 
   if (r->stream_summaries->len > 1)
@@ -348,6 +423,8 @@ ws_text_print_summary (FILE           *out,
         fprintf (out, _("  stream %-3u %-9s %10s %14s received\n"), st->id,
                  ws_direction_to_string (st->direction), bytes, rate);
       }
+  if (r->http != NULL)
+    print_http (out, r);
   print_under_load (out, r);
   print_client_address (out, r);
   fflush (out);
