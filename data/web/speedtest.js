@@ -24,7 +24,7 @@
  * same for upload, plus data-upload-server-bytes (what /upload answered).
  *
  * Strings go through _() and come from po/LANG.po, compiled to
- * /static/l10n/LANG.json at build time (data/web/po2json.py).
+ * /static/l10n-LANG.json at build time (data/web/po2json.py).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -74,7 +74,7 @@
           continue;
         tried.add(name);
         try {
-          const response = await fetch('/static/l10n/' + encodeURIComponent(name) + '.json');
+          const response = await fetch('/static/l10n-' + encodeURIComponent(name) + '.json');
           if (!response.ok)
             continue;
           catalog = await response.json();
@@ -475,7 +475,7 @@
 
   function niceCeiling(value) {
     const power = Math.pow(10, Math.floor(Math.log10(value)));
-    for (const step of [1, 2, 2.5, 5, 10]) {
+    for (const step of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) {
       if (step * power >= value)
         return step * power;
     }
