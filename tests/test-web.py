@@ -87,14 +87,14 @@ def wait_for(predicate, what, deadline=DEADLINE, step=0.05):
 class Server:
     """`wirespeed --server --verbose` on port 0: it prints the port it got."""
 
-    def __init__(self, binary, tmp):
-        self.out_path = os.path.join(tmp, 'server.out')
-        self.err_path = os.path.join(tmp, 'server.err')
+    def __init__(self, binary, tmp, name, extra=()):
+        self.out_path = os.path.join(tmp, name + '.out')
+        self.err_path = os.path.join(tmp, name + '.err')
         env = dict(os.environ, LC_ALL='C.UTF-8')
         env.pop('LANGUAGE', None)
         with open(self.out_path, 'wb') as out, open(self.err_path, 'wb') as err:
             self.proc = subprocess.Popen(
-                [binary, '--server', '--bind', '127.0.0.1', '--port', '0', '--verbose'],
+                [binary, '--server', '--bind', '127.0.0.1', '--port', '0', '--verbose', *extra],
                 stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
         self.port = int(wait_for(self._port, 'listening line', 30))
 
@@ -292,6 +292,92 @@ def check_run(tap, server, figures):
                   f'{kind}: {nbytes} bytes in {seconds:.2f} s, {bps / 1e6:.1f} Mbit/s')
 
 
+def state_of(browser):
+    return browser.evaluate('document.getElementById("app").dataset.state')
+
+
+def wait_end(browser, what):
+    wait_for(lambda: state_of(browser) in ('done', 'error', 'idle'), what)
+    return browser.figures()
+
+
+def test_run(tap, browser, server, base, query, outdir):
+    """A full run in English, light (10 checks)."""
+    state = browser.open(base + query)
+    tap.check(state == 'idle' and browser.evaluate(
+        'document.getElementById("start").textContent') == 'Start',
+        'the page loads, idle, with its Start button')
+    background = browser.evaluate('getComputedStyle(document.body).backgroundColor')
+    tap.check(luminance(background) > 0.8, f'light by default: background {background}')
+    browser.evaluate('document.getElementById("start").click()')
+    figures = wait_end(browser, 'end of the run')
+    tap.diag(f'page: {json.dumps(figures, sort_keys=True)}')
+    browser.screenshot(os.path.join(outdir, 'web-light.png'))
+    check_run(tap, server, figures)
+
+
+def test_stop(tap, browser, base):
+    """Stop in the middle of a long download ends the run at once."""
+    browser.open(base + '?time=60&streams=2&pings=2&start=1')
+    wait_for(lambda: browser.evaluate(
+        'document.getElementById("app").dataset.phase') == 'download', 'download phase')
+    began = time.monotonic()
+    browser.evaluate('document.getElementById("start").click()')
+    wait_for(lambda: state_of(browser) != 'running', 'end of the stopped run')
+    took = time.monotonic() - began
+    shown = browser.evaluate('[document.getElementById("app").dataset.state,'
+                             ' document.getElementById("status").textContent,'
+                             ' document.getElementById("start").textContent]')
+    tap.check(shown == ['idle', 'Stopped', 'Start'] and took < 10,
+              f'Stop ends a 60 s download in {took:.1f} s: {shown}')
+
+
+def test_dark(tap, browser, base, query, outdir):
+    browser.call('Emulation.setEmulatedMedia',
+                 features=[{'name': 'prefers-color-scheme', 'value': 'dark'}])
+    browser.open(base + query + '&start=1')
+    state = wait_end(browser, 'end of the dark run').get('state')
+    background = browser.evaluate('getComputedStyle(document.body).backgroundColor')
+    browser.screenshot(os.path.join(outdir, 'web-dark.png'))
+    tap.check(luminance(background) < 0.2 and state == 'done',
+              f'dark mode: background {background}, the run ends {state}')
+
+
+def test_busy(tap, browser, binary, tmp, servers):
+    """A server with fewer slots than the page's streams answers 503 to
+    some: the page ends in its error state with the reason."""
+    busy = Server(binary, tmp, 'busy', ['--max-clients', '4'])
+    servers.append(busy)
+    browser.open(f'http://127.0.0.1:{busy.port}/?time=5&streams=6&pings=2&start=1')
+    figures = wait_end(browser, 'end of the run on a busy server')
+    status = browser.evaluate('document.getElementById("status").textContent')
+    tap.check(figures.get('state') == 'error' and '503' in figures.get('error', '') and
+              '503' in status, f'a busy server: {status}', figures)
+
+
+def test_languages(tap, chromium, tmp, base, query, browsers):
+    for lang, label, latency in (('de', 'Starten', 'Latenz im Leerlauf'),
+                                 ('fr', 'Démarrer', 'Latence au repos')):
+        browser = Browser(chromium, tmp, lang, ['--accept-lang=' + lang])
+        browsers.append(browser)
+        browser.open(base + query)
+        shown = browser.evaluate(
+            '[document.documentElement.lang, document.getElementById("start").textContent,'
+            ' document.getElementById("label-latency").textContent]')
+        tap.check(shown[0].startswith(lang) and shown[1:] == [label, latency],
+                  f'--accept-lang={lang}: {shown}')
+
+
+def has_page(base):
+    try:
+        urllib.request.urlopen(base, timeout=30).read()
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return False
+        raise
+    return True
+
+
 def main():
     tap = Tap()
     binary = os.environ.get('WIRESPEED')
@@ -301,72 +387,35 @@ def main():
         return 0
     outdir = os.environ.get('WS_TEST_OUTDIR', '.')
     tmp = tempfile.mkdtemp(prefix='ws-web-')
-    server = None
+    servers = []
     browsers = []
     try:
-        server = Server(binary, tmp)
+        server = Server(binary, tmp, 'server')
+        servers.append(server)
         base = f'http://127.0.0.1:{server.port}/'
-        try:
-            urllib.request.urlopen(base, timeout=30).read()
-        except urllib.error.HTTPError as error:
-            if error.code == 404:
-                print('1..0 # SKIP the server has no page at / (404)', flush=True)
-                return 0
-            raise
-        tap.plan(13)
+        if not has_page(base):
+            print('1..0 # SKIP the server has no page at / (404)', flush=True)
+            return 0
+        tap.plan(15)
         query = f'?time={SECONDS}&streams={STREAMS}&pings={PINGS}'
-
         browser = Browser(chromium, tmp, 'en', ['--accept-lang=en-US'])
         browsers.append(browser)
-        state = browser.open(base + query)
-        tap.check(state == 'idle' and browser.evaluate(
-            'document.getElementById("start").textContent') == 'Start',
-            'the page loads, idle, with its Start button')
-        background = browser.evaluate('getComputedStyle(document.body).backgroundColor')
-        tap.check(luminance(background) > 0.8, f'light by default: background {background}')
-
-        browser.evaluate('document.getElementById("start").click()')
-        wait_for(lambda: browser.evaluate(
-            'document.getElementById("app").dataset.state') in ('done', 'error', 'idle'),
-            'end of the run')
-        figures = browser.figures()
-        tap.diag(f'page: {json.dumps(figures, sort_keys=True)}')
-        browser.screenshot(os.path.join(outdir, 'web-light.png'))
-        check_run(tap, server, figures)
-
-        browser.call('Emulation.setEmulatedMedia',
-                     features=[{'name': 'prefers-color-scheme', 'value': 'dark'}])
-        browser.open(base + query + '&start=1')
-        wait_for(lambda: browser.evaluate(
-            'document.getElementById("app").dataset.state') in ('done', 'error'),
-            'end of the dark run')
-        background = browser.evaluate('getComputedStyle(document.body).backgroundColor')
-        browser.screenshot(os.path.join(outdir, 'web-dark.png'))
-        tap.check(luminance(background) < 0.2 and browser.evaluate(
-            'document.getElementById("app").dataset.state') == 'done',
-            f'dark mode: background {background}, the run ends done')
-
-        for lang, label, latency in (('de', 'Starten', 'Latenz im Leerlauf'),
-                                     ('fr', 'Démarrer', 'Latence au repos')):
-            browser = Browser(chromium, tmp, lang, ['--accept-lang=' + lang])
-            browsers.append(browser)
-            browser.open(base + query)
-            shown = browser.evaluate(
-                '[document.documentElement.lang, document.getElementById("start").textContent,'
-                ' document.getElementById("label-latency").textContent]')
-            tap.check(shown[0].startswith(lang) and shown[1:] == [label, latency],
-                      f'--accept-lang={lang}: {shown}')
+        test_run(tap, browser, server, base, query, outdir)
+        test_stop(tap, browser, base)
+        test_busy(tap, browser, binary, tmp, servers)
+        test_dark(tap, browser, base, query, outdir)
+        test_languages(tap, chromium, tmp, base, query, browsers)
     except (OSError, RuntimeError, TimeoutError, ValueError, KeyError) as error:
         # The plan then fails too: the checks after this one never ran.
         tap.check(False, f'the run goes on: {error}', traceback.format_exc())
-        if server:
+        for server in servers:
             Tap.diag('server output:\n' + server.output()[-3000:])
         for browser in browsers:
             Tap.diag('chromium:\n' + browser.log_tail())
     finally:
         for browser in browsers:
             browser.close()
-        if server:
+        for server in servers:
             server.stop()
         if not tap.failed:
             shutil.rmtree(tmp, ignore_errors=True)
