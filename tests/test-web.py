@@ -122,13 +122,16 @@ class Server:
         return out
 
     def stop(self):
+        """Its exit status after SIGTERM (a sanitizer's report makes it fail)."""
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
+            self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(10)
+                self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+                return 'hung'
+        return self.proc.returncode
 
 
 class Browser:
@@ -396,7 +399,7 @@ def main():
         if not has_page(base):
             print('1..0 # SKIP the server has no page at / (404)', flush=True)
             return 0
-        tap.plan(15)
+        tap.plan(16)
         query = f'?time={SECONDS}&streams={STREAMS}&pings={PINGS}'
         browser = Browser(chromium, tmp, 'en', ['--accept-lang=en-US'])
         browsers.append(browser)
@@ -405,6 +408,12 @@ def main():
         test_busy(tap, browser, binary, tmp, servers)
         test_dark(tap, browser, base, query, outdir)
         test_languages(tap, chromium, tmp, base, query, browsers)
+        while browsers:
+            browsers.pop().close()
+        codes = [(busy.stop(), busy) for busy in servers]
+        tap.check(all(code == 0 for code, _ in codes),
+                  f'the servers exit cleanly: {[code for code, _ in codes]}',
+                  '\n'.join(s.output()[-3000:] for code, s in codes if code != 0))
     except (OSError, RuntimeError, TimeoutError, ValueError, KeyError) as error:
         # The plan then fails too: the checks after this one never ran.
         tap.check(False, f'the run goes on: {error}', traceback.format_exc())
