@@ -123,14 +123,16 @@ expect_close (GSocket *socket, gdouble min_s, gdouble max_s)
   g_assert_cmpfloat (took, >=, min_s);
 }
 
+/* Another protocol, even one whose first word looks like a method (HTTP
+ * itself is served: test-http-server.c). */
 static void
-test_http_request (Fixture *f, gconstpointer data)
+test_other_protocol (Fixture *f, gconstpointer data)
 {
   g_autoptr(GSocket) s = connect_raw (f->server);
-  const char *http = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  const char *other = data;
   WsMessage msg;
 
-  send_bytes (s, http, strlen (http));
+  send_bytes (s, other, strlen (other));
   read_message (s, &msg);
   g_assert_cmpuint (msg.type, ==, WS_MSG_ERROR);
   g_assert_cmpuint (msg.u.error.code, ==, WS_PROTOCOL_ERROR_UNSUPPORTED_VERSION);
@@ -513,7 +515,10 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
-  ADD ("/robustness/http-request", test_http_request);
+#define ADD_DATA(path, fn, data) g_test_add (path, Fixture, data, fixture_setup, fn, fixture_teardown)
+  ADD_DATA ("/robustness/other-protocol/ssh", test_other_protocol, "SSH-2.0-OpenSSH_9.2p1\r\n");
+  ADD_DATA ("/robustness/other-protocol/not-a-method", test_other_protocol,
+            "GETS / HTTP/1.1\r\nHost: localhost\r\n\r\n");
   ADD ("/robustness/future-version", test_future_version);
   ADD ("/robustness/unknown-type", test_unknown_type);
   ADD ("/robustness/oversized-length", test_oversized_length);

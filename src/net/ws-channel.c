@@ -201,8 +201,33 @@ ws_channel_accept_tls (WsChannel        *self,
 {
   g_autoptr(GSocketConnection) base = g_socket_connection_factory_create_connection (self->socket);
   g_autoptr(GIOStream) tls = g_tls_server_connection_new (G_IO_STREAM (base), certificate, error);
+  /* HTTPS on the same port: a client that asks for HTTP/1.1 gets it; ours
+   * asks for nothing and speaks our protocol (docs/PROTOCOL.md 9.1). */
+  static const char *const protocols[] = { WS_CHANNEL_ALPN_HTTP, NULL };
 
-  return tls != NULL && handshake (self, tls, deadline_ns, cancellable, error);
+  if (tls == NULL)
+    return FALSE;
+  g_tls_connection_set_advertised_protocols (G_TLS_CONNECTION (tls), protocols);
+  return handshake (self, tls, deadline_ns, cancellable, error);
+}
+
+/* Returns: (nullable): the protocol the TLS handshake agreed on (ALPN). */
+const char *
+ws_channel_get_alpn (WsChannel *self)
+{
+  if (self->tls == NULL)
+    return NULL;
+  return g_tls_connection_get_negotiated_protocol (G_TLS_CONNECTION (self->tls));
+}
+
+/* Returns: (transfer none) (nullable): the TLS stream, for a connection
+ * that leaves our framing (HTTPS); NULL in plaintext. Nothing must have
+ * been read through the channel yet. */
+GIOStream *
+ws_channel_get_tls_stream (WsChannel *self)
+{
+  g_return_val_if_fail (self->buf_end == self->buf_start, NULL);
+  return self->tls;
 }
 
 /* Pinned: the fingerprint decides, whoever signed the certificate. Else the

@@ -17,6 +17,9 @@ typedef struct {
                              * optional; pins it, CA or not */
 } WsTlsClientOptions;
 
+/* The one protocol a server offers by ALPN. */
+#define WS_CHANNEL_ALPN_HTTP "http/1.1"
+
 #define WS_TYPE_CHANNEL (ws_channel_get_type ())
 G_DECLARE_FINAL_TYPE (WsChannel, ws_channel, WS, CHANNEL, GObject)
 
@@ -28,6 +31,8 @@ gboolean   ws_channel_accept_tls     (WsChannel                *self,
                                       gint64                    deadline_ns,
                                       GCancellable             *cancellable,
                                       GError                  **error);
+const char *ws_channel_get_alpn     (WsChannel                *self);
+GIOStream *ws_channel_get_tls_stream (WsChannel                *self);
 gboolean   ws_channel_connect_tls    (WsChannel                *self,
                                       GSocketConnectable       *identity,
                                       const WsTlsClientOptions *options,

@@ -3,7 +3,8 @@
  * Each admitted connection has a thread of its own until it knows what it
  * is: a version 1 test, a version 2 control connection, a version 2 data
  * connection (handed to its session by cookie), an iperf3 client's
- * control or data connection (the same, by iperf3's cookie). A session
+ * control or data connection (the same, by iperf3's cookie), or HTTP (a
+ * request line, or ALPN "http/1.1" after a TLS handshake). A session
  * runs on the thread that found it; a data connection's thread ends once
  * the session has the socket. The first read has the idle timeout as its
  * deadline and the connection's GCancellable, which ws_server_stop()
@@ -13,6 +14,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <sys/socket.h>
+
+#include "ws-http.h"
+#include "ws-http-session.h"
 #include "ws-io.h"
 #include "ws-iperf3-session.h"
 #include "ws-legacy-session.h"
@@ -26,6 +32,8 @@
 #define TLS_HANDSHAKE_RECORD 0x16
 /* How long a denied peer may take to be told so inside TLS. */
 #define DENIED_HANDSHAKE_NS (3 * WS_NSEC_PER_SEC)
+/* While a request line's method is still arriving, look again this often. */
+#define SNIFF_RETRY_US 10000
 
 static void
 run_v2_session (WsConnection  *conn,
@@ -234,6 +242,72 @@ dispatch_iperf3 (WsConnection *conn,
     g_info ("%s: iperf3 data connection refused: %s", conn->peer, error->message);
 }
 
+static WsHttpSession *
+new_http_session (WsConnection *conn)
+{
+  WsServer *self = conn->server;
+  WsHttpLimits limits = { self->idle_timeout_s, self->max_duration_s, self->max_bitrate };
+  g_autoptr(GIOStream) stream = NULL;
+
+  if (ws_channel_is_tls (conn->channel))
+    stream = g_object_ref (ws_channel_get_tls_stream (conn->channel));
+  else
+    stream = G_IO_STREAM (g_socket_connection_factory_create_connection (conn->socket));
+  return ws_http_session_new (stream, conn->socket, conn->peer, &limits, conn->cancellable);
+}
+
+/* HTTP (docs/PROTOCOL.md section 9): refused as plaintext tests are at a
+ * server that requires TLS, and at one that requires keys, which HTTP
+ * cannot present; else a session like any other. */
+static void
+run_http_session (WsConnection *conn)
+{
+  WsServer *self = conn->server;
+  g_autoptr(WsHttpSession) session = new_http_session (conn);
+
+  if (self->tls_certificate != NULL && !self->allow_plaintext && !ws_channel_is_tls (conn->channel))
+    {
+      g_info ("%s: refused: plaintext HTTP", conn->peer);
+      ws_http_session_refuse_with (session, 403, "This server requires HTTPS");
+      return;
+    }
+  if (self->auth != NULL)
+    {
+      g_info ("%s: refused: HTTP at a server that requires keys", conn->peer);
+      ws_http_session_refuse_with (session, 403, "This server requires a key, which HTTP cannot present");
+      return;
+    }
+  _ws_server_run_session (self, conn, WS_SERVER_SESSION (session));
+}
+
+/* Whether the first bytes are a request line: a method and a space. They
+ * are peeked, not read, for libsoup to read again; while they are still
+ * arriving, the socket stays readable, so we look again a little later. */
+static gboolean
+is_http (WsConnection *conn,
+         gint64        deadline)
+{
+  guint8 buf[WS_HTTP_SNIFF_MAX];
+  int fd = g_socket_get_fd (conn->socket);
+
+  for (;;)
+    {
+      ssize_t n = recv (fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+      WsHttpSniff verdict;
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      verdict = ws_http_sniff (buf, n);
+      if (verdict != WS_HTTP_SNIFF_MORE)
+        return verdict == WS_HTTP_SNIFF_HTTP;
+      if (ws_now_ns () >= deadline || g_cancellable_is_cancelled (conn->cancellable))
+        return FALSE;
+      g_usleep (SNIFF_RETRY_US);
+    }
+}
+
 /* A denied peer that starts a TLS handshake gets its ERROR inside TLS,
  * where its client can read it; anything else gets it in plaintext. What
  * the peer sent is read before the close, so that the close is a FIN
@@ -283,6 +357,13 @@ dispatch (WsConnection *conn)
   if (ws_iperf3_is_cookie_char (first))
     {
       dispatch_iperf3 (conn, deadline);
+      return;
+    }
+  if (ws_channel_is_tls (conn->channel)
+      ? g_strcmp0 (ws_channel_get_alpn (conn->channel), WS_CHANNEL_ALPN_HTTP) == 0
+      : first >= 'A' && first <= 'Z' && is_http (conn, deadline))
+    {
+      run_http_session (conn);
       return;
     }
   if (!ws_channel_read_message (conn->channel, &msg, deadline, conn->cancellable, &error))

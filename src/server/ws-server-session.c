@@ -85,6 +85,21 @@ ws_server_session_describe_outcome (WsServerSession *self,
   return WS_SERVER_SESSION_GET_IFACE (self)->describe_outcome (self, error);
 }
 
+/* What a busy server says, in English (the client says its own words for
+ * BUSY): no ngettext, whole sentences. */
+char *
+ws_server_session_busy_text (WsClaim claim,
+                             guint   limit)
+{
+  if (claim == WS_CLAIM_BUSY)
+    return limit == 1 ? g_strdup ("The server is busy: it already runs 1 test")
+                      : g_strdup_printf ("The server is busy: it already runs %u tests", limit);
+  return limit == 1 ? g_strdup ("The server is busy: this address already runs 1 test, "
+                                "the most one address may run")
+                    : g_strdup_printf ("The server is busy: this address already runs %u tests, "
+                                       "the most one address may run", limit);
+}
+
 /* Busy for everybody or for this address: ERROR BUSY either way (the
  * client should try again later), its value the limit that was hit and
  * its text saying which. Version 1 has no way to say "busy": the ERROR
@@ -95,18 +110,8 @@ ws_server_session_refuse_busy (WsChannel  *channel,
                                WsClaim     claim,
                                guint       limit)
 {
-  g_autofree char *text = NULL;
+  g_autofree char *text = ws_server_session_busy_text (claim, limit);
 
-  /* English on the wire (the client says its own words for BUSY): no
-   * ngettext, whole sentences. */
-  if (claim == WS_CLAIM_BUSY)
-    text = limit == 1 ? g_strdup ("The server is busy: it already runs 1 test")
-                      : g_strdup_printf ("The server is busy: it already runs %u tests", limit);
-  else
-    text = limit == 1 ? g_strdup ("The server is busy: this address already runs 1 test, "
-                                  "the most one address may run")
-                      : g_strdup_printf ("The server is busy: this address already runs %u tests, "
-                                         "the most one address may run", limit);
   ws_channel_send_error (channel, WS_PROTOCOL_ERROR_BUSY, MIN (limit, G_MAXUINT16), text);
   g_info ("%s: refused, busy (%u sessions%s)", peer, limit,
           claim == WS_CLAIM_BUSY ? "" : " from this address");

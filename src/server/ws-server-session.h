@@ -88,6 +88,8 @@ void     ws_server_session_refuse           (WsServerSession        *self,
 char    *ws_server_session_describe_outcome (WsServerSession        *self,
                                              const GError           *error);
 
+char    *ws_server_session_busy_text        (WsClaim                 claim,
+                                             guint                   limit);
 void     ws_server_session_refuse_busy      (WsChannel              *channel,
                                              const char             *peer,
                                              WsClaim                 claim,
