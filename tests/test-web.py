@@ -7,10 +7,11 @@
 # The page at / runs latency, download and upload; its figures, read from
 # the data-* attributes of #app, must agree with the server's own byte
 # counts (its --verbose log: one line per HTTP request with sent= and
-# received=) within 5 %. Then the page in dark mode (a dark background),
-# in German and in French (a translated label; headless Chromium ignores
-# --lang, so the language is --accept-lang, which navigator.languages
-# follows). Screenshots, light and
+# received=) within 5 %. Stop and a busy server (503) end a run as they
+# should; over HTTPS (a server with --tls-cert) the page runs as well.
+# Then dark mode (a dark background), German and French (a translated
+# label; headless Chromium ignores --lang, so the language is set with
+# --accept-lang, which navigator.languages follows). Screenshots, light and
 # dark, go to $WS_TEST_OUTDIR (the build's tests/ folder) as web-light.png
 # and web-dark.png.
 #
@@ -307,9 +308,10 @@ def wait_end(browser, what):
 def test_run(tap, browser, server, base, query, outdir):
     """A full run in English, light (10 checks)."""
     state = browser.open(base + query)
-    tap.check(state == 'idle' and browser.evaluate(
-        'document.getElementById("start").textContent') == 'Start',
-        'the page loads, idle, with its Start button')
+    shown = browser.evaluate('[document.getElementById("start").textContent,'
+                             ' document.querySelector("img.icon").naturalWidth]')
+    tap.check(state == 'idle' and shown[0] == 'Start' and shown[1] > 0,
+              f'the page loads, idle, with its Start button and icon: {shown}')
     background = browser.evaluate('getComputedStyle(document.body).backgroundColor')
     tap.check(luminance(background) > 0.8, f'light by default: background {background}')
     browser.evaluate('document.getElementById("start").click()')
@@ -358,6 +360,25 @@ def test_busy(tap, browser, binary, tmp, servers):
               '503' in status, f'a busy server: {status}', figures)
 
 
+def test_https(tap, browser, binary, tmp, servers):
+    """The same page over HTTPS (ALPN http/1.1) from a server with a
+    certificate: a short run whose bytes the server's log confirms."""
+    tls = os.path.join(os.environ.get('WS_TEST_SRCDIR', os.path.dirname(__file__)), 'tls')
+    secure = Server(binary, tmp, 'https', ['--tls-cert', os.path.join(tls, 'server.pem'),
+                                           '--tls-key', os.path.join(tls, 'server-key.pem')])
+    servers.append(secure)
+    browser.open(f'https://127.0.0.1:{secure.port}/?time=1&streams=2&pings=3&start=1')
+    figures = wait_end(browser, 'end of the run over HTTPS')
+    log = secure.requests()
+    sent = sum(r[3] for r in log if r[1] == '/download')
+    received = sum(r[4] for r in log if r[1] == '/upload')
+    page = (int(figures.get('downloadBytes', 0)), int(figures.get('uploadBytes', 0)))
+    tap.check(figures.get('state') == 'done' and within(page[0], sent) and
+              within(page[1], received),
+              f'over HTTPS: the page counted {page}, the server sent {sent}, received {received}',
+              figures)
+
+
 def test_languages(tap, chromium, tmp, base, query, browsers):
     for lang, label, latency in (('de', 'Starten', 'Latenz im Leerlauf'),
                                  ('fr', 'Démarrer', 'Latence au repos')):
@@ -399,14 +420,18 @@ def main():
         if not has_page(base):
             print('1..0 # SKIP the server has no page at / (404)', flush=True)
             return 0
-        tap.plan(16)
+        tap.plan(17)
         query = f'?time={SECONDS}&streams={STREAMS}&pings={PINGS}'
-        browser = Browser(chromium, tmp, 'en', ['--accept-lang=en-US'])
+        # The test certificate's CA is not the system's: the HTTPS check
+        # trusts the certificate the way a user clicking through would.
+        browser = Browser(chromium, tmp, 'en',
+                          ['--accept-lang=en-US', '--ignore-certificate-errors'])
         browsers.append(browser)
         test_run(tap, browser, server, base, query, outdir)
         test_stop(tap, browser, base)
         test_busy(tap, browser, binary, tmp, servers)
         test_dark(tap, browser, base, query, outdir)
+        test_https(tap, browser, binary, tmp, servers)
         test_languages(tap, chromium, tmp, base, query, browsers)
         while browsers:
             browsers.pop().close()

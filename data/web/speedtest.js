@@ -377,10 +377,10 @@
   function setState(state, message) {
     app.dataset.state = state;
     text('status', message);
-    const running = state === 'running';
-    button.textContent = running ? _("Stop") : _("Start");
-    button.classList.toggle('suggested', !running);
-    button.classList.toggle('destructive', running);
+    const busy = state === 'running';
+    button.textContent = busy ? _("Stop") : _("Start");
+    button.classList.toggle('suggested', !busy);
+    button.classList.toggle('destructive', busy);
     button.disabled = state === 'loading';
   }
 
@@ -487,9 +487,10 @@
 
   const chart = { series: { download: [], upload: [] }, origin: 0 };
 
-  function niceCeiling(value) {
+  /* A round step (1, 2, 2.5 or 5 times a power of ten) near value. */
+  function niceStep(value) {
     const power = Math.pow(10, Math.floor(Math.log10(value)));
-    for (const step of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) {
+    for (const step of [1, 2, 2.5, 5]) {
       if (step * power >= value)
         return step * power;
     }
@@ -498,22 +499,26 @@
 
   function chartFrame(ctx, width, height, colours) {
     const all = chart.series.download.concat(chart.series.upload);
-    const top = niceCeiling(Math.max(1e6, ...all.map((p) => p.bps)) * 1.05);
+    const highest = Math.max(1e6, ...all.map((p) => p.bps));
+    const yStep = niceStep(highest / 4);
+    const lines = Math.max(2, Math.ceil((highest * 1.05) / yStep));
     const span = Math.max(2 * config.seconds, ...all.map((p) => p.t));
-    const frame = { left: 78, right: width - 8, top: 8, bottom: height - 22, yMax: top, span: span };
+    const frame = {
+      left: 78, right: width - 8, top: 8, bottom: height - 22, yMax: yStep * lines, span: span,
+    };
     ctx.font = '12px ' + getComputedStyle(document.documentElement).fontFamily;
     ctx.lineWidth = 1;
     ctx.strokeStyle = colours.grid;
     ctx.fillStyle = colours.dim;
     ctx.textBaseline = 'middle';
     ctx.textAlign = 'right';
-    for (let i = 0; i <= 4; i++) {
-      const y = frame.bottom - ((frame.bottom - frame.top) * i) / 4;
+    for (let i = 0; i <= lines; i++) {
+      const y = frame.bottom - ((frame.bottom - frame.top) * i) / lines;
       ctx.beginPath();
       ctx.moveTo(frame.left, Math.round(y) + 0.5);
       ctx.lineTo(frame.right, Math.round(y) + 0.5);
       ctx.stroke();
-      ctx.fillText(formatRate((top * i) / 4), frame.left - 8, y);
+      ctx.fillText(formatRate(yStep * i), frame.left - 8, y);
     }
     ctx.textBaseline = 'top';
     ctx.textAlign = 'center';
