@@ -350,8 +350,10 @@ def test_dark(tap, browser, base, query, outdir):
 
 def test_busy(tap, browser, binary, tmp, servers):
     """A server with fewer slots than the page's streams answers 503 to
-    some: the page ends in its error state with the reason."""
-    busy = Server(binary, tmp, 'busy', ['--max-clients', '4'])
+    some: the page ends in its error state with the reason. Five slots:
+    loading the page takes at most three connections (the page, then its
+    style, script and icon at once), six streams in flight take six."""
+    busy = Server(binary, tmp, 'busy', ['--max-clients', '5'])
     servers.append(busy)
     browser.open(f'http://127.0.0.1:{busy.port}/?time=5&streams=6&pings=2&start=1')
     figures = wait_end(browser, 'end of the run on a busy server')
