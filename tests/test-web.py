@@ -279,12 +279,18 @@ def check_run(tap, server, figures):
               all(r[2] == 200 for r in downloads + uploads),
               f'one logged 200 per request: {len(downloads)} downloads, {len(uploads)} uploads',
               f'page: {figures}')
-    tap.check(int(figures.get('pings', 0)) == PINGS and len(pings) == PINGS + 1,
-              f'latency from {PINGS} pings after a first one ({len(pings)} logged)')
+    loaded_pings = int(figures.get('loadedPings', 0))
+    tap.check(int(figures.get('pings', 0)) == PINGS and loaded_pings > 0 and
+              len(pings) == PINGS + 1 + loaded_pings,
+              f'latency from {PINGS} pings after a first one, then {loaded_pings} under load'
+              f' ({len(pings)} logged)')
     latency = float(figures.get('latencyMs', -1))
     jitter = float(figures.get('jitterMs', -1))
-    tap.check(0 < latency < 1000 and 0 <= jitter < 1000,
-              f'latency {latency} ms, jitter {jitter} ms')
+    loaded = float(figures.get('loadedLatencyMs', -1))
+    rpm = float(figures.get('rpm', -1))
+    tap.check(0 < latency < 1000 and 0 <= jitter < 1000 and 0 < loaded < 1000 and
+              abs(rpm - 60000 / loaded) < 0.1,
+              f'idle latency {latency} ms, jitter {jitter} ms, loaded {loaded} ms, {rpm} RPM')
     for kind in ('download', 'upload'):
         seconds = float(figures.get(kind + 'Seconds', 0))
         bps = float(figures.get(kind + 'Bps', 0))

@@ -21,7 +21,9 @@
  * done, error), data-phase, data-lang, data-error, and after a run the raw
  * numbers: data-latency-ms, data-jitter-ms, data-pings, data-download-bytes,
  * data-download-seconds, data-download-bps, data-download-requests and the
- * same for upload, plus data-upload-server-bytes (what /upload answered).
+ * same for upload, data-upload-server-bytes (what /upload answered), and
+ * data-loaded-latency-ms, data-loaded-pings and data-rpm (round trips a
+ * minute under load, from the loaded latency's median).
  *
  * Strings go through _() and come from po/LANG.po, compiled to
  * /static/l10n-LANG.json at build time (data/web/po2json.py).
@@ -139,6 +141,14 @@
     return formatNumber(ms) + '\u00a0ms';
   }
 
+  /* Round trips a minute under load, in networkQuality's bands as the app
+   * shows them. */
+  function formatRpm(rpm) {
+    // Translators: responsiveness (RPM) band
+    const band = rpm < 200 ? _("low") : rpm <= 800 ? _("medium") : _("high");
+    return Math.round(rpm).toLocaleString(locale) + ' (' + band + ')';
+  }
+
   /* ---- Errors, each with the one line the page shows ---- */
 
   class TestError extends Error {}
@@ -187,22 +197,42 @@
     return wall;
   }
 
+  const PING_URL = new URL('/ping', window.location.href).href;
+
+  async function ping(signal) {
+    const began = performance.now();
+    const response = await fetch(PING_URL, { cache: 'no-store', signal: signal });
+    await response.arrayBuffer();
+    const ms = roundTrip(PING_URL, performance.now() - began);
+    if (!response.ok)
+      throw httpError(response.status, '/ping');
+    return ms;
+  }
+
   async function measureLatency(count, signal) {
-    const url = new URL('/ping', window.location.href).href;
     const samples = [];
     performance.clearResourceTimings();
     for (let i = 0; i <= count; i++) {
-      const began = performance.now();
-      const response = await fetch(url, { cache: 'no-store', signal: signal });
-      await response.arrayBuffer();
-      const ms = roundTrip(url, performance.now() - began);
-      if (!response.ok)
-        throw httpError(response.status, '/ping');
+      const ms = await ping(signal);
       if (i > 0)
         samples.push(ms);
       showLatency(samples);
     }
     return { ms: median(samples), jitter: jitter(samples), pings: samples.length };
+  }
+
+  /* Loaded latency: one ping at a time while the streams run, a tenth of a
+   * second apart, on a connection of its own (the streams keep theirs
+   * busy). With six streams the browser has no connection left for it. */
+  const PROBE_GAP_MS = 100;
+  const MAX_CONNECTIONS = 6;
+
+  async function probeLoaded(samples, signal, finished) {
+    while (!finished()) {
+      samples.push(await ping(signal));
+      showLoaded(samples);
+      await new Promise((resolve) => setTimeout(resolve, PROBE_GAP_MS));
+    }
   }
 
   /* ---- Throughput ---- */
@@ -322,7 +352,7 @@
 
   const SAMPLE_MS = 200;
 
-  async function measureThroughput(kind, signal) {
+  async function measureThroughput(kind, signal, loaded) {
     const meter = { bytes: 0, requests: 0, serverBytes: 0 };
     const phase = new AbortController();
     const stop = () => phase.abort();
@@ -338,6 +368,7 @@
       showRate(kind, (meter.bytes * 8000) / Math.max(now - began, 1));
       drawChart();
     }, SAMPLE_MS);
+    let seconds = 0;
     try {
       const makeBody = kind === 'upload' ? randomBody() : null;
       const loops = [];
@@ -345,16 +376,23 @@
         loops.push(kind === 'download'
           ? downloadLoop(meter, deadline, phase.signal)
           : uploadLoop(meter, deadline, phase.signal, makeBody));
-      /* One loop's failure ends the others rather than leaving them running. */
-      await Promise.all(loops.map((loop) => loop.catch((error) => {
+      /* One failure ends the others rather than leaving them running. */
+      const failing = (promise) => promise.catch((error) => {
         phase.abort();
         throw error;
-      })));
+      });
+      const probe = config.streams < MAX_CONNECTIONS
+        ? failing(probeLoaded(loaded, phase.signal, () => seconds > 0)) : null;
+      /* Awaited below; handled here too for when a loop fails first. */
+      if (probe)
+        probe.catch(() => {});
+      await Promise.all(loops.map(failing));
+      seconds = (performance.now() - began) / 1000;
+      await probe;
     } finally {
       clearInterval(timer);
       signal.removeEventListener('abort', stop);
     }
-    const seconds = (performance.now() - began) / 1000;
     return {
       bytes: meter.bytes,
       seconds: seconds,
@@ -398,6 +436,14 @@
     text('value-jitter', formatMs(jitter(samples)));
   }
 
+  function showLoaded(samples) {
+    if (samples.length === 0)
+      return;
+    const ms = median(samples);
+    text('value-loaded', formatMs(ms));
+    text('value-rpm', formatRpm(60000 / ms));
+  }
+
   function showRate(kind, bps) {
     text('value-' + kind, formatRate(bps));
   }
@@ -411,7 +457,7 @@
 
   const RESULT_KEYS = ['latencyMs', 'jitterMs', 'pings', 'downloadBytes', 'downloadSeconds',
     'downloadBps', 'downloadRequests', 'uploadBytes', 'uploadSeconds', 'uploadBps',
-    'uploadRequests', 'uploadServerBytes', 'error'];
+    'uploadRequests', 'uploadServerBytes', 'loadedLatencyMs', 'loadedPings', 'rpm', 'error'];
 
   let address = '';
   let running = null;
@@ -432,7 +478,8 @@
     running = controller;
     for (const key of RESULT_KEYS)
       delete app.dataset[key];
-    for (const id of ['value-latency', 'value-jitter', 'value-download', 'value-upload'])
+    for (const id of ['value-latency', 'value-jitter', 'value-download', 'value-upload',
+      'value-loaded', 'value-rpm'])
       text(id, '–');
     chart.series = { download: [], upload: [] };
     chart.origin = performance.now();
@@ -440,6 +487,7 @@
     setState('running', '');
     let down = null;
     let up = null;
+    const loaded = [];
     try {
       setPhase('latency', _("Measuring latency") + "…");
       const latency = await measureLatency(config.pings, controller.signal);
@@ -449,16 +497,21 @@
 
       setPhase('download', _("Measuring download") + "…");
       chart.origin = performance.now();
-      down = await measureThroughput('download', controller.signal);
+      down = await measureThroughput('download', controller.signal, loaded);
       showRate('download', down.bps);
       record('download', down);
       showDetails(down, null);
 
       setPhase('upload', _("Measuring upload") + "…");
-      up = await measureThroughput('upload', controller.signal);
+      up = await measureThroughput('upload', controller.signal, loaded);
       showRate('upload', up.bps);
       record('upload', up);
       app.dataset.uploadServerBytes = String(up.serverBytes);
+      app.dataset.loadedPings = String(loaded.length);
+      if (loaded.length > 0) {
+        app.dataset.loadedLatencyMs = median(loaded).toFixed(3);
+        app.dataset.rpm = (60000 / median(loaded)).toFixed(1);
+      }
       setPhase('', _("Finished"));
       setState('done', _("Finished"));
     } catch (error) {
@@ -569,6 +622,8 @@
     'label-upload': N_("Upload"),
     'label-latency': N_("Idle latency"),
     'label-jitter': N_("Jitter"),
+    'label-loaded': N_("Loaded latency"),
+    'label-rpm': N_("Responsiveness (RPM)"),
     'legend-download': N_("Download"),
     'legend-upload': N_("Upload"),
   };
