@@ -29,6 +29,8 @@ ws_http_sniff (const guint8 *data,
 {
   gboolean prefix = FALSE;
 
+  if (len == 0)
+    return WS_HTTP_SNIFF_MORE;
   for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
     {
       gsize m = strlen (methods[i]);
@@ -43,15 +45,17 @@ ws_http_sniff (const guint8 *data,
   return prefix ? WS_HTTP_SNIFF_MORE : WS_HTTP_SNIFF_OTHER;
 }
 
-/* Decimal digits in [p, end), saturating at G_MAXUINT64; FALSE if there
- * are none or anything else. */
+/* Decimal digits in [p, end), saturating at G_MAXUINT64 (*overflow then
+ * says so); FALSE if there are none or anything else. */
 static gboolean
 parse_digits (const char *p,
               const char *end,
-              guint64    *value)
+              guint64    *value,
+              gboolean   *overflow)
 {
   guint64 v = 0;
 
+  *overflow = FALSE;
   if (p == end)
     return FALSE;
   for (; p < end; p++)
@@ -59,12 +63,26 @@ parse_digits (const char *p,
       if (*p < '0' || *p > '9')
         return FALSE;
       if (v > (G_MAXUINT64 - (guint64) (*p - '0')) / 10)
-        v = G_MAXUINT64;
-      else
+        {
+          v = G_MAXUINT64;
+          *overflow = TRUE;
+        }
+      else if (!*overflow)
         v = v * 10 + (guint64) (*p - '0');
     }
   *value = v;
   return TRUE;
+}
+
+/* A bound a number far past it still exceeds: where saturation is right. */
+static gboolean
+parse_bound (const char *p,
+             const char *end,
+             guint64    *value)
+{
+  gboolean overflow;
+
+  return parse_digits (p, end, value, &overflow);
 }
 
 /**
@@ -94,8 +112,9 @@ ws_http_query_u64 (const char *query,
       if ((gsize) (end - p) > name_len && strncmp (p, name, name_len) == 0 && p[name_len] == '=')
         {
           guint64 v;
+          gboolean overflow;
 
-          if (!parse_digits (p + name_len + 1, end, &v) || v > max)
+          if (!parse_digits (p + name_len + 1, end, &v, &overflow) || overflow || v > max)
             return WS_HTTP_PARAM_BAD;
           *value = v;
           return WS_HTTP_PARAM_OK;
@@ -135,10 +154,10 @@ parse_spec (const char *p,
   *suffix = dash == p;
   *open = dash + 1 == end;
   if (*suffix)
-    return !*open && parse_digits (dash + 1, end, b);
-  if (!parse_digits (p, dash, a))
+    return !*open && parse_bound (dash + 1, end, b);
+  if (!parse_bound (p, dash, a))
     return FALSE;
-  return *open || (parse_digits (dash + 1, end, b) && *a <= *b);
+  return *open || (parse_bound (dash + 1, end, b) && *a <= *b);
 }
 
 /**

@@ -247,13 +247,8 @@ new_http_session (WsConnection *conn)
 {
   WsServer *self = conn->server;
   WsHttpLimits limits = { self->idle_timeout_s, self->max_duration_s, self->max_bitrate };
-  g_autoptr(GIOStream) stream = NULL;
-
-  if (ws_channel_is_tls (conn->channel))
-    stream = g_object_ref (ws_channel_get_tls_stream (conn->channel));
-  else
-    stream = G_IO_STREAM (g_socket_connection_factory_create_connection (conn->socket));
-  return ws_http_session_new (stream, conn->socket, conn->peer, &limits, conn->cancellable);
+  return ws_http_session_new (conn->socket, ws_channel_get_tls_stream (conn->channel), conn->peer,
+                              &limits, conn->cancellable);
 }
 
 /* HTTP (docs/PROTOCOL.md section 9): refused as plaintext tests are at a
@@ -308,6 +303,17 @@ is_http (WsConnection *conn,
     }
 }
 
+/* HTTP: ALPN "http/1.1" after a handshake, else a request line. */
+static gboolean
+speaks_http (WsConnection *conn,
+             int           first,
+             gint64        deadline)
+{
+  if (ws_channel_is_tls (conn->channel))
+    return g_strcmp0 (ws_channel_get_alpn (conn->channel), WS_CHANNEL_ALPN_HTTP) == 0;
+  return first >= 'A' && first <= 'Z' && is_http (conn, deadline);
+}
+
 /* A denied peer that starts a TLS handshake gets its ERROR inside TLS,
  * where its client can read it; anything else gets it in plaintext. What
  * the peer sent is read before the close, so that the close is a FIN
@@ -325,6 +331,14 @@ tell_denied (WsConnection *conn)
                                  conn->cancellable, &error))
     {
       g_info ("%s: access denied, TLS handshake failed: %s", conn->peer, error->message);
+      return;
+    }
+  if (first >= 0 && speaks_http (conn, first, deadline))
+    {
+      g_autoptr(WsHttpSession) session = new_http_session (conn);
+
+      g_info ("%s: access denied (HTTP%s)", conn->peer, ws_channel_is_tls (conn->channel) ? "S" : "");
+      ws_http_session_refuse_with (session, 403, "Access denied");
       return;
     }
   ws_channel_send_error (conn->channel, WS_PROTOCOL_ERROR_ACCESS_DENIED, 0, "Access denied");
@@ -359,9 +373,7 @@ dispatch (WsConnection *conn)
       dispatch_iperf3 (conn, deadline);
       return;
     }
-  if (ws_channel_is_tls (conn->channel)
-      ? g_strcmp0 (ws_channel_get_alpn (conn->channel), WS_CHANNEL_ALPN_HTTP) == 0
-      : first >= 'A' && first <= 'Z' && is_http (conn, deadline))
+  if (speaks_http (conn, first, deadline))
     {
       run_http_session (conn);
       return;

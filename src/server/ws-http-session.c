@@ -34,12 +34,14 @@
 
 #include "ws-http.h"
 #include "ws-http-private.h"
+#include "ws-io.h"
 #include "ws-time.h"
 
 #define TICK_MS 100
 /* A refused connection is answered within this, or closed. */
 #define REFUSAL_NS (2 * WS_NSEC_PER_SEC)
 #define LOG_TARGET_MAX 160
+#define LINGER_NS (250 * WS_NSEC_PER_MSEC)
 
 struct _WsHttpSession {
   GObject parent_instance;
@@ -101,17 +103,36 @@ ws_http_session_init (WsHttpSession *self)
   g_mutex_init (&self->lock);
 }
 
-/* @cancellable is the connection's, which the server's stop cancels. */
+/* libsoup's own stream on a plaintext connection: a duplicate of the
+ * socket, so that when libsoup closes it the connection stays open for
+ * the lingering close (serve()). */
+static GIOStream *
+plaintext_stream (GSocket *socket)
+{
+  int fd = dup (g_socket_get_fd (socket));
+  g_autoptr(GSocket) twin = fd >= 0 ? g_socket_new_from_fd (fd, NULL) : NULL;
+
+  if (twin == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
+    }
+  return G_IO_STREAM (g_socket_connection_factory_create_connection (twin));
+}
+
+/* @tls: the connection's TLS stream, NULL in plaintext; @cancellable is
+ * the connection's, which the server's stop cancels. */
 WsHttpSession *
-ws_http_session_new (GIOStream          *stream,
-                     GSocket            *socket,
+ws_http_session_new (GSocket            *socket,
+                     GIOStream          *tls,
                      const char         *peer,
                      const WsHttpLimits *limits,
                      GCancellable       *cancellable)
 {
   WsHttpSession *self = g_object_new (WS_TYPE_HTTP_SESSION, NULL);
 
-  self->stream = g_object_ref (stream);
+  self->stream = tls ? g_object_ref (tls) : plaintext_stream (socket);
   self->socket = g_object_ref (socket);
   self->remote = g_socket_get_remote_address (socket, NULL);
   self->local = g_socket_get_local_address (socket, NULL);
@@ -464,8 +485,19 @@ serve (WsHttpSession  *self,
   if (ok)
     run_loop (self, server, context,
               self->refusal_status != 0 ? ws_now_ns () + REFUSAL_NS : 0);
+  /* Ended by us (a limit, the server's stop) in the middle of a TLS
+   * response to a client that does not read: the close's close_notify
+   * would block until it does. Our side shut, it fails at once. */
+  if (G_IS_TLS_CONNECTION (self->stream) && !g_io_stream_is_closed (self->stream))
+    g_socket_shutdown (self->socket, FALSE, TRUE, NULL);
   soup_server_disconnect (server);
   g_io_stream_close (self->stream, NULL, NULL);
+  /* A FIN behind the last response, and what the client still sends
+   * read, so that the close is no reset that could destroy the response
+   * (a body longer than announced, an unread request). */
+  if (!G_IS_TLS_CONNECTION (self->stream) && !g_socket_is_closed (self->socket)
+      && !g_cancellable_is_cancelled (self->cancellable))
+    ws_io_linger_close (self->socket, LINGER_NS);
   g_clear_object (&server);
   while (g_main_context_iteration (context, FALSE))
     ;

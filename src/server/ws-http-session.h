@@ -20,8 +20,8 @@ typedef struct {
 #define WS_TYPE_HTTP_SESSION (ws_http_session_get_type ())
 G_DECLARE_FINAL_TYPE (WsHttpSession, ws_http_session, WS, HTTP_SESSION, GObject)
 
-WsHttpSession *ws_http_session_new     (GIOStream          *stream,
-                                        GSocket            *socket,
+WsHttpSession *ws_http_session_new     (GSocket            *socket,
+                                        GIOStream          *tls,
                                         const char         *peer,
                                         const WsHttpLimits *limits,
                                         GCancellable       *cancellable);

@@ -12,7 +12,7 @@ set -euo pipefail
 builddir=$1
 seconds=${2:-${WS_FUZZ_SECONDS:-15}}
 src=$(cd "$(dirname "$0")" && pwd)
-harnesses="control udp result-json iperf3"
+harnesses="control udp result-json iperf3 http"
 
 if [ ! -f "$builddir/build.ninja" ]; then
   # b_lundef: clang cannot check undefined symbols of sanitized libraries.
