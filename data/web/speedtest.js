@@ -111,11 +111,11 @@
 
   /* ---- Formatting ---- */
 
-  function formatNumber(value) {
+  function formatNumber(value, options = { maximumSignificantDigits: 3 }) {
     try {
-      return new Intl.NumberFormat(locale, { maximumSignificantDigits: 3 }).format(value);
+      return new Intl.NumberFormat(locale, options).format(value);
     } catch (error) {
-      return value.toPrecision(3);
+      return String(value);
     }
   }
 
@@ -146,7 +146,7 @@
   function formatRpm(rpm) {
     // Translators: responsiveness (RPM) band
     const band = rpm < 200 ? _("low") : rpm <= 800 ? _("medium") : _("high");
-    return Math.round(rpm).toLocaleString(locale) + ' (' + band + ')';
+    return formatNumber(rpm, { maximumFractionDigits: 0 }) + ' (' + band + ')';
   }
 
   /* ---- Errors, each with the one line the page shows ---- */
