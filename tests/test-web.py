@@ -12,8 +12,8 @@
 # Then dark mode (a dark background), German and French (a translated
 # label; headless Chromium ignores --lang, so the language is set with
 # --accept-lang, which navigator.languages follows). Screenshots, light and
-# dark, go to $WS_TEST_OUTDIR (the build's tests/ folder) as web-light.png
-# and web-dark.png.
+# dark, go to $WS_TEST_OUTDIR (the build's tests/ folder; else the temp
+# folder) as web-light.png and web-dark.png.
 #
 # Every wait is on a state (a log line, a DOM attribute), with a deadline
 # only against a hang. Skips when Chromium is missing, and when the server
@@ -417,7 +417,7 @@ def main():
     if not binary or not chromium:
         print('1..0 # SKIP needs $WIRESPEED and chromium', flush=True)
         return 0
-    outdir = os.environ.get('WS_TEST_OUTDIR', '.')
+    outdir = os.environ.get('WS_TEST_OUTDIR', tempfile.gettempdir())
     tmp = tempfile.mkdtemp(prefix='ws-web-')
     servers = []
     browsers = []
