@@ -113,6 +113,8 @@ typedef struct {
   const char *certificate;   /* tests/tls/NAME.pem */
   gboolean allow_plaintext;
   const char *deny;          /* a CIDR the access list denies */
+  guint max_per_address;
+  const char *bind;          /* default 127.0.0.1 */
 } ServerOptions;
 
 static char *
@@ -132,7 +134,8 @@ server_new (const ServerOptions *o)
   g_ptr_array_set_size (log_lines, 0);
   g_mutex_unlock (&log_lock);
   ws_server_set_port (server, 0);
-  ws_server_set_bind_address (server, "127.0.0.1");
+  ws_server_set_bind_address (server, o->bind ? o->bind : "127.0.0.1");
+  ws_server_set_max_per_address (server, o->max_per_address);
   ws_server_set_max_clients (server, o->max_clients ? o->max_clients : 8);
   ws_server_set_idle_timeout (server, o->idle_timeout_s ? o->idle_timeout_s : 10);
   ws_server_set_max_duration (server, o->max_duration_s);
@@ -468,6 +471,12 @@ test_download (void)
   assert_header (&r, "content-length: 100000000000");
   g_assert_cmpuint (r.body_len, ==, 0);
   response_clear (&r);
+  /* HTTP/1.0, without Host. */
+  request (server, "GET /download?bytes=7 HTTP/1.0\r\n\r\n", &r);
+  g_assert_true (g_str_has_prefix (r.head, "http/1.0 200"));
+  g_assert_cmpuint (r.body_len, ==, 7);
+  assert_pattern (r.body, 7, 0);
+  response_clear (&r);
   get (server, "/download?bytes=0", NULL, &r);
   g_assert_cmpuint (r.status, ==, 200);
   assert_header (&r, "content-length: 0");
@@ -641,6 +650,7 @@ test_nq_config (void)
                                        "/nq/small"));
       g_assert_true (g_str_has_suffix (json_object_get_string_member (urls, "https_upload_url"),
                                        "/nq/upload"));
+      g_assert_cmpstr (json_object_get_string_member (urls, "large_download_url"), ==, want);
       response_clear (&r);
     }
 }
@@ -657,6 +667,11 @@ test_errors (void)
   response_clear (&r);
   get (server, "/download?bytes=12ab", NULL, &r);
   g_assert_cmpuint (r.status, ==, 400);
+  response_clear (&r);
+  /* Too big to take: refused before the body, which is never sent. */
+  request (server, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000001\r\n"
+                   "Expect: 100-continue\r\n\r\n", &r);
+  g_assert_cmpuint (r.status, ==, 413);
   response_clear (&r);
   get (server, "/nothing-here", NULL, &r);
   g_assert_cmpuint (r.status, ==, 404);
@@ -808,6 +823,20 @@ test_denied (void)
 
 /* ---- Limits ---- */
 
+/* Waits until @server runs @n sessions, 10 s at most. */
+static void
+wait_sessions (WsServer *server,
+               guint     n)
+{
+  gint64 end = ws_now_ns () + 10 * WS_NSEC_PER_SEC;
+
+  while (ws_server_get_n_sessions (server) != n)
+    {
+      g_assert_cmpint (ws_now_ns (), <, end);
+      g_usleep (5000);
+    }
+}
+
 /* Reads one response's head on a connection kept open. */
 static char *
 read_head (int fd)
@@ -859,6 +888,53 @@ test_busy (void)
   response_clear (&r);
 }
 
+/* --max-per-address counts HTTP connections too, and says so. */
+static void
+test_busy_address (void)
+{
+  ServerOptions o = { .max_per_address = 1 };
+  g_autoptr(WsServer) server = server_new (&o);
+  int held = connect_to (server);
+  g_autofree char *head = NULL;
+  Response r;
+
+  send_text (held, "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n");
+  head = read_head (held);
+  get (server, "/ping", NULL, &r);
+  g_assert_cmpuint (r.status, ==, 503);
+  g_assert_nonnull (g_strstr_len ((const char *) r.body, r.body_len,
+                                  "this address already runs 1 test, the most one address may run"));
+  response_clear (&r);
+  close (held);
+  ws_test_wait_idle (server, 5);
+}
+
+/* An IPv6 client, as the server saw it. */
+static void
+test_ipv6 (void)
+{
+  ServerOptions o = { .bind = "::1" };
+  g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM, 0, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (lo, 0);
+  g_autoptr(WsServer) server = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *out = NULL;
+  int status;
+
+  if (probe == NULL || !g_socket_bind (probe, sa, FALSE, NULL))
+    {
+      g_test_skip ("::1 is not usable here");
+      return;
+    }
+  server = server_new (&o);
+  target = url (server, "http", "[::1]", "/ip");
+  out = curl (&status, target, NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (g_str_has_prefix (out, "{\"address\": \"::1\", \"port\": "));
+  g_assert_true (g_str_has_suffix (out, ", \"family\": \"ipv6\"}"));
+}
+
 /* Seconds until the server closes @fd, which sends @drip every 300 ms
  * (nothing if NULL) for 6 s at most. */
 static gdouble
@@ -904,7 +980,7 @@ test_slowloris (void)
       Response r;
 
       send_text (fd, cases[i].start);
-      g_usleep (200000);
+      wait_sessions (server, 1);
       get (server, "/ping", NULL, &r);
       g_assert_cmpuint (r.status, ==, 503);
       response_clear (&r);
@@ -923,8 +999,7 @@ test_slowloris (void)
 
     setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
     send_text (fd, "GET /download?bytes=10000000000 HTTP/1.1\r\nHost: x\r\n\r\n");
-    g_usleep (300000);
-    g_assert_cmpuint (ws_server_get_n_sessions (server), ==, 1);
+    wait_sessions (server, 1);
     ws_test_wait_idle (server, 4);
     close (fd);
   }
@@ -1079,13 +1154,12 @@ test_stop (void)
   send_text (stuck, "GET /download?bytes=10000000000 HTTP/1.1\r\nHost: x\r\n\r\n");
   g_assert_true (g_spawn_async (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
                                 NULL, NULL, &curl_pid, NULL));
-  while (ws_server_get_n_sessions (server) < 3)
-    g_usleep (10000);
+  wait_sessions (server, 3);
   g_usleep (300000);
   start = ws_now_ns ();
   ws_server_stop (server);
   g_test_message ("stopped in %.3f s", (ws_now_ns () - start) / 1e9);
-  g_assert_cmpint (ws_now_ns () - start, <, WS_NSEC_PER_SEC);
+  g_assert_cmpint (ws_now_ns () - start, <, 2 * WS_NSEC_PER_SEC);
   g_assert_cmpuint (ws_server_get_n_sessions (server), ==, 0);
   g_object_unref (server);
   kill (curl_pid, SIGTERM);
@@ -1188,6 +1262,8 @@ main (int    argc,
   g_test_add_func ("/http/https", test_https);
   g_test_add_func ("/http/denied", test_denied);
   g_test_add_func ("/http/busy", test_busy);
+  g_test_add_func ("/http/busy-address", test_busy_address);
+  g_test_add_func ("/http/ipv6", test_ipv6);
   g_test_add_func ("/http/slowloris", test_slowloris);
   g_test_add_func ("/http/vanish", test_vanish);
   g_test_add_func ("/http/liars", test_liars);

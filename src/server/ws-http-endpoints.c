@@ -369,6 +369,11 @@ answer_nq_config (WsHttpSession     *session,
     { "small_https_download_url", "/nq/small" },
     { "large_https_download_url", "/nq/large" },
     { "https_upload_url", "/nq/upload" },
+    /* The older names, which some clients still read (Apple's server
+     * sends both). */
+    { "small_download_url", "/nq/small" },
+    { "large_download_url", "/nq/large" },
+    { "upload_url", "/nq/upload" },
   };
   GUri *uri = soup_server_message_get_uri (msg);
   const char *scheme = _ws_http_session_is_tls (session) ? "https" : "http";
@@ -491,7 +496,18 @@ route (SoupServer        *server,
   WsHttpSession *session = data;
   const char *method = soup_server_message_get_method (msg);
   const char *query = g_uri_get_query (soup_server_message_get_uri (msg));
+  const char *mark = strchr (path, '?');
+  g_autofree char *own_path = NULL;
   Methods bit = method_bit (method);
+
+  /* libsoup 3.2 leaves the query in the path of an HTTP/1.0 request
+   * without Host. */
+  if (query == NULL && mark != NULL)
+    {
+      own_path = g_strndup (path, mark - path);
+      query = mark + 1;
+      path = own_path;
+    }
 
   _ws_http_set_common_headers (msg);
   if (method == SOUP_METHOD_OPTIONS)

@@ -412,12 +412,14 @@ tick (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static gboolean
+/* From the thread that cancels: the loop sees the cancellable when it
+ * wakes. (No GCancellableSource: GLib 2.74's can leak itself when the
+ * cancel comes from another thread.) */
+static void
 on_cancelled (GCancellable *cancellable,
-              gpointer      data)
+              gpointer      context)
 {
-  _ws_http_session_close (data, "server stopping");
-  return G_SOURCE_CONTINUE;
+  g_main_context_wakeup (context);
 }
 
 /* A listener that never accepts: SoupServer keeps connections alive only
@@ -448,19 +450,21 @@ run_loop (WsHttpSession *self,
           gint64         deadline_ns)
 {
   g_autoptr(GSource) ticker = g_timeout_source_new (TICK_MS);
-  g_autoptr(GSource) cancelled = g_cancellable_source_new (self->cancellable);
+  gulong handler;
 
   g_source_set_callback (ticker, tick, self, NULL);
   g_source_attach (ticker, context);
-  g_source_set_callback (cancelled, G_SOURCE_FUNC (on_cancelled), self, NULL);
-  g_source_attach (cancelled, context);
+  handler = g_cancellable_connect (self->cancellable, G_CALLBACK (on_cancelled), context, NULL);
   step (self);
   /* libsoup closes the stream after a last response: that ends it at once. */
   while (!self->done && !g_io_stream_is_closed (self->stream)
+         && !g_cancellable_is_cancelled (self->cancellable)
          && (deadline_ns == 0 || ws_now_ns () < deadline_ns))
     g_main_context_iteration (context, TRUE);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    _ws_http_session_close (self, "server stopping");
+  g_cancellable_disconnect (self->cancellable, handler);
   g_source_destroy (ticker);
-  g_source_destroy (cancelled);
 }
 
 /* The connection, served until it closes or a limit ends it. */
