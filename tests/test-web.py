@@ -257,6 +257,19 @@ def within(a, b):
 
 def check_run(tap, server, figures):
     """The page's figures against the server's log (8 checks)."""
+    # The server logs a request when its response has ended, which may be
+    # a moment after the page has it: wait for as many lines as requests.
+    wanted = {'/download': int(figures.get('downloadRequests', -1)),
+              '/upload': int(figures.get('uploadRequests', -1)),
+              '/ping': PINGS + 1 + int(figures.get('loadedPings', 0))}
+
+    def logged():
+        log = server.requests()
+        return all(sum(r[1] == path for r in log) >= n for path, n in wanted.items())
+    try:
+        wait_for(logged, 'log line for every request', 15)
+    except TimeoutError:
+        pass    # the checks below say what is missing
     log = server.requests()
     downloads = [r for r in log if r[1] == '/download']
     uploads = [r for r in log if r[1] == '/upload']
