@@ -3,7 +3,7 @@
 #
 # build-aux/check's fuzz step: configures BUILDDIR with clang, ASan and UBSan
 # if it is not yet, builds the libFuzzer harnesses only, and runs each for
-# SECONDS (default $WS_FUZZ_SECONDS, else 15: four harnesses in a minute) on
+# SECONDS (default $WS_FUZZ_SECONDS, else 15: five harnesses in 75 s) on
 # one core, on a copy of its seed corpus and regressions: the committed
 # corpus never grows. Prints runs, exec/s and coverage per harness; exits 1
 # on any crash, leak, timeout or failed oracle, naming the input to save in tests/fuzz/regressions/NAME/.
