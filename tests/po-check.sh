@@ -59,7 +59,8 @@ listed () {
   sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$po/$1" 2>/dev/null
 }
 
-# Files that use the gettext macros, GtkBuilder's translatable="yes", or
+# Files that use the gettext macros (in C, or _() and N_() in the browser
+# page's JavaScript), GtkBuilder's translatable="yes", or
 # are merged with i18n.merge_file (*.desktop.in, *.metainfo.xml.in).
 marked=$(
   cd "$src" || exit 1
@@ -67,6 +68,7 @@ marked=$(
     grep -rlE --include='*.c' --include='*.h' \
       '(^|[^[:alnum:]_])(_|N_|C_|NC_|Q_|ngettext|g_dngettext|g_dpgettext2?|g_dcgettext)[[:space:]]*\(' src
     grep -rl --include='*.ui' 'translatable="yes"' src data
+    grep -rlE --include='*.js' '(^|[^[:alnum:]_.])(_|N_)[[:space:]]*\(' data
     find data -name '*.desktop.in' -o -name '*.metainfo.xml.in'
   } | sort -u
 )
