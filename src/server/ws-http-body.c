@@ -1,8 +1,8 @@
 /* ws-http-body.c — the bytes of every download, and their fast path
  *
- * Every generated body is a view of one pseudo-random pattern: position
- * o holds pattern[o % WS_HTTP_PATTERN_SIZE], so that ranges of one URL
- * join up. libsoup writes it from memory, one copy per byte more than a
+ * Every generated body is a view of one pseudo-random pattern (the
+ * stream layer's payload): position o holds pattern[o % WS_HTTP_PATTERN_SIZE],
+ * so that ranges of one URL join up. libsoup writes it from memory, one copy per byte more than a
  * web server that sends a file with sendfile(); on loopback that copy is
  * a third of the cost (docs/PERFORMANCE.md). So a plaintext download
  * that is not paced takes the fast path: once libsoup has written the
@@ -22,68 +22,24 @@
 #include <unistd.h>
 
 #include "ws-http-private.h"
+#include "ws-payload.h"
 #include "ws-time.h"
 
 /* How often a blocked write looks at the cancellable and its limits. */
 #define POLL_MS 100
 
+/* The pattern is the stream layer's payload (ws-payload.c): one memfd
+ * and one copy in memory for the whole process, whichever protocol sends. */
 const guint8 *
 _ws_http_pattern (void)
 {
-  static guint8 *bytes;
-  static gsize once;
-
-  if (g_once_init_enter (&once))
-    {
-      guint8 *p = g_malloc (WS_HTTP_PATTERN_SIZE);
-      guint64 x = G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
-
-      /* xorshift64*: fast and, for any compressor, noise. */
-      for (gsize i = 0; i < WS_HTTP_PATTERN_SIZE; i += 8)
-        {
-          guint64 v;
-
-          x ^= x >> 12;
-          x ^= x << 25;
-          x ^= x >> 27;
-          v = x * G_GUINT64_CONSTANT (0x2545f4914f6cdd1d);
-          memcpy (p + i, &v, 8);
-        }
-      bytes = p;
-      g_once_init_leave (&once, 1);
-    }
-  return bytes;
+  return ws_payload_bytes ();
 }
 
-/* The pattern in a memfd, for sendfile(); -1 if the kernel has none. */
 static int
 pattern_fd (void)
 {
-  static int fd = -1;
-  static gsize once;
-
-  if (g_once_init_enter (&once))
-    {
-      int f = memfd_create ("wirespeed-http-body", MFD_CLOEXEC);
-      const guint8 *p = _ws_http_pattern ();
-      gsize done = 0;
-
-      while (f >= 0 && done < WS_HTTP_PATTERN_SIZE)
-        {
-          ssize_t n = write (f, p + done, WS_HTTP_PATTERN_SIZE - done);
-
-          if (n <= 0 && errno != EINTR)
-            {
-              close (f);
-              f = -1;
-            }
-          else if (n > 0)
-            done += n;
-        }
-      fd = f;
-      g_once_init_leave (&once, 1);
-    }
-  return fd;
+  return ws_payload_fd ();
 }
 
 gboolean

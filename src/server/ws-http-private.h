@@ -10,6 +10,8 @@
 
 #include <libsoup/soup.h>
 
+#include "ws-payload.h"
+
 #include "ws-http-session.h"
 
 G_BEGIN_DECLS
@@ -18,7 +20,7 @@ G_BEGIN_DECLS
 #define WS_HTTP_MAX_BODY G_GUINT64_CONSTANT (100000000000)
 
 /* The pattern every generated body repeats (ws-http-body.c). */
-#define WS_HTTP_PATTERN_SIZE (1024 * 1024)
+#define WS_HTTP_PATTERN_SIZE WS_PAYLOAD_FD_SIZE
 
 /* When a body written outside libsoup must stop. */
 typedef struct {

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "ws-history.h"
+#include "ws-store-private.h"
 
 #define SCHEMA_VERSION 1
 
@@ -263,22 +264,13 @@ ws_history_open (const char  *path,
                  GError     **error)
 {
   g_autoptr(WsHistory) self = NULL;
-  g_autofree char *dir = NULL;
   int rc;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  dir = g_path_get_dirname (path);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   /* Translators: a folder, then the system's reason. */
-                   _("Cannot create “%s”: %s"), dir, g_strerror (saved_errno));
-      return NULL;
-    }
+  if (!_ws_store_make_parent_dir (path, error))
+    return NULL;
   self = g_object_new (WS_TYPE_HISTORY, NULL);
   self->path = g_strdup (path);
   rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);

@@ -214,20 +214,11 @@ ws_sqlite_store_open (const char  *path,
                       GError     **error)
 {
   g_autoptr(WsSqliteStore) self = NULL;
-  g_autofree char *dir = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  dir = g_path_get_dirname (path);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   /* Translators: a folder, then the system's reason. */
-                   _("Cannot create “%s”: %s"), dir, g_strerror (saved_errno));
-      return NULL;
-    }
+  if (!_ws_store_make_parent_dir (path, error))
+    return NULL;
   self = g_object_new (WS_TYPE_SQLITE_STORE, NULL);
   self->path = g_strdup (path);
   if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE

@@ -60,4 +60,8 @@ gboolean  ws_store_read_figures      (WsReportFigures *figures,
 /* Rows deleted per transaction when pruning, so that adds interleave. */
 #define WS_STORE_PRUNE_BATCH 5000
 
+/* The folder of a database file, made (0700) if it is missing. */
+gboolean _ws_store_make_parent_dir (const char  *path,
+                                    GError     **error);
+
 G_END_DECLS

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include <errno.h>
 #include <string.h>
 
 #include "ws-store-private.h"
@@ -280,4 +281,20 @@ ws_store_read_figures (WsReportFigures  *figures,
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+_ws_store_make_parent_dir (const char  *path,
+                           GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  int saved_errno;
+
+  if (g_mkdir_with_parents (dir, 0700) == 0)
+    return TRUE;
+  saved_errno = errno;
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+               /* Translators: a folder, then the system's reason. */
+               _("Cannot create “%s”: %s"), dir, g_strerror (saved_errno));
+  return FALSE;
 }

@@ -38,16 +38,31 @@ ws_payload_fill (guint8 *buf,
     }
 }
 
+/* The pattern, WS_PAYLOAD_FD_SIZE bytes, made on first use and kept. */
+const guint8 *
+ws_payload_bytes (void)
+{
+  static guint8 *bytes;
+  static gsize once;
+
+  if (g_once_init_enter (&once))
+    {
+      bytes = g_malloc (WS_PAYLOAD_FD_SIZE);
+      ws_payload_fill (bytes, WS_PAYLOAD_FD_SIZE);
+      g_once_init_leave (&once, 1);
+    }
+  return bytes;
+}
+
 static int
 create_fd (void)
 {
-  g_autofree guint8 *buf = g_malloc (WS_PAYLOAD_FD_SIZE);
+  const guint8 *buf = ws_payload_bytes ();
   int fd = memfd_create ("wirespeed-payload", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   gsize done = 0;
 
   if (fd < 0)
     return -1;
-  ws_payload_fill (buf, WS_PAYLOAD_FD_SIZE);
   while (done < WS_PAYLOAD_FD_SIZE)
     {
       ssize_t n = write (fd, buf + done, WS_PAYLOAD_FD_SIZE - done);
