@@ -12,7 +12,9 @@
 
 #include "ws-address.h"
 #include "ws-client-address.h"
+#include "ws-frame.h"
 #include "ws-protocol.h"
+#include "ws-report.h"
 
 #define ACCEPTED 0
 #define BAD WS_PROTOCOL_ERROR_BAD_MESSAGE
@@ -264,6 +266,32 @@ static const guint8 client_address_bytes[] = {
 };
 
 static void
+fill_collect (WsMessage *msg)
+{
+  msg->u.collect.report_version = WS_REPORT_VERSION;
+  msg->u.collect.flags = WS_COLLECT_FLAG_RELAY;
+}
+
+static const guint8 collect_bytes[] = {
+  0x02, 0x13, 0x00, 0x08,
+  0x00, 0x01, 0x00, 0x01,                         /* version 1, flag RELAY */
+  0x00, 0x00, 0x00, 0x00,                         /* reserved */
+};
+
+static void
+fill_collect_accept (WsMessage *msg)
+{
+  msg->u.collect_accept.max_report = WS_REPORT_DEFAULT_MAX;
+  msg->u.collect_accept.window = 32;
+}
+
+static const guint8 collect_accept_bytes[] = {
+  0x02, 0x14, 0x00, 0x0c,
+  0x00, 0x10, 0x00, 0x00, 0x00, 0x20,             /* 1 MiB, window 32 */
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00,             /* reserved */
+};
+
+static void
 fill_test_bytes (WsMessage *msg)
 {
   msg->u.test_bytes.bytes = G_GUINT64_CONSTANT (10000000001);
@@ -400,6 +428,8 @@ static const MessageCase message_cases[] = {
   CASE ("v2/test-grant", V2 (TEST_GRANT), fill_grant, grant_bytes),
   CASE ("v2/test-bytes", V2 (TEST_BYTES), fill_test_bytes, test_bytes_bytes),
   CASE ("v2/client-address", V2 (CLIENT_ADDRESS), fill_client_address, client_address_bytes),
+  CASE ("v2/collect", V2 (COLLECT), fill_collect, collect_bytes),
+  CASE ("v2/collect-accept", V2 (COLLECT_ACCEPT), fill_collect_accept, collect_accept_bytes),
   CASE ("v2/stream-hello", V2 (STREAM_HELLO), fill_stream_hello, stream_hello_bytes),
   CASE ("v2/test-start", V2 (TEST_START), NULL, test_start_bytes),
   CASE ("v2/test-done", V2 (TEST_DONE), fill_done, done_bytes),
@@ -915,6 +945,18 @@ static const ValueCase value_cases[] = {
   { V2 (RESULTS_END), "streams", 0, 2, 0xffff, INVALID },
   { V2 (RESULTS_END), "streams", 0, 2, 0, ACCEPTED },
 
+  { V2 (COLLECT), "report_version", 0, 2, 0, INVALID },
+  { V2 (COLLECT), "report_version", 0, 2, 2, INVALID },
+  { V2 (COLLECT), "flags", 2, 2, 2, INVALID },
+  { V2 (COLLECT), "flags", 2, 2, 0x8000, INVALID },
+  { V2 (COLLECT), "flags", 2, 2, 0, ACCEPTED },
+  { V2 (COLLECT_ACCEPT), "max_report", 0, 4, WS_REPORT_MIN_MAX - 1, INVALID },
+  { V2 (COLLECT_ACCEPT), "max_report", 0, 4, WS_REPORT_MIN_MAX, ACCEPTED },
+  { V2 (COLLECT_ACCEPT), "max_report", 0, 4, WS_REPORT_MAX_MAX, ACCEPTED },
+  { V2 (COLLECT_ACCEPT), "max_report", 0, 4, WS_REPORT_MAX_MAX + 1, INVALID },
+  { V2 (COLLECT_ACCEPT), "window", 4, 2, 0, INVALID },
+  { V2 (COLLECT_ACCEPT), "window", 4, 2, 0xffff, ACCEPTED },
+
   { V2 (CLIENT_ADDRESS), "family", 0, 1, 0, INVALID },
   { V2 (CLIENT_ADDRESS), "family", 0, 1, 5, INVALID },
   { V2 (CLIENT_ADDRESS), "family", 0, 1, 10, INVALID }, /* AF_INET6, not the IP version */
@@ -1330,6 +1372,8 @@ test_type_strings (void)
     { V2 (TEST_GRANT), "TEST_GRANT" },
     { V2 (TEST_BYTES), "TEST_BYTES" },
     { V2 (CLIENT_ADDRESS), "CLIENT_ADDRESS" },
+    { V2 (COLLECT), "COLLECT" },
+    { V2 (COLLECT_ACCEPT), "COLLECT_ACCEPT" },
     { WS_PROTOCOL_V1, 0, "UNKNOWN" },
     { WS_PROTOCOL_V1, 5, "UNKNOWN" },
     { WS_PROTOCOL_V1, 0xff, "UNKNOWN" },
@@ -1623,6 +1667,227 @@ test_interval_policed (void)
   g_assert_cmpuint (buf[67], ==, 4);
 }
 
+/* ---- Report frames (section 10) ---- */
+
+static const guint8 report_id[16] = {
+  0x0b, 0x9b, 0x6a, 0x4e, 0x5c, 0x1f, 0x4f, 0x3e, 0x9d, 0x7a, 0x2a, 0x61, 0xc1, 0xe0, 0xf0, 0x0d,
+};
+
+/* The example of section 10.4, byte for byte, both ways. */
+static void
+test_frame_ack (void)
+{
+  static const guint8 stored[] = {
+    0x02, 0x21, 0x00, 0x00, 0x00, 0x00, 0x00, 0x14,
+    0x0b, 0x9b, 0x6a, 0x4e, 0x5c, 0x1f, 0x4f, 0x3e, 0x9d, 0x7a, 0x2a, 0x61, 0xc1, 0xe0, 0xf0, 0x0d,
+    0x00, 0x00, 0x00, 0x00,
+  };
+  guint8 buf[WS_FRAME_HEADER_SIZE + WS_FRAME_ACK_FIXED + WS_FRAME_TEXT_MAX];
+  guint8 bad[sizeof stored];
+  g_autoptr(GError) error = NULL;
+  WsFrameHeader header;
+  WsAck ack;
+  g_autofree char *id = ws_report_id_from_bytes (report_id);
+  guint8 id_bytes[16];
+
+  g_assert_cmpstr (id, ==, "0b9b6a4e-5c1f-4f3e-9d7a-2a61c1e0f00d");
+  g_assert_true (ws_report_id_to_bytes ("0B9B6A4E-5C1F-4F3E-9D7A-2A61C1E0F00D", id_bytes));
+  g_assert_cmpmem (id_bytes, 16, report_id, 16);
+  g_assert_false (ws_report_id_to_bytes ("0b9b6a4e5c1f4f3e9d7a2a61c1e0f00d", id_bytes));
+  ws_ack_init (&ack, report_id, WS_ACK_STORED, 0, NULL);
+  g_assert_cmpuint (ws_ack_encode (&ack, buf, sizeof buf), ==, sizeof stored);
+  g_assert_cmpmem (buf, sizeof stored, stored, sizeof stored);
+  g_assert_true (ws_frame_header_decode (stored, WS_REPORT_DEFAULT_MAX, &header, &error));
+  g_assert_cmpint (header.type, ==, WS_FRAME_ACK);
+  g_assert_cmpuint (header.length, ==, 20);
+  g_assert_true (ws_ack_decode (stored + 8, 20, &ack, &error));
+  g_assert_cmpmem (ack.id, 16, report_id, 16);
+  g_assert_cmpint (ack.status, ==, WS_ACK_STORED);
+  g_assert_cmpstr (ack.text, ==, "");
+
+  /* RETRY needs a wait, and only RETRY has one. */
+  memcpy (bad, stored, sizeof bad);
+  bad[24] = WS_ACK_RETRY;
+  g_assert_false (ws_ack_decode (bad + 8, 20, &ack, &error));
+  g_assert_error (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_VALUE);
+  g_clear_error (&error);
+  bad[27] = 5;
+  g_assert_true (ws_ack_decode (bad + 8, 20, &ack, NULL));
+  g_assert_cmpuint (ack.retry_after_s, ==, 5);
+  bad[24] = WS_ACK_STORED;
+  g_assert_false (ws_ack_decode (bad + 8, 20, &ack, NULL));
+  bad[24] = 4;
+  bad[27] = 0;
+  g_assert_false (ws_ack_decode (bad + 8, 20, &ack, NULL));
+
+  /* A reason longer than the field is cut on a character boundary. */
+  {
+    g_autofree char *text = g_strnfill (WS_FRAME_TEXT_MAX - 1, 'x');
+    g_autofree char *longer = g_strconcat (text, "é", NULL);
+
+    ws_ack_init (&ack, report_id, WS_ACK_REJECTED, 0, longer);
+    g_assert_cmpstr (ack.text, ==, text);
+  }
+}
+
+static void
+test_frame_header (void)
+{
+  guint8 h[WS_FRAME_HEADER_SIZE];
+  g_autoptr(GError) error = NULL;
+  WsFrameHeader header;
+
+  ws_frame_header_encode (WS_FRAME_REPORT, 4097, h);
+  g_assert_true (ws_frame_header_decode (h, 4097, &header, NULL));
+  g_assert_false (ws_frame_header_decode (h, 4096, &header, &error));
+  g_assert_error (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_BAD_MESSAGE);
+  g_assert_nonnull (strstr (error->message, "over this collector's limit of 4096"));
+  g_clear_error (&error);
+
+  ws_frame_header_encode (WS_FRAME_REPORT, 1, h);
+  g_assert_false (ws_frame_header_decode (h, 4096, &header, NULL));
+  ws_frame_header_encode (WS_FRAME_CONFIG_GET, 31, h);
+  g_assert_false (ws_frame_header_decode (h, 4096, &header, NULL));
+  ws_frame_header_encode (WS_FRAME_CONFIG_GET, 32, h);
+  g_assert_true (ws_frame_header_decode (h, 4096, &header, NULL));
+  ws_frame_header_encode (WS_FRAME_ERROR, 127, h);
+  g_assert_false (ws_frame_header_decode (h, 4096, &header, NULL));
+  ws_frame_header_encode (WS_FRAME_CONFIG, WS_FRAME_CONFIG_FIXED + WS_FRAME_CONFIG_MAX + 1, h);
+  g_assert_false (ws_frame_header_decode (h, 4096, &header, NULL));
+
+  h[1] = 0x24;
+  g_assert_false (ws_frame_header_decode (h, 4096, &header, &error));
+  g_assert_error (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_UNKNOWN_TYPE);
+  g_clear_error (&error);
+  h[0] = 0x01;
+  g_assert_false (ws_frame_header_decode (h, 4096, &header, &error));
+  g_assert_error (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_UNSUPPORTED_VERSION);
+}
+
+static void
+test_frame_config (void)
+{
+  const char *text = "[speed]\ntarget=192.0.2.1\ntest=SPEED\nevery=5m\n";
+  g_autoptr(GBytes) frame = ws_config_encode (WS_CONFIG_NEW, text);
+  g_autoptr(GBytes) none = ws_config_encode (WS_CONFIG_NONE, NULL);
+  const guint8 *p = g_bytes_get_data (frame, NULL);
+  const guint8 head[8] = { 2, 0x23, 0, 0, 0, 0, 0, 4 + 45 };
+  g_autofree char *got = NULL;
+  guint8 bad[8] = { WS_CONFIG_NEW, 0, 0, 0, 'a', '\0', 'b', '\n' };
+  WsConfigStatus status;
+
+  g_assert_cmpuint (strlen (text), ==, 45);
+  g_assert_cmpuint (g_bytes_get_size (frame), ==, 8 + 4 + strlen (text));
+  g_assert_cmpmem (p, 8, head, 8);
+  g_assert_true (ws_config_decode (p + 8, g_bytes_get_size (frame) - 8, &status, &got, NULL));
+  g_assert_cmpint (status, ==, WS_CONFIG_NEW);
+  g_assert_cmpstr (got, ==, text);
+  g_clear_pointer (&got, g_free);
+
+  p = g_bytes_get_data (none, NULL);
+  g_assert_true (ws_config_decode (p + 8, 4, &status, &got, NULL));
+  g_assert_cmpint (status, ==, WS_CONFIG_NONE);
+  g_assert_null (got);
+  /* A NUL, NEW without text, text without NEW: refused, not cut. */
+  g_assert_false (ws_config_decode (bad, sizeof bad, &status, &got, NULL));
+  g_assert_false (ws_config_decode (bad, 4, &status, &got, NULL));
+  bad[0] = WS_CONFIG_UNCHANGED;
+  bad[5] = 'x';
+  g_assert_false (ws_config_decode (bad, sizeof bad, &status, &got, NULL));
+  bad[0] = WS_CONFIG_NEW;
+  g_assert_true (ws_config_decode (bad, sizeof bad, &status, &got, NULL));
+}
+
+static void
+test_frame_error (void)
+{
+  guint8 buf[WS_FRAME_HEADER_SIZE + 128];
+  const guint8 head[12] = { 2, 0x7f, 0, 0, 0, 0, 0, 128, 0, 6, 0, 0 };
+  WsErrorMessage e;
+
+  g_assert_cmpuint (ws_frame_error_encode (WS_PROTOCOL_ERROR_UNSUPPORTED_MODE,
+                                           "This server does not collect reports", buf), ==, sizeof buf);
+  g_assert_cmpmem (buf, 12, head, 12);
+  g_assert_true (ws_frame_error_decode (buf + 8, 128, &e, NULL));
+  g_assert_cmpuint (e.code, ==, WS_PROTOCOL_ERROR_UNSUPPORTED_MODE);
+  g_assert_cmpstr (e.text, ==, "This server does not collect reports");
+  buf[9] = 0;
+  g_assert_false (ws_frame_error_decode (buf + 8, 128, &e, NULL));
+}
+
+static char *
+report_json (const char *members)
+{
+  return g_strdup_printf ("{%s%s\"result\": {\"version\": 2, \"test\": \"TCP_STREAM\", "
+                          "\"target\": \"192.0.2.1\", \"port\": 5201}}",
+                          members, *members ? ", " : "");
+}
+
+#define ID "\"id\": \"0b9b6a4e-5c1f-4f3e-9d7a-2a61c1e0f00d\""
+
+/* Section 10.3: what a collector takes, and the reason for what it does not. */
+static void
+test_report_envelope (void)
+{
+  static const struct {
+    const char *members;
+    const char *reason;  /* NULL: accepted */
+  } cases[] = {
+    { "\"id\": \"0B9B6A4E-5C1F-4F3E-9D7A-2A61C1E0F00D\"", NULL },
+    { ID ", \"agent\": \"edge-1\", \"server_tests\": 3, "
+      "\"local_address\": \"[2001:db8::1]:53210\", \"error\": null, \"future\": [1]", NULL },
+    { "", "no id" },
+    { "\"id\": \"not-a-uuid\"", "no id" },
+    { "\"id\": 7", "“id” is not a string" },
+    { ID ", \"agent\": \"a:b\"", "not a key name" },
+    { ID ", \"agent\": \"\"", "not a key name" },
+    { ID ", \"server_tests\": -1", "outside" },
+    { ID ", \"server_tests\": 1.5", "not an integer" },
+    { ID ", \"seen_address\": \"01234567890123456789012345678901234567890123456789012345678901234\"",
+      "longer than 64" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *json = report_json (cases[i].members);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(WsReport) report = ws_report_new_from_json (json, strlen (json), &error);
+
+      if (cases[i].reason == NULL)
+        {
+          g_autofree char *again = NULL;
+          g_autoptr(WsReport) copy = NULL;
+
+          g_assert_no_error (error);
+          again = ws_report_to_json (report);
+          copy = ws_report_new_from_json (again, strlen (again), &error);
+          g_assert_no_error (error);
+          g_assert_cmpstr (copy->id, ==, report->id);
+          g_assert_cmpstr (copy->agent, ==, report->agent);
+          g_assert_cmpint (copy->server_tests, ==, report->server_tests);
+          g_assert_cmpstr (copy->local_address, ==, report->local_address);
+          g_assert_cmpstr (copy->result->target, ==, "192.0.2.1");
+          continue;
+        }
+      g_assert_null (report);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+      if (strstr (error->message, cases[i].reason) == NULL)
+        g_error ("case %u: “%s” does not say “%s”", i, error->message, cases[i].reason);
+    }
+  /* Not JSON, not an object, a NUL inside, a result that is not one. */
+  g_assert_null (ws_report_new_from_json ("{", 1, NULL));
+  g_assert_null (ws_report_new_from_json ("[]", 2, NULL));
+  g_assert_null (ws_report_new_from_json ("{}\0", 3, NULL));
+  {
+    const char *bad = "{" ID ", \"result\": {\"test\": \"NOPE\"}}";
+    g_autoptr(GError) error = NULL;
+
+    g_assert_null (ws_report_new_from_json (bad, strlen (bad), &error));
+    g_assert_nonnull (strstr (error->message, "The result is not valid"));
+  }
+}
+
+
 int
 main (int   argc,
       char *argv[])
@@ -1663,6 +1928,11 @@ main (int   argc,
   g_test_add_func ("/protocol/mode-strings", test_mode_strings);
   g_test_add_func ("/protocol/type-strings", test_type_strings);
   g_test_add_func ("/protocol/random", test_random);
+  g_test_add_func ("/protocol/frames/ack", test_frame_ack);
+  g_test_add_func ("/protocol/frames/header", test_frame_header);
+  g_test_add_func ("/protocol/frames/config", test_frame_config);
+  g_test_add_func ("/protocol/frames/error", test_frame_error);
+  g_test_add_func ("/protocol/frames/report", test_report_envelope);
 
   return g_test_run ();
 }

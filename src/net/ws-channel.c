@@ -548,3 +548,90 @@ ws_channel_wait_readable (WsChannel     *self,
     return ws_io_wait_readable (self->socket, deadline_ns, cancellable, error);
   return tls_wait_readable (self, deadline_ns, cancellable, error);
 }
+
+/* ---- Report frames (section 10) ---- */
+
+gboolean
+ws_channel_read_exact (WsChannel     *self,
+                       guint8        *buf,
+                       gsize          n,
+                       gint64         deadline_ns,
+                       GCancellable  *cancellable,
+                       GError       **error)
+{
+  if (self->tls == NULL)
+    return ws_io_read_exact (self->socket, buf, n, deadline_ns, cancellable, error);
+  return tls_read_exact (self, buf, n, deadline_ns, cancellable, error);
+}
+
+gboolean
+ws_channel_write_all (WsChannel     *self,
+                      const guint8  *buf,
+                      gsize          n,
+                      gint64         deadline_ns,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  if (self->tls == NULL)
+    return ws_io_write_all (self->socket, buf, n, deadline_ns, cancellable, error);
+  return tls_write_all (self, buf, n, deadline_ns, cancellable, error);
+}
+
+/* Whether a read would find bytes now: what TLS decrypted already, or the
+ * socket. Lets a reader take every frame that arrived together, as one
+ * batch, without waiting for more. */
+gboolean
+ws_channel_has_pending (WsChannel *self)
+{
+  gboolean got = FALSE;
+
+  if (self->tls != NULL && self->buf_end > self->buf_start)
+    return TRUE;
+  if (self->tls != NULL)
+    return fill (self, &got, NULL, NULL) ? got : TRUE;  /* an error is for the next read */
+  return (g_socket_condition_check (self->socket, G_IO_IN | G_IO_HUP | G_IO_ERR) != 0);
+}
+
+/**
+ * ws_channel_read_frame:
+ * @payload: (out): the payload, g_free() it; NULL for an empty one
+ *
+ * A frame whose header is refused (section 10.2) is not read further: the
+ * error is the decoder's, in WS_PROTOCOL_ERROR, and the connection should
+ * be closed after an ERROR frame.
+ */
+gboolean
+ws_channel_read_frame (WsChannel      *self,
+                       guint32         max_report,
+                       WsFrameHeader  *header,
+                       guint8        **payload,
+                       gint64          deadline_ns,
+                       GCancellable   *cancellable,
+                       GError        **error)
+{
+  guint8 head[WS_FRAME_HEADER_SIZE];
+  g_autofree guint8 *body = NULL;
+
+  *payload = NULL;
+  if (!ws_channel_read_exact (self, head, sizeof head, deadline_ns, cancellable, error))
+    return FALSE;
+  if (!ws_frame_header_decode (head, max_report, header, error))
+    return FALSE;
+  body = g_malloc (MAX (header->length, 1));
+  if (!ws_channel_read_exact (self, body, header->length, deadline_ns, cancellable, error))
+    return FALSE;
+  *payload = g_steal_pointer (&body);
+  return TRUE;
+}
+
+/* Best effort, a second at most: the peer may be gone already. */
+void
+ws_channel_send_frame_error (WsChannel       *self,
+                             WsProtocolError  code,
+                             const char      *text)
+{
+  guint8 buf[WS_FRAME_HEADER_SIZE + 128];
+  gsize n = ws_frame_error_encode (code, text, buf);
+
+  ws_channel_write_all (self, buf, n, ws_now_ns () + WS_NSEC_PER_SEC, NULL, NULL);
+}

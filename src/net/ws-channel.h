@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "ws-frame.h"
 #include "ws-protocol.h"
 
 G_BEGIN_DECLS
@@ -57,6 +58,29 @@ gboolean   ws_channel_wait_readable  (WsChannel                *self,
                                       gint64                    deadline_ns,
                                       GCancellable             *cancellable,
                                       GError                  **error);
+gboolean   ws_channel_read_exact     (WsChannel                *self,
+                                      guint8                   *buf,
+                                      gsize                     n,
+                                      gint64                    deadline_ns,
+                                      GCancellable             *cancellable,
+                                      GError                  **error);
+gboolean   ws_channel_write_all      (WsChannel                *self,
+                                      const guint8             *buf,
+                                      gsize                     n,
+                                      gint64                    deadline_ns,
+                                      GCancellable             *cancellable,
+                                      GError                  **error);
+gboolean   ws_channel_has_pending    (WsChannel                *self);
+gboolean   ws_channel_read_frame     (WsChannel                *self,
+                                      guint32                   max_report,
+                                      WsFrameHeader            *header,
+                                      guint8                  **payload,
+                                      gint64                    deadline_ns,
+                                      GCancellable             *cancellable,
+                                      GError                  **error);
+void       ws_channel_send_frame_error (WsChannel              *self,
+                                      WsProtocolError           code,
+                                      const char               *text);
 
 gboolean   ws_tls_check_available         (GError         **error);
 char      *ws_tls_certificate_fingerprint (GTlsCertificate *certificate);

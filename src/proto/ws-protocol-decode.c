@@ -236,6 +236,40 @@ decode_client_address (Reader *r, WsMessage *msg, GError **error)
   return TRUE;
 }
 
+/* Unknown flags are refused, not ignored: a flag could ask the collector
+ * to take reports under another name. */
+static gboolean
+decode_collect (Reader *r, WsMessage *msg, GError **error)
+{
+  WsCollect *c = &msg->u.collect;
+
+  c->report_version = get_u16 (r);
+  c->flags = get_u16 (r);
+  skip (r, 4);
+  if (c->report_version != WS_REPORT_VERSION)
+    return ws_protocol_invalid (error, "Report version %u; this collector speaks %u",
+                                c->report_version, WS_REPORT_VERSION);
+  if (c->flags & ~WS_COLLECT_KNOWN_FLAGS)
+    return ws_protocol_invalid (error, "Unknown COLLECT flags 0x%04x", c->flags);
+  return TRUE;
+}
+
+static gboolean
+decode_collect_accept (Reader *r, WsMessage *msg, GError **error)
+{
+  WsCollectAccept *a = &msg->u.collect_accept;
+
+  a->max_report = get_u32 (r);
+  a->window = get_u16 (r);
+  skip (r, 6);
+  if (a->max_report < WS_REPORT_MIN_MAX || a->max_report > WS_REPORT_MAX_MAX)
+    return ws_protocol_invalid (error, "Report limit of %u bytes is outside %u–%u",
+                                a->max_report, WS_REPORT_MIN_MAX, WS_REPORT_MAX_MAX);
+  if (a->window == 0)
+    return ws_protocol_invalid (error, "Report window of 0");
+  return TRUE;
+}
+
 static gboolean
 decode_error (Reader *r, WsMessage *msg, GError **error)
 {
@@ -286,6 +320,10 @@ decode_v2 (Reader *r, WsMessage *msg, GError **error)
       return TRUE;
     case WS_MSG_CLIENT_ADDRESS:
       return decode_client_address (r, msg, error);
+    case WS_MSG_COLLECT:
+      return decode_collect (r, msg, error);
+    case WS_MSG_COLLECT_ACCEPT:
+      return decode_collect_accept (r, msg, error);
     case WS_MSG_TEST_START:
     case WS_MSG_KEEPALIVE:
       return TRUE;

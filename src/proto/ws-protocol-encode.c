@@ -180,6 +180,16 @@ encode_v2 (const WsMessage *msg, Writer *w)
       put_u16 (w, msg->u.client_address.port);
       put_bytes (w, msg->u.client_address.address, sizeof msg->u.client_address.address);
       break;
+    case WS_MSG_COLLECT:
+      put_u16 (w, msg->u.collect.report_version);
+      put_u16 (w, msg->u.collect.flags);
+      put_zero (w, 4);
+      break;
+    case WS_MSG_COLLECT_ACCEPT:
+      put_u32 (w, msg->u.collect_accept.max_report);
+      put_u16 (w, msg->u.collect_accept.window);
+      put_zero (w, 6);
+      break;
     case WS_MSG_TEST_DONE:
       put_u64 (w, msg->u.done.elapsed_ns);
       break;

@@ -97,6 +97,8 @@ typedef enum {
   WS_MSG_TEST_GRANT = 0x10,
   WS_MSG_TEST_BYTES = 0x11,
   WS_MSG_CLIENT_ADDRESS = 0x12,
+  WS_MSG_COLLECT = 0x13,
+  WS_MSG_COLLECT_ACCEPT = 0x14,
   WS_MSG_ERROR = 0x7f,
 } WsMessageType;
 
@@ -130,6 +132,7 @@ GQuark ws_protocol_error_quark (void);
 #define WS_CAP_TEST_GRANT 0x00000002u /* TEST_GRANT follows every TEST_ACCEPT */
 #define WS_CAP_TEST_BYTES 0x00000004u /* the server runs fixed-size tests (TEST_BYTES) */
 #define WS_CAP_CLIENT_ADDRESS 0x00000008u /* CLIENT_ADDRESS follows HELLO_REPLY */
+#define WS_CAP_REPORTS 0x00000020u /* the server collects agents' reports (COLLECT) */
 
 typedef struct {
   guint8 max_version;
@@ -181,6 +184,27 @@ typedef struct {
 typedef struct {
   guint64 bitrate;
 } WsTestGrant;
+
+/* An agent's or relay's request to send reports (section 10). */
+#define WS_REPORT_VERSION 1
+#define WS_COLLECT_FLAG_RELAY 0x0001u /* the reports are other agents' */
+#define WS_COLLECT_KNOWN_FLAGS WS_COLLECT_FLAG_RELAY
+/* Bounds of a collector's report limit: below 4 KiB no result fits; above
+ * 64 MiB one hostile report could hold a collector's memory. */
+#define WS_REPORT_MIN_MAX 4096u
+#define WS_REPORT_MAX_MAX (64u * 1024u * 1024u)
+#define WS_REPORT_DEFAULT_MAX (1024u * 1024u)
+
+typedef struct {
+  guint16 report_version;
+  guint16 flags;
+} WsCollect;
+
+/* What the collector takes on this connection. */
+typedef struct {
+  guint32 max_report;  /* the largest REPORT payload, bytes */
+  guint16 window;      /* REPORTs an agent may have unacknowledged */
+} WsCollectAccept;
 
 /* A fixed-size test: payload bytes per direction, all streams together. */
 typedef struct {
@@ -291,6 +315,8 @@ typedef struct {
     WsTestGrant grant;
     WsTestBytes test_bytes;
     WsClientAddress client_address;
+    WsCollect collect;
+    WsCollectAccept collect_accept;
     WsStreamHello stream_hello;
     WsTestDone done;
     WsUdpStatsMessage udp_stats;

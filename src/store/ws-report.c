@@ -7,7 +7,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "ws-json.h"
 #include "ws-report.h"
+#include "ws-result-json.h"
+#include "ws-result-reader.h"
 
 G_DEFINE_BOXED_TYPE (WsReport, ws_report, ws_report_copy, ws_report_free)
 
@@ -129,4 +132,188 @@ ws_report_get_figures (const WsReport  *report,
   get_percentiles (summary, "loaded_latency_ms", &n[WS_REPORT_LOADED_P50_MS]);
   get_percentiles (summary, "latency_ms", &n[WS_REPORT_RR_P50_MS]);
   n[WS_REPORT_LOSS_PERCENT] = ws_json_number (summary, "loss_percent");
+}
+
+/* ---- The report on the wire (docs/PROTOCOL.md, section 10.3) ---- */
+
+#define MAX_ADDRESS_LEN 64
+#define MAX_ERROR_LEN 1024
+#define MAX_SERVER_TESTS 1000000
+
+static void
+set_nullable_string (JsonBuilder *b,
+                     const char  *key,
+                     const char  *value)
+{
+  json_builder_set_member_name (b, key);
+  if (value != NULL)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+/* The envelope: who, from where, how busy, and the one result schema. */
+char *
+ws_report_to_json (const WsReport *report)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+
+  json_builder_begin_object (b);
+  set_nullable_string (b, "id", report->id);
+  set_nullable_string (b, "agent", report->agent);
+  set_nullable_string (b, "local_address", report->local_address);
+  set_nullable_string (b, "seen_address", report->seen_address);
+  json_builder_set_member_name (b, "server_tests");
+  if (report->server_tests >= 0)
+    json_builder_add_int_value (b, report->server_tests);
+  else
+    json_builder_add_null_value (b);
+  set_nullable_string (b, "error", report->error);
+  json_builder_set_member_name (b, "result");
+  json_builder_add_value (b, ws_result_to_json (report->result));
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  return json_generator_to_data (gen, NULL);
+}
+
+static gboolean
+reject (GError    **error,
+        const char *format,
+        ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+reject (GError    **error,
+        const char *format,
+        ...)
+{
+  va_list args;
+
+  if (error == NULL)
+    return FALSE;
+  va_start (args, format);
+  *error = g_error_new_valist (G_IO_ERROR, G_IO_ERROR_INVALID_DATA, format, args);
+  va_end (args);
+  return FALSE;
+}
+
+/* A string member, or NULL for a missing or null one; FALSE for anything
+ * else or a string longer than @max bytes. */
+static gboolean
+get_string (JsonObject  *o,
+            const char  *key,
+            gsize        max,
+            const char **value,
+            GError     **error)
+{
+  JsonNode *node = json_object_get_member (o, key);
+
+  *value = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (json_node_get_value_type (node) != G_TYPE_STRING)
+    return reject (error, "“%s” is not a string", key);
+  *value = json_node_get_string (node);
+  if (strlen (*value) > max)
+    return reject (error, "“%s” is longer than %" G_GSIZE_FORMAT " bytes", key, max);
+  return TRUE;
+}
+
+/* The key-name rule of AUTH (section 3.17), so a report names only an
+ * agent that could have a key. */
+static gboolean
+agent_name_valid (const char *name)
+{
+  gsize len = strlen (name);
+
+  if (len == 0 || len > 64)
+    return FALSE;
+  for (const char *p = name; *p != '\0'; p++)
+    if (*p < 0x21 || *p > 0x7e || *p == ':')
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+get_server_tests (JsonObject *o,
+                  gint       *value,
+                  GError    **error)
+{
+  JsonNode *node = json_object_get_member (o, "server_tests");
+  gint64 n;
+
+  *value = -1;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (json_node_get_value_type (node) != G_TYPE_INT64)
+    return reject (error, "“server_tests” is not an integer");
+  n = json_node_get_int (node);
+  if (n < 0 || n > MAX_SERVER_TESTS)
+    return reject (error, "“server_tests” of %" G_GINT64_FORMAT " is outside 0–%d", n, MAX_SERVER_TESTS);
+  *value = n;
+  return TRUE;
+}
+
+static WsReport *
+report_from_object (JsonObject *o,
+                    GError    **error)
+{
+  const char *id, *agent, *local, *seen, *failure;
+  JsonNode *result_node = json_object_get_member (o, "result");
+  g_autoptr(WsResult) result = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gint server_tests;
+  WsReport *report;
+
+  if (!get_string (o, "id", 64, &id, error) || !get_string (o, "agent", 64, &agent, error)
+      || !get_string (o, "local_address", MAX_ADDRESS_LEN, &local, error)
+      || !get_string (o, "seen_address", MAX_ADDRESS_LEN, &seen, error)
+      || !get_string (o, "error", MAX_ERROR_LEN, &failure, error)
+      || !get_server_tests (o, &server_tests, error))
+    return NULL;
+  if (id == NULL || !g_uuid_string_is_valid (id))
+    return reject (error, "The report has no id (a UUID)"), NULL;
+  if (agent != NULL && !agent_name_valid (agent))
+    return reject (error, "“agent” is not a key name"), NULL;
+  if (failure != NULL && !g_utf8_validate (failure, -1, NULL))
+    return reject (error, "“error” is not UTF-8"), NULL;
+  if (result_node == NULL || !JSON_NODE_HOLDS_OBJECT (result_node))
+    return reject (error, "The report has no result"), NULL;
+  result = ws_result_new_from_json (result_node, &local_error);
+  if (result == NULL)
+    return reject (error, "The result is not valid: %s", local_error->message), NULL;
+  report = ws_report_new (id, agent, result);
+  report->local_address = g_strdup (local);
+  report->seen_address = g_strdup (seen);
+  report->server_tests = server_tests;
+  report->error = g_strdup (failure);
+  return report;
+}
+
+/**
+ * ws_report_new_from_json:
+ * @json: @len bytes from a peer, not NUL-terminated
+ *
+ * Judges a report from the wire: every field's type and bounds, the id a
+ * UUID, the result one that ws_result_new_from_json() takes. Unknown
+ * members are ignored, so a newer agent's report still reads.
+ *
+ * Returns: (transfer full): the report, or NULL with a reason (for the
+ * agent's ACK) in G_IO_ERROR_INVALID_DATA.
+ */
+WsReport *
+ws_report_new_from_json (const char  *json,
+                         gsize        len,
+                         GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) root = ws_json_parse_bytes (json, len, &local_error);
+
+  if (root == NULL)
+    return reject (error, "The report is not JSON: %s", local_error->message), NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return reject (error, "The report is not a JSON object"), NULL;
+  return report_from_object (json_node_get_object (root), error);
 }

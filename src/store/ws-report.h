@@ -62,6 +62,10 @@ void        ws_report_get_figures      (const WsReport        *report,
                                         JsonNode              *result_json,
                                         WsReportFigures       *figures);
 const char *ws_report_number_column    (WsReportNumber         number);
+char       *ws_report_to_json          (const WsReport        *report);
+WsReport   *ws_report_new_from_json    (const char            *json,
+                                        gsize                  len,
+                                        GError               **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WsReport, ws_report_free)
 

@@ -3,7 +3,7 @@
 #
 # build-aux/check's fuzz step: configures BUILDDIR with clang, ASan and UBSan
 # if it is not yet, builds the libFuzzer harnesses only, and runs each for
-# SECONDS (default $WS_FUZZ_SECONDS, else 15: five harnesses in 75 s) on
+# SECONDS (default $WS_FUZZ_SECONDS, else 15: six harnesses in 90 s) on
 # one core, on a copy of its seed corpus and regressions: the committed
 # corpus never grows. Prints runs, exec/s and coverage per harness; exits 1
 # on any crash, leak, timeout or failed oracle, naming the input to save in tests/fuzz/regressions/NAME/.
@@ -12,7 +12,7 @@ set -euo pipefail
 builddir=$1
 seconds=${2:-${WS_FUZZ_SECONDS:-15}}
 src=$(cd "$(dirname "$0")" && pwd)
-harnesses="control udp result-json iperf3 http"
+harnesses="control udp result-json iperf3 http report"
 
 if [ ! -f "$builddir/build.ninja" ]; then
   # b_lundef: clang cannot check undefined symbols of sanitized libraries.
