@@ -106,6 +106,7 @@ def serve_wirespeed(conn, reader, head, method, path):
 
 def serve_http(conn):
     reader = Reader(conn)
+    answered = 0
     while True:
         head = reader.head()
         if head is None:
@@ -121,6 +122,20 @@ def serve_http(conn):
             body = b"no\n"
             answer(conn, code + " Hostile", [("Content-Length", str(len(body)))],
                    b"" if method == "HEAD" else body)
+        elif MODE == "long-body":
+            # Content-Length lies short: what follows the promised megabyte
+            # is where the client looks for its next response.
+            answer(conn, "200 OK", [("Content-Length", str(MB))])
+            if method != "HEAD":
+                conn.sendall(b"\x5a" * (MB + 4096))
+        elif MODE == "long-body-late":
+            # The same lie, told so that the extra bytes arrive only once
+            # the client has sent its next request on the connection.
+            if answered > 0:
+                conn.sendall(b"\x5a" * 4096)
+            answer(conn, "200 OK", [("Content-Length", str(MB))],
+                   b"" if method == "HEAD" else b"\x5a" * MB)
+            answered += 1
         else:
             size = 100 * MB if MODE == "stall" else 10 * MB
             answer(conn, "200 OK", [("Content-Length", str(size)),

@@ -35,6 +35,7 @@ struct _WsHttpAgent {
   guint8 pin[32];
   GTlsCertificateFlags peer_errors; /* of the last refused certificate */
   char *refused_pin;                /* its fingerprint, when a pin refused it */
+  SoupMessage *answered;            /* the last message with a response */
 };
 
 /**
@@ -79,6 +80,7 @@ ws_http_agent_free (WsHttpAgent *a)
   g_main_context_pop_thread_default (a->context);
   g_main_context_unref (a->context);
   g_free (a->refused_pin);
+  g_clear_object (&a->answered);
   g_free (a);
 }
 
@@ -202,6 +204,23 @@ explain_certificate (WsHttpAgent  *a,
                  _("TLS: %s"), ws_tls_describe_certificate_errors (a->peer_errors));
 }
 
+static goffset content_length (SoupMessage *msg);
+
+/* A response that is not HTTP, on a connection whose previous response had
+ * a Content-Length: most likely that body was longer than it said, and
+ * its extra bytes are what libsoup took for this response's status line. */
+static gboolean
+follows_lying_length (WsHttpAgent *a,
+                      SoupMessage *msg,
+                      goffset     *promised)
+{
+  if (a->answered == NULL || a->answered == msg
+      || soup_message_get_connection_id (msg) != soup_message_get_connection_id (a->answered))
+    return FALSE;
+  *promised = content_length (a->answered);
+  return *promised >= 0;
+}
+
 /* libsoup's error for a request that got no response, as one line. */
 static void
 explain_send_error (WsHttpAgent  *a,
@@ -210,6 +229,7 @@ explain_send_error (WsHttpAgent  *a,
                     GError      **error)
 {
   g_autofree char *where = ws_http_uri_describe (soup_message_get_uri (msg));
+  goffset promised;
 
   if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_propagate_error (error, g_error_copy (cause));
@@ -224,6 +244,12 @@ explain_send_error (WsHttpAgent  *a,
                  g_dngettext (GETTEXT_PACKAGE, "%s did not answer within %u second",
                               "%s did not answer within %u seconds", WS_HTTP_TIMEOUT_S),
                  where, WS_HTTP_TIMEOUT_S);
+  else if (cause->domain == SOUP_SESSION_ERROR && follows_lying_length (a, msg, &promised))
+    /* Translators: a URL's start; the number is a Content-Length. */
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                 _("%s sent more than the %" G_GINT64_FORMAT " bytes its Content-Length promised: "
+                   "the next answer on the connection did not start as HTTP (%s)"),
+                 where, (gint64) promised, cause->message);
   else if (is_not_http (cause))
     /* Translators: a URL's start, then libsoup's reason. */
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -253,6 +279,7 @@ ws_http_agent_send (WsHttpAgent   *a,
       explain_send_error (a, msg, cause, error);
       return NULL;
     }
+  g_set_object (&a->answered, msg);
   /* A certificate a CA vouches for is checked against the pin too. */
   if (a->has_pin && soup_message_get_tls_peer_certificate (msg) != NULL
       && !pin_matches (a, soup_message_get_tls_peer_certificate (msg)))
@@ -311,6 +338,8 @@ ws_http_check_status (SoupMessage  *msg,
 static goffset
 content_length (SoupMessage *msg)
 {
+  if (msg == NULL)
+    return -1;
   SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
 
   if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
