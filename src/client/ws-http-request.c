@@ -247,9 +247,9 @@ explain_send_error (WsHttpAgent  *a,
   else if (cause->domain == SOUP_SESSION_ERROR && follows_lying_length (a, msg, &promised))
     /* Translators: a URL's start; the number is a Content-Length. */
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                 _("%s sent more than the %" G_GINT64_FORMAT " bytes its Content-Length promised: "
+                 _("%s sent more than the %" PRId64 " bytes its Content-Length promised: "
                    "the next answer on the connection did not start as HTTP (%s)"),
-                 where, (gint64) promised, cause->message);
+                 where, (int64_t) promised, cause->message);
   else if (is_not_http (cause))
     /* Translators: a URL's start, then libsoup's reason. */
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
