@@ -306,6 +306,9 @@ static const UsageCase usage_cases[] = {
   { "target-as-argument", { "--client", "host.example" }, { "--target host.example" } },
   { "target-and-port-as-argument", { "--client", "192.0.2.7:5301" }, { "--target 192.0.2.7 --port 5301" } },
   { "json-without-mode", { "--json" }, { "--client", "--server" } },
+  { "http-length", { "--client", "--target", "http://192.0.2.1/x", "--length", "64K" }, { "--length", "HTTP" } },
+  { "http-bitrate", { "--client", "--target", "http://192.0.2.1/x", "--bitrate", "10M" }, { "--bitrate", "HTTP" } },
+  { "http-rr-size", { "--client", "--target", "http://192.0.2.1/x", "--rr-size", "64,64" }, { "--rr-size", "HTTP" } },
 };
 
 static void

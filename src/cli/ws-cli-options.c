@@ -455,6 +455,10 @@ check_http (WsTestConfig  *t,
     return usage (error, _("--tls, --tls-ca and --tls-fingerprint need an https:// URL"));
   if (t->auth_name != NULL || raw->iperf3)
     return usage (error, _("--auth-key and --iperf3 do not apply to HTTP"));
+  /* A web server decides its own write sizes and pace, and has no
+   * request/response mode: such a flag would be silently ignored. */
+  if (raw->length != NULL || raw->bitrate != NULL || raw->rr_size != NULL || raw->rr_timeout != UNSET)
+    return usage (error, _("--length, --bitrate, --rr-size and --rr-timeout do not apply to HTTP"));
   t->tls = https;
   return TRUE;
 }
