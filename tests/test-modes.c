@@ -124,7 +124,13 @@ check_udp_flow (const WsFlowStats *f,
   g_assert_cmpuint (f->duplicates, ==, 0);
   g_assert_cmpuint (f->receiver_bytes, ==, f->receiver_packets * WS_DEFAULT_UDP_LENGTH);
   g_assert_cmpuint (f->sender_bytes, ==, f->sender_packets * WS_DEFAULT_UDP_LENGTH);
-  g_assert_cmpfloat_with_epsilon (ws_flow_stats_sender_bps (f, seconds), bitrate, bitrate * 0.05);
+  /* Over the whole test a pacer never exceeds its rate (it is never ahead
+   * of schedule, see test_udp_stream); it can end short of it when the
+   * scheduler starved it near the end, with no time left to catch up (18.8
+   * of 20 Mbit/s seen beside stress-ng), so the lower bound only catches a
+   * pacer that is wrong, and the typical interval is held to 15 % there. */
+  g_assert_cmpfloat (ws_flow_stats_sender_bps (f, seconds), <=, bitrate * 1.05);
+  g_assert_cmpfloat (ws_flow_stats_sender_bps (f, seconds), >=, bitrate * 0.8);
   g_assert_cmpfloat (f->jitter_ms, >=, 0);
 }
 
@@ -153,18 +159,23 @@ test_udp_stream (gconstpointer data)
   if (direction != WS_DIRECTION_UPLOAD)
     check_udp_flow (&r->download, r->elapsed_s, bitrate, dropped);
 
-  /* Paced, not bursty: the full intervals carry their share, the typical
-   * one to 15 %. A sender the scheduler starves for part of an interval
-   * makes up for it in the next, so one interval alone may be off by more
-   * on a loaded machine; a sender that did not pace would put the whole
-   * test into the first. */
+  /* Paced, not bursty. A pacer is never ahead of its schedule: by the end
+   * of every interval it has sent at most the rate times the time so far,
+   * plus one batch of 64 datagrams and the 10 ms the two clocks may be
+   * apart; a sender that did not pace would be seconds ahead after the
+   * first. It may fall behind (a starved sender catches up later), so an
+   * interval alone has no lower bound on a loaded machine: the typical
+   * one, the median, carries its share to 15 %. */
+  guint64 sent = 0;
+
   for (guint i = 0; i + 1 < r->samples->len; i++)
     {
       const WsSample *s = &g_array_index (r->samples, WsSample, i);
       const WsFlowStats *f = direction == WS_DIRECTION_DOWNLOAD ? &s->download : &s->upload;
       gdouble bps = ws_flow_stats_sender_bps (f, s->end_s - s->start_s);
 
-      g_assert_cmpfloat_with_epsilon (bps, bitrate, bitrate * 0.5);
+      sent += f->sender_bytes;
+      g_assert_cmpfloat (sent * 8.0, <=, bitrate * (s->end_s + 0.010) + 64.0 * WS_DEFAULT_UDP_LENGTH * 8);
       g_array_append_val (rates, bps);
     }
   g_assert_cmpuint (rates->len, >, 0);
