@@ -111,10 +111,15 @@ copy_text (char         *out,
 {
   const char *end = NULL;
 
+  gsize kept;
+
   memcpy (out, text, len);
   out[len] = '\0';
   if (!g_utf8_validate (out, len, &end))
     out[end - out] = '\0';
+  /* Equal texts make equal structs, whatever followed the cut. */
+  kept = strlen (out);
+  memset (out + kept, 0, len - kept);
 }
 
 void
