@@ -42,6 +42,10 @@ struct _WsSession {
   guint max_duration_s;   /* 0: no limit */
   guint64 max_bitrate;    /* a whole UDP_STREAM test, bit/s; 0: no limit */
   gboolean grant;         /* the client takes TEST_GRANT */
+  gboolean server_tests;  /* ... with the count of the server's other tests */
+  WsServer *server;       /* whose sessions those are; NULL: none known.
+                           * Not a reference: a server outlives the
+                           * connection threads that run its sessions. */
 
   WsTestRequest request;
   guint64 bytes;          /* TEST_BYTES: payload per direction; 0: timed */
@@ -128,6 +132,14 @@ ws_session_new (WsChannel     *control,
   self->cancellable = g_object_ref (cancellable);
   self->idle_timeout_ns = idle_timeout_s * WS_NSEC_PER_SEC;
   return self;
+}
+
+/* The server whose other sessions TEST_GRANT counts. */
+void
+ws_session_set_server (WsSession *self,
+                       WsServer  *server)
+{
+  self->server = server;
 }
 
 /* The server's limits, which negotiating applies; 0 = none. */
@@ -285,8 +297,12 @@ ws_session_greet (WsSession  *self,
       memcpy (msg.u.hello_reply.nonce, nonce, sizeof nonce);
     }
   self->grant = (hello->capabilities & WS_CAP_TEST_GRANT) != 0;
+  /* The count travels in TEST_GRANT: without it, the bit would promise
+   * what never comes. */
+  self->server_tests = self->grant && (hello->capabilities & WS_CAP_SERVER_TESTS);
   msg.u.hello_reply.capabilities = hello->capabilities
-                                    & (WS_CAP_TEST_GRANT | WS_CAP_TEST_BYTES | WS_CAP_CLIENT_ADDRESS);
+                                    & (WS_CAP_TEST_GRANT | WS_CAP_TEST_BYTES | WS_CAP_CLIENT_ADDRESS
+                                       | (self->server_tests ? WS_CAP_SERVER_TESTS : 0));
   if (!send_msg (self, &msg, error))
     return FALSE;
   if ((hello->capabilities & WS_CAP_CLIENT_ADDRESS) && !send_client_address (self, error))
@@ -426,6 +442,17 @@ wait_for_streams (WsSession  *self,
   return TRUE;
 }
 
+/* The sessions that count against --max-clients, of every protocol (one
+ * slot each), less this one: it holds a slot from its admission, before
+ * negotiating, to its end. */
+static guint32
+count_other_sessions (WsSession *self)
+{
+  guint n = self->server != NULL ? ws_server_get_n_sessions (self->server) : 0;
+
+  return n > 0 ? n - 1 : 0;
+}
+
 static gboolean
 send_accept (WsSession  *self,
              GError    **error)
@@ -444,6 +471,8 @@ send_accept (WsSession  *self,
     return TRUE;
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_GRANT);
   msg.u.grant.bitrate = self->request.bitrate;
+  if (self->server_tests)
+    msg.u.grant.server_tests = count_other_sessions (self);
   return send_msg (self, &msg, error);
 }
 
