@@ -1038,11 +1038,14 @@ test_addresses_direct (gconstpointer data)
   g_assert_true (g_str_has_prefix (local, prefix));
   g_assert_cmpuint (g_ascii_strtoull (local + strlen (prefix), NULL, 10), >, 0);
   g_assert_cmpstr (seen, ==, local);
+  /* Alone on the server: a count, 0, not unknown. */
+  g_assert_cmpint (member_int (root_of (parser), "server_tests"), ==, 0);
 
   g_assert_cmpint (text->status, ==, 0);
   assert_text_report (text->out, "Wirespeed " PACKAGE_VERSION ": TCP_STREAM upload to", 1);
   g_assert_null (strstr (text->out, NAT_LINE));
   g_assert_null (strstr (text->out, "NAT"));
+  g_assert_null (strstr (text->out, "Server load"));
 }
 
 /* Through a relay the server sees the relay's socket: the client reports
@@ -1099,10 +1102,51 @@ test_addresses_old_server (gconstpointer data)
   g_assert_cmpstr (o->err, ==, "");
   parser = parse_json (o->out);
   g_assert_true (member_is_null (root_of (parser), "client_address"));
+  /* Its TEST_GRANT has zeros where the count would be: unknown, not 0. */
+  g_assert_true (member_is_null (root_of (parser), "server_tests"));
   g_assert_true (g_str_has_prefix (member_string (root_of (parser), "local_address"), "127.0.0.1:"));
   g_assert_cmpint (member_int (member_object (root_of (parser), "summary"), "upload_bytes"), >, 0);
   g_assert_cmpint (text->status, ==, 0);
   g_assert_null (strstr (text->out, NAT_LINE));
+}
+
+/* How busy the server was: with a minute's test running (its first
+ * interval out), the next is told of it, in JSON and in one line of the
+ * summary; the first, alone when it started, is told nothing. */
+static void
+test_server_load (gconstpointer data)
+{
+  guint port;
+  g_autoptr(Proc) server = spawn_server (&port, NULL);
+  g_autoptr(Proc) first = spawn_client ("127.0.0.1", port, "--time", "60", "--no-latency", NULL);
+  g_autofree char *line = wait_for_line (first, &first->out, "–", 10000);
+  g_autoptr(Outcome) json = NULL;
+  g_autoptr(Outcome) text = NULL;
+  g_autoptr(Outcome) first_done = NULL;
+  g_autoptr(Outcome) alone = NULL;
+  g_autoptr(Outcome) s = NULL;
+  g_autoptr(JsonParser) parser = NULL;
+
+  g_assert_nonnull (line);
+  json = run_client ("127.0.0.1", port, "--time", "1", "--no-latency", "--json", NULL);
+  text = run_client ("127.0.0.1", port, "--time", "1", "--no-latency", NULL);
+  g_subprocess_send_signal (first->proc, SIGINT);
+  first_done = proc_finish (first, EXIT_TIMEOUT_MS);
+  /* The first one's slot is free once its client has exited. */
+  alone = run_client ("127.0.0.1", port, "--time", "1", "--no-latency", NULL);
+  s = stop_server (server, SIGINT);
+
+  g_assert_cmpint (json->status, ==, 0);
+  parser = parse_json (json->out);
+  g_assert_cmpint (member_int (root_of (parser), "server_tests"), ==, 1);
+  g_assert_cmpint (text->status, ==, 0);
+  assert_contains (text->out, "Server load: 1 other test running\n");
+  g_assert_cmpint (first_done->status, ==, 0);
+  assert_contains (first_done->out, "(stopped early)");
+  g_assert_null (strstr (first_done->out, "Server load"));
+  g_assert_cmpint (alone->status, ==, 0);
+  assert_contains (alone->out, "Summary over");
+  g_assert_null (strstr (alone->out, "Server load"));
 }
 
 /* A fixed size asked of a server that predates it: refused before any
@@ -1179,6 +1223,7 @@ main (int    argc,
   add_test ("/cli/addresses/nat", test_addresses_nat, NULL);
   add_test ("/cli/addresses/old-server", test_addresses_old_server, NULL);
   add_test ("/cli/bytes/old-server", test_bytes_old_server, NULL);
+  add_test ("/cli/server-load", test_server_load, NULL);
   status = g_test_run ();
   g_clear_pointer (&isolated_tests, g_ptr_array_unref);
   return status;

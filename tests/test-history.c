@@ -213,6 +213,7 @@ assert_same_result (WsResult *a,
   g_assert_cmpstr (a->remote_address, ==, b->remote_address);
   g_assert_cmpstr (a->local_address, ==, b->local_address);
   g_assert_cmpstr (a->client_address, ==, b->client_address);
+  g_assert_cmpint (a->server_tests, ==, b->server_tests);
   g_assert_cmpuint (a->port, ==, b->port);
   g_assert_cmpuint (a->streams, ==, b->streams);
   g_assert_cmpuint (a->duration_s, ==, b->duration_s);
@@ -407,6 +408,7 @@ random_header (GRand    *rand,
   r->remote_address = g_rand_boolean (rand) ? g_strdup ("10.0.0.1") : NULL;
   r->local_address = g_rand_boolean (rand) ? g_strdup ("10.0.0.2:40000") : NULL;
   r->client_address = g_rand_boolean (rand) ? g_strdup ("[2001:db8::7]:5201") : NULL;
+  r->server_tests = g_rand_boolean (rand) ? g_rand_int_range (rand, 0, G_MAXINT) : -1;
   r->port = g_rand_int_range (rand, 1, 65536);
   r->streams = g_rand_int_range (rand, 1, 129);
   r->duration_s = g_rand_int_range (rand, 1, 3600);
@@ -601,6 +603,32 @@ test_addresses (void)
                   "“local_address”");
   assert_invalid ("{\"test\": \"TCP_RR\", \"local_address\": \"10.0.0.2:80\\u001b[2J\"}",
                   "“local_address”");
+}
+
+/* The server's other tests: unknown (-1) in older results and where the
+ * server did not say, and never mistaken for 0, which is a count. */
+static void
+test_server_tests (void)
+{
+  g_autoptr(WsResult) old = assert_valid ("{\"test\": \"TCP_STREAM\"}");
+  g_autoptr(WsResult) unknown = assert_valid ("{\"test\": \"TCP_STREAM\", \"server_tests\": null}");
+  g_autoptr(WsResult) idle = assert_valid ("{\"test\": \"TCP_STREAM\", \"server_tests\": 0}");
+  g_autoptr(WsResult) busy = assert_valid ("{\"test\": \"UDP_RR\", \"server_tests\": 2147483647}");
+  g_autofree char *old_json = ws_result_to_json_string (old);
+  g_autofree char *idle_json = ws_result_to_json_string (idle);
+
+  g_assert_cmpint (old->server_tests, ==, -1);
+  g_assert_cmpint (unknown->server_tests, ==, -1);
+  g_assert_cmpint (idle->server_tests, ==, 0);
+  g_assert_cmpint (busy->server_tests, ==, G_MAXINT);
+  g_assert_nonnull (strstr (old_json, "\"server_tests\" : null"));
+  g_assert_nonnull (strstr (idle_json, "\"server_tests\" : 0,"));
+  ws_result_unref (assert_round_trip (busy));
+
+  assert_invalid ("{\"test\": \"TCP_RR\", \"server_tests\": -1}", "“server_tests”");
+  assert_invalid ("{\"test\": \"TCP_RR\", \"server_tests\": 2147483648}", "“server_tests”");
+  assert_invalid ("{\"test\": \"TCP_RR\", \"server_tests\": 1.5}", "“server_tests”");
+  assert_invalid ("{\"test\": \"TCP_RR\", \"server_tests\": \"3\"}", "“server_tests”");
 }
 
 static void
@@ -1409,6 +1437,7 @@ main (int argc, char **argv)
   g_test_add_func ("/history/json/hostile-cases", test_hostile_cases);
   g_test_add_func ("/history/json/hostile-truncated", test_hostile_truncated);
   g_test_add_func ("/history/json/addresses", test_addresses);
+  g_test_add_func ("/history/json/server-tests", test_server_tests);
   g_test_add_func ("/history/json/hostile-mutations", test_hostile_mutations);
   g_test_add ("/history/store/add-list-get-delete-clear", Store, NULL, store_setup, test_store, store_teardown);
   g_test_add ("/history/store/order", Store, NULL, store_setup, test_order, store_teardown);

@@ -9,6 +9,7 @@
 #include "ws-address.h"
 #include "ws-client-address.h"
 #include "ws-io.h"
+#include "ws-tcp-proxy.h"
 #include "ws-test-util.h"
 #include "ws-time.h"
 
@@ -414,6 +415,197 @@ test_client_address_raw (void)
   g_assert_cmpuint (msg.type, ==, WS_MSG_TEST_ACCEPT);
 }
 
+/* ------------------------------------------------------------------ */
+/* The server's other tests, as TEST_GRANT counts them                  */
+
+/* JSON's server_tests as a number, or -1 for null. */
+static gint64
+json_server_tests (WsResult *r)
+{
+  g_autoptr(JsonNode) root = ws_result_to_json (r);
+  JsonNode *node = json_object_get_member (json_node_get_object (root), "server_tests");
+
+  g_assert_nonnull (node);
+  if (JSON_NODE_HOLDS_NULL (node))
+    return -1;
+  g_assert_cmpint (json_node_get_value_type (node), ==, G_TYPE_INT64);
+  return json_node_get_int (node);
+}
+
+/* One test of @seconds to the end; returns what the server said. */
+static gint
+run_counted (WsServer *server,
+             guint16   port,
+             guint     seconds)
+{
+  WsTestConfig config;
+  WsTestRun run = { 0 };
+  gint n;
+
+  ws_test_config_for (&config, server, "127.0.0.1", seconds);
+  config.port = port;
+  ws_test_run (&run, &config);
+  g_assert_no_error (run.error);
+  g_assert_cmpuint (run.result->upload.receiver_bytes, >, 0);
+  n = run.result->server_tests;
+  g_assert_cmpint (json_server_tests (run.result), ==, n);
+  ws_test_run_clear (&run);
+  ws_test_config_clear (&config);
+  return n;
+}
+
+/* Alone on the server, a test is told 0: a count, not "unknown". */
+static void
+test_server_tests_alone (void)
+{
+  g_autoptr(WsServer) server = ws_test_server_new (4, 5);
+
+  g_assert_cmpint (run_counted (server, ws_server_get_port (server), 1), ==, 0);
+}
+
+/* A minute's upload, once its first interval is in: from then on the
+ * server runs it until @run's cancellable is cancelled. */
+static WsClient *
+start_long_test (WsServer     *server,
+                 WsTestRun    *run,
+                 WsTestConfig *config)
+{
+  WsClient *client = ws_client_new ();
+
+  ws_test_config_for (config, server, "127.0.0.1", 60);
+  run->cancellable = g_cancellable_new ();
+  g_signal_connect (client, "sample", G_CALLBACK (ws_test_on_sample), run);
+  ws_client_run_async (client, config, run->cancellable, busy_done, run);
+  while (run->samples == 0 && run->result == NULL && run->error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (run->error);
+  g_assert_null (run->result);
+  return client;
+}
+
+/* An HTTP connection kept alive after one answered request: it holds one
+ * of the server's slots until it closes (docs/PROTOCOL.md section 9.3). */
+static GSocket *
+open_http (WsServer *server)
+{
+  static const char request[] = "GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (lo, ws_server_get_port (server));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) answer = g_string_new (NULL);
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                  G_SOCKET_PROTOCOL_TCP, &error);
+
+  g_assert_no_error (error);
+  g_socket_set_timeout (socket, 20);
+  g_assert_true (g_socket_connect (socket, sa, NULL, &error));
+  g_assert_cmpint (g_socket_send (socket, request, strlen (request), NULL, &error), ==,
+                   strlen (request));
+  while (strstr (answer->str, "\r\n\r\n") == NULL)
+    {
+      char buf[512];
+      gssize n = g_socket_receive (socket, buf, sizeof buf, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (n, >, 0);
+      g_string_append_len (answer, buf, n);
+    }
+  g_assert_true (g_str_has_prefix (answer->str, "HTTP/1.1 200"));
+  return socket;
+}
+
+/* With one long test running, the next is told 1; an HTTP connection
+ * counts as one more, as it does against --max-clients; and each test
+ * whose client has returned is gone from the count, so that a phase
+ * never counts the one before it. */
+static void
+test_server_tests_busy (void)
+{
+  g_autoptr(WsServer) server = ws_test_server_new (8, 10);
+  guint16 port = ws_server_get_port (server);
+  g_autoptr(WsClient) first = NULL;
+  g_autoptr(GSocket) http = NULL;
+  WsTestRun long_run = { 0 };
+  WsTestConfig long_config;
+
+  first = start_long_test (server, &long_run, &long_config);
+  g_assert_cmpint (run_counted (server, port, 1), ==, 1);
+  http = open_http (server);
+  g_assert_cmpint (run_counted (server, port, 1), ==, 2);
+
+  g_cancellable_cancel (long_run.cancellable);
+  while (long_run.result == NULL && long_run.error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (long_run.error);
+  g_assert_true (long_run.result->interrupted);
+  /* It was alone when it was granted. */
+  g_assert_cmpint (long_run.result->server_tests, ==, 0);
+  g_assert_cmpint (run_counted (server, port, 1), ==, 1);
+
+  ws_test_run_clear (&long_run);
+  ws_test_config_clear (&long_config);
+}
+
+/* The raw TEST_GRANT after a HELLO with @capabilities: which bits came
+ * back, and the count (0, reserved, unless SERVER_TESTS came back). */
+static guint32
+grant_raw (WsServer *server,
+           guint32   capabilities,
+           guint32  *echoed)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GError) error = NULL;
+  WsMessage msg;
+
+  socket = hello_raw (server, G_SOCKET_FAMILY_IPV4, capabilities, &msg);
+  *echoed = msg.u.hello_reply.capabilities;
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_REQUEST);
+  msg.u.request = (WsTestRequest) {
+    .mode = WS_TEST_TCP_RR, .streams = 1, .duration_ms = 1000, .interval_ms = 1000,
+    .length = 1, .rr_request_size = 1, .rr_response_size = 1,
+  };
+  g_assert_true (ws_io_send_message (socket, &msg, ws_now_ns () + 5 * WS_NSEC_PER_SEC, NULL, &error));
+  g_assert_true (ws_io_read_message (socket, &msg, ws_now_ns () + 10 * WS_NSEC_PER_SEC, NULL, &error));
+  g_assert_cmpuint (msg.type, ==, WS_MSG_TEST_ACCEPT);
+  g_assert_true (ws_io_read_message (socket, &msg, ws_now_ns () + 10 * WS_NSEC_PER_SEC, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (msg.type, ==, WS_MSG_TEST_GRANT);
+  return msg.u.grant.server_tests;
+}
+
+/* The server's side, byte by byte: the count goes only to a client that
+ * asked for it, and only with TEST_GRANT, which carries it; a client that
+ * did not ask (one that predates the bit) gets zeros there, as before. */
+static void
+test_server_tests_raw (void)
+{
+  g_autoptr(WsServer) server = ws_test_server_new (8, 10);
+  g_autoptr(GSocket) other = NULL;
+  g_autoptr(GSocket) no_grant = NULL;
+  guint32 echoed;
+  WsMessage msg;
+
+  /* A session waiting for its request holds a slot, as a running one does. */
+  other = hello_raw (server, G_SOCKET_FAMILY_IPV4, 0, &msg);
+  g_assert_cmpuint (grant_raw (server, WS_CAP_TEST_GRANT | WS_CAP_SERVER_TESTS, &echoed), ==, 1);
+  g_assert_cmpuint (echoed, ==, WS_CAP_TEST_GRANT | WS_CAP_SERVER_TESTS);
+  g_assert_cmpuint (grant_raw (server, WS_CAP_TEST_GRANT, &echoed), ==, 0);
+  g_assert_cmpuint (echoed, ==, WS_CAP_TEST_GRANT);
+  no_grant = hello_raw (server, G_SOCKET_FAMILY_IPV4, WS_CAP_SERVER_TESTS, &msg);
+  g_assert_cmpuint (msg.u.hello_reply.capabilities, ==, 0);
+}
+
+/* A server older than the count sends zeros where it would be: the
+ * result says "unknown" (-1, JSON null), never 0. */
+static void
+test_server_tests_old_server (void)
+{
+  g_autoptr(WsServer) server = ws_test_server_new (4, 5);
+  g_autoptr(TcpProxy) proxy = tcp_proxy_start (ws_server_get_port (server), TRUE);
+
+  g_assert_cmpint (run_counted (server, proxy->port, 1), ==, -1);
+}
+
 typedef struct {
   GThread *thread;      /* the test's own */
   GArray *seen;         /* guint, n-sessions at each notification */
@@ -496,5 +688,9 @@ main (int argc, char **argv)
   g_test_add_func ("/loopback/json-contract", test_json_contract);
   g_test_add_func ("/loopback/client-address-raw", test_client_address_raw);
   g_test_add_func ("/loopback/n-sessions-notify", test_n_sessions_notify);
+  g_test_add_func ("/loopback/server-tests/alone", test_server_tests_alone);
+  g_test_add_func ("/loopback/server-tests/busy", test_server_tests_busy);
+  g_test_add_func ("/loopback/server-tests/raw", test_server_tests_raw);
+  g_test_add_func ("/loopback/server-tests/old-server", test_server_tests_old_server);
   return g_test_run ();
 }

@@ -238,12 +238,13 @@ static void
 fill_grant (WsMessage *msg)
 {
   msg->u.grant.bitrate = G_GUINT64_CONSTANT (2500000);
+  msg->u.grant.server_tests = 0x01020304;
 }
 
 static const guint8 grant_bytes[] = {
   0x02, 0x10, 0x00, 0x0c,
   0x00, 0x00, 0x00, 0x00, 0x00, 0x26, 0x25, 0xa0, /* bitrate 2.5 Mbit/s */
-  0x00, 0x00, 0x00, 0x00,                         /* reserved */
+  0x01, 0x02, 0x03, 0x04,                         /* server_tests 16 909 060 */
 };
 
 static const guint8 ipv6_2001_db8_1[16] = {
@@ -1648,6 +1649,52 @@ add_value_tests (void)
     }
 }
 
+/* TEST_GRANT's last four bytes, reserved before SERVER_TESTS (whose
+ * senders write zeros there), are the server's other tests. The codec
+ * reads them whatever was negotiated; the capability says what they mean. */
+static void
+test_grant_server_tests (void)
+{
+  static const guint8 older[] = {
+    0x02, 0x10, 0x00, 0x0c,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* bitrate 0 (TCP) */
+    0x00, 0x00, 0x00, 0x00,                         /* reserved */
+  };
+  static const guint8 one[] = {
+    0x02, 0x10, 0x00, 0x0c,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x01,                         /* 1 other test */
+  };
+  static const guint8 most[] = {
+    0x02, 0x10, 0x00, 0x0c,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x98, 0x96, 0x80, /* 10 Mbit/s */
+    0xff, 0xff, 0xff, 0xff,                         /* 4 294 967 295 */
+  };
+  guint8 buf[WS_MESSAGE_MAX_SIZE];
+  WsMessage msg;
+
+  g_assert_true (decode_exact (older, sizeof older, &msg, NULL, NULL));
+  g_assert_cmpuint (msg.u.grant.bitrate, ==, 0);
+  g_assert_cmpuint (msg.u.grant.server_tests, ==, 0);
+  g_assert_true (decode_exact (one, sizeof one, &msg, NULL, NULL));
+  g_assert_cmpuint (msg.u.grant.server_tests, ==, 1);
+  g_assert_true (decode_exact (most, sizeof most, &msg, NULL, NULL));
+  g_assert_cmpuint (msg.u.grant.bitrate, ==, 10000000);
+  g_assert_cmpuint (msg.u.grant.server_tests, ==, G_MAXUINT32);
+
+  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_GRANT);
+  g_assert_cmpuint (ws_message_encode (&msg, buf, sizeof buf), ==, sizeof older);
+  g_assert_cmpmem (buf, sizeof older, older, sizeof older);
+  msg.u.grant.server_tests = 1;
+  g_assert_cmpuint (ws_message_encode (&msg, buf, sizeof buf), ==, sizeof one);
+  g_assert_cmpmem (buf, sizeof one, one, sizeof one);
+
+  /* A bit of its own, beside the three before it. */
+  g_assert_cmpuint (WS_CAP_SERVER_TESTS, ==, 0x10);
+  g_assert_cmpuint (WS_CAP_SERVER_TESTS & (WS_CAP_TEST_GRANT | WS_CAP_TEST_BYTES
+                                           | WS_CAP_CLIENT_ADDRESS), ==, 0);
+}
+
 /* INTERVAL's last four bytes, reserved in 0.1.0 (which sends zeros and
  * ignores them), are the datagrams the server policed. */
 static void
@@ -1915,6 +1962,7 @@ main (int   argc,
   g_test_add_func ("/protocol/v2/payload-too-large", test_v2_payload_too_large);
   g_test_add_func ("/protocol/v2/reserved-ignored", test_reserved_ignored);
   g_test_add_func ("/protocol/v2/interval-policed", test_interval_policed);
+  g_test_add_func ("/protocol/v2/test-grant/server-tests", test_grant_server_tests);
   g_test_add_func ("/protocol/v2/test-request/validate", test_request_validate);
   g_test_add_func ("/protocol/v2/error/text-decode", test_error_text_decode);
   g_test_add_func ("/protocol/v2/error/init", test_error_init);

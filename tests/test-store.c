@@ -857,6 +857,60 @@ test_migration (gconstpointer data)
   g_assert_cmpint (ws_store_count (store, NULL), ==, 2);
 }
 
+/* The server_tests column of the row stored for @report, -1 for NULL. */
+static gint
+stored_server_tests (Backend         backend,
+                     const char     *location,
+                     const WsReport *report)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT coalesce(server_tests, -1) FROM reports"
+                                          " WHERE id = '%s'", report->id);
+  g_autofree char *value = raw_sql (backend, location, sql);
+
+  g_assert_nonnull (value);
+  return atoi (value);
+}
+
+/* A report says how busy the test's server was as the server told the
+ * client, unless its maker knows better; unknown is NULL, not 0. */
+static void
+test_server_tests (gconstpointer data)
+{
+  const struct {
+    gint told;    /* the result's, from the server */
+    gint own;     /* set on the report; -2: left as made */
+    gint stored;  /* -1: NULL */
+  } cases[] = {
+    { 2, -2, 2 },
+    { 0, -2, 0 },
+    { -1, -2, -1 },
+    { -1, 5, 5 },
+  };
+  Backend backend = GPOINTER_TO_INT (data);
+  g_autofree char *location = NULL;
+  g_autoptr(WsStore) store = NULL;
+
+  if (skip_unless_ready (backend))
+    return;
+  store = open_store (backend, &location);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(WsResult) result = speed_result (1764000000 + i);
+      g_autofree char *id = g_uuid_string_random ();
+      g_autoptr(WsReport) report = NULL;
+      g_autoptr(GError) error = NULL;
+
+      result->server_tests = cases[i].told;
+      report = ws_report_new (id, "agent-1", result);
+      g_assert_cmpint (report->server_tests, ==, cases[i].told);
+      if (cases[i].own != -2)
+        report->server_tests = cases[i].own;
+      g_assert_true (ws_store_add (store, report, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (stored_server_tests (backend, location, report), ==, cases[i].stored);
+    }
+}
+
 static void
 test_newer (gconstpointer data)
 {
@@ -1123,6 +1177,7 @@ main (int    argc,
     { "prune", test_prune },
     { "migration", test_migration },
     { "newer", test_newer },
+    { "server-tests", test_server_tests },
     { "throughput", test_throughput },
   };
   int status;

@@ -3,9 +3,9 @@
  * Every connection to the proxy's port is relayed to the server's port on
  * 127.0.0.1 from a socket of the proxy's own, so the server sees another
  * address and port than the client's, as behind NAT (for TCP: no UDP).
- * With @strip_client_address it also clears the CLIENT_ADDRESS and
- * TEST_BYTES capabilities from a HELLO, so that the server answers as one
- * that predates them.
+ * With @strip_client_address it also clears the CLIENT_ADDRESS,
+ * TEST_BYTES and SERVER_TESTS capabilities from a HELLO, so that the
+ * server answers as one that predates them.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -38,8 +38,9 @@ typedef struct {
   gboolean client_side;    /* carries what the client sends */
 } Pump;
 
-/* A HELLO without the CLIENT_ADDRESS and TEST_BYTES bits, as an older
- * client sends it: the server's answer is then an older server's. */
+/* A HELLO without the bits newer than TEST_GRANT, as an older client sends
+ * it: the server's answer is then an older server's, a TEST_GRANT whose
+ * last four bytes are reserved and zero. */
 static inline gboolean
 tcp_proxy_forward_first (Pump          *pump,
                          GInputStream  *in,
@@ -57,7 +58,7 @@ tcp_proxy_forward_first (Pump          *pump,
       if (!g_input_stream_read_all (in, buf + n, 12, &n, pump->proxy->cancellable, NULL) || n < 12)
         return FALSE;
       n = sizeof buf;
-      buf[15] &= ~(guint8) (WS_CAP_CLIENT_ADDRESS | WS_CAP_TEST_BYTES);
+      buf[15] &= ~(guint8) (WS_CAP_CLIENT_ADDRESS | WS_CAP_TEST_BYTES | WS_CAP_SERVER_TESTS);
     }
   return g_output_stream_write_all (out, buf, n, NULL, pump->proxy->cancellable, NULL);
 }

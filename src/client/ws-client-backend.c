@@ -173,6 +173,7 @@ ws_client_result_copy_peer (WsResult       *into,
   into->remote_address = g_strdup (from->remote_address);
   g_free (into->client_address);
   into->client_address = g_strdup (from->client_address);
+  into->server_tests = from->server_tests;
   g_free (into->local_address);
   into->local_address = g_strdup (from->local_address);
   g_clear_pointer (&into->start_time, g_date_time_unref);

@@ -56,6 +56,16 @@ run_phase (Plan               *plan,
   return ws_client_backend_run_phase (plan->backend, &phase, error);
 }
 
+/* A result of several phases has the busiest one's count of the server's
+ * other tests: any phase may have shared the server with them. */
+static void
+take_server_tests (WsResult       *into,
+                   const WsResult *phase)
+{
+  if (phase != NULL)
+    into->server_tests = MAX (into->server_tests, phase->server_tests);
+}
+
 /* A few seconds of probing on a quiet link: the baseline that latency
  * under load is compared with. */
 static WsResult *
@@ -102,7 +112,10 @@ run_under_load (Plan    *plan,
     return idle_only (plan, idle);
   load = run_phase (plan, plan->config, TRUE, TRUE, NULL, error);
   if (load != NULL)
-    ws_sampler_merge_idle (load, &idle->latency, idle->interrupted);
+    {
+      ws_sampler_merge_idle (load, &idle->latency, idle->interrupted);
+      take_server_tests (load, idle);
+    }
   return load;
 }
 
@@ -121,6 +134,7 @@ combine_speed (Plan            *plan,
   r->duration_s = down->duration_s;
   r->length = down->length;
   ws_client_result_copy_peer (r, down);
+  take_server_tests (r, up);
   /* An iperf3 server's phases are timed differently (ws-iperf3-client.c). */
   if (up != NULL && g_strcmp0 (down->latency_method, up->latency_method) != 0)
     r->latency_method = g_strdup_printf ("download: %s; upload: %s",
@@ -143,6 +157,7 @@ run_speed (Plan    *plan,
   g_autoptr(WsResult) idle = NULL;
   g_autoptr(WsResult) down = NULL;
   g_autoptr(WsResult) up = NULL;
+  WsResult *speed;
   WsTestConfig phase;
 
   if (ws_client_backend_has_idle_probe (plan->backend))
@@ -165,7 +180,9 @@ run_speed (Plan    *plan,
   ws_test_config_clear (&phase);
   if (down == NULL || (up == NULL && !down->interrupted))
     return NULL;
-  return combine_speed (plan, idle != NULL ? &idle->latency : &down->idle_latency, down, up);
+  speed = combine_speed (plan, idle != NULL ? &idle->latency : &down->idle_latency, down, up);
+  take_server_tests (speed, idle);
+  return speed;
 }
 
 /**

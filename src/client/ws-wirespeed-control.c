@@ -166,7 +166,8 @@ ws_control_send_hello (WsControl  *control,
 
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_HELLO);
   msg.u.hello.max_version = WS_PROTOCOL_V2;
-  msg.u.hello.capabilities = WS_CAP_TEST_GRANT | WS_CAP_TEST_BYTES | WS_CAP_CLIENT_ADDRESS;
+  msg.u.hello.capabilities = WS_CAP_TEST_GRANT | WS_CAP_TEST_BYTES | WS_CAP_CLIENT_ADDRESS
+                             | WS_CAP_SERVER_TESTS;
   return ws_control_send (control, &msg, error);
 }
 

@@ -27,6 +27,7 @@
 #define CONNECT_TIMEOUT_S 10
 #define UDP_HELLO_ATTEMPTS 10
 #define UDP_HELLO_WAIT_NS (300 * WS_NSEC_PER_MSEC)
+#define CLOSE_WAIT_NS (1 * WS_NSEC_PER_SEC)
 
 /* Everything about one session; lives in the worker thread only. */
 typedef struct {
@@ -38,6 +39,7 @@ typedef struct {
   WsTestRequest request;
   guint32 flags;        /* TEST_REQUEST flags, e.g. the latency probe */
   gboolean grant;       /* the server sends TEST_GRANT after TEST_ACCEPT */
+  gboolean server_tests; /* ... and counts its other tests in it */
   WsTestAccept accept;
   guint64 server_sent;  /* fixed size: payload the server's senders reported */
 
@@ -188,6 +190,8 @@ take_grant (Run     *run,
       if (asked.bitrate != 0 && (msg.u.grant.bitrate == 0 || msg.u.grant.bitrate > asked.bitrate))
         goto more;
       run->request.bitrate = msg.u.grant.bitrate;
+      if (run->server_tests)
+        run->result->server_tests = MIN (msg.u.grant.server_tests, (guint32) G_MAXINT);
     }
   run->result->streams = a->streams;
   run->result->duration_s = (a->duration_ms + 500) / 1000;
@@ -253,6 +257,9 @@ handshake (Run     *run,
   if (!read_client_address (run, &reply, error) || !authenticate (run, &reply, error))
     return FALSE;
   run->grant = (reply.capabilities & WS_CAP_TEST_GRANT) != 0;
+  /* Without the bit the field is reserved: an older server's 0 is not a
+   * count, and the result keeps "unknown". */
+  run->server_tests = run->grant && (reply.capabilities & WS_CAP_SERVER_TESTS);
   if (run->config->bytes != 0 && !(reply.capabilities & WS_CAP_TEST_BYTES))
     {
       g_set_error (error, WS_CLIENT_ERROR, WS_CLIENT_ERROR_BYTES_UNSUPPORTED,
@@ -594,6 +601,17 @@ run_clock (Run     *run,
     }
 }
 
+/* Our server gives a session's slot back and then closes its connection.
+ * Waiting for that close (briefly: a peer that keeps the connection open
+ * costs a second) keeps a finished phase out of the next one's count of
+ * the server's other tests, and from taking the slot of a server with one. */
+static void
+await_server_close (Run *run)
+{
+  ws_channel_wait_readable (run->control->channel, ws_now_ns () + CLOSE_WAIT_NS,
+                            run->control->stop, NULL);
+}
+
 /* Stop writing, tell the server, let both sides drain, read the results. */
 static gboolean
 finish (Run     *run,
@@ -628,6 +646,7 @@ finish (Run     *run,
     if (!handle_server_message (run, &end, error))
       return FALSE;
   emit_ready (run, TRUE);
+  await_server_close (run);
   return TRUE;
 }
 

@@ -386,6 +386,11 @@ add_header (JsonBuilder *b,
   json_builder_add_string_value (b, r->remote_address);
   add_nullable_string (b, "local_address", r->local_address);
   add_nullable_string (b, "client_address", r->client_address);
+  json_builder_set_member_name (b, "server_tests");
+  if (r->server_tests >= 0)
+    json_builder_add_int_value (b, r->server_tests);
+  else
+    json_builder_add_null_value (b);
   json_builder_set_member_name (b, "port");
   json_builder_add_int_value (b, r->port);
   json_builder_set_member_name (b, "direction");

@@ -633,6 +633,10 @@ read_header (JsonObject  *o,
   r->remote_address = g_strdup (get_string (o, "remote_address", error));
   r->local_address = get_address (o, "local_address", error);
   r->client_address = get_address (o, "client_address", error);
+  /* Optional and nullable: unknown in older results and where the server
+   * did not say; a count when present. */
+  if (get_node (o, "server_tests", error) != NULL)
+    r->server_tests = get_uint (o, "server_tests", G_MAXINT, 0, error);
   r->port = get_uint (o, "port", G_MAXUINT16, 0, error);
   r->direction = get_direction (o, "direction", error);
   r->streams = get_uint (o, "streams", G_MAXUINT, 0, error);

@@ -21,6 +21,7 @@ ws_result_new (void)
 
   result->ref_count = 1;
   result->protocol_version = 2; /* WS_PROTOCOL_V2, the newest */
+  result->server_tests = -1;
   result->samples = g_array_new (FALSE, TRUE, sizeof (WsSample));
   result->stream_summaries = g_array_new (FALSE, TRUE, sizeof (WsStreamSummary));
   return result;

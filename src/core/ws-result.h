@@ -114,6 +114,9 @@ typedef struct {
    * did not say); they differ behind NAT. */
   char *local_address;
   char *client_address;
+  /* How many other tests the server was running when it granted this one,
+   * as it said; -1: it did not say (an older server, iperf3, HTTP). */
+  gint server_tests;
   WsTestMode mode;
   WsDirection direction;
   guint streams;

@@ -309,7 +309,7 @@ decode_v2 (Reader *r, WsMessage *msg, GError **error)
       return decode_udp_stats (r, msg, error);
     case WS_MSG_TEST_GRANT:
       msg->u.grant.bitrate = get_u64 (r);
-      skip (r, 4);
+      msg->u.grant.server_tests = get_u32 (r);
       return TRUE;
     case WS_MSG_TEST_BYTES:
       msg->u.test_bytes.bytes = get_u64 (r);

@@ -135,7 +135,7 @@ put_text (Writer *w, const char *text, gsize size)
   put_zero (w, size - n);
 }
 
-/* A u64 and four reserved bytes: TEST_GRANT and TEST_BYTES. */
+/* A u64 and four reserved bytes: TEST_BYTES. */
 static void
 put_u64_reserved (Writer *w, guint64 v)
 {
@@ -169,7 +169,8 @@ encode_v2 (const WsMessage *msg, Writer *w)
       encode_udp_stats (&msg->u.udp_stats, w);
       break;
     case WS_MSG_TEST_GRANT:
-      put_u64_reserved (w, msg->u.grant.bitrate);
+      put_u64 (w, msg->u.grant.bitrate);
+      put_u32 (w, msg->u.grant.server_tests);
       break;
     case WS_MSG_TEST_BYTES:
       put_u64_reserved (w, msg->u.test_bytes.bytes);

@@ -132,6 +132,9 @@ GQuark ws_protocol_error_quark (void);
 #define WS_CAP_TEST_GRANT 0x00000002u /* TEST_GRANT follows every TEST_ACCEPT */
 #define WS_CAP_TEST_BYTES 0x00000004u /* the server runs fixed-size tests (TEST_BYTES) */
 #define WS_CAP_CLIENT_ADDRESS 0x00000008u /* CLIENT_ADDRESS follows HELLO_REPLY */
+/* TEST_GRANT's last field counts the server's other tests; it lives in
+ * TEST_GRANT, so it means nothing without WS_CAP_TEST_GRANT. */
+#define WS_CAP_SERVER_TESTS 0x00000010u
 #define WS_CAP_REPORTS 0x00000020u /* the server collects agents' reports (COLLECT) */
 
 typedef struct {
@@ -180,9 +183,12 @@ typedef struct {
   guint32 length;
 } WsTestAccept;
 
-/* What TEST_ACCEPT has no room for: the granted UDP_STREAM bitrate. */
+/* What TEST_ACCEPT has no room for: the granted UDP_STREAM bitrate, and
+ * how busy the server was. */
 typedef struct {
   guint64 bitrate;
+  guint32 server_tests; /* WS_CAP_SERVER_TESTS: the server's other tests
+                         * when it granted this one; else 0 (reserved) */
 } WsTestGrant;
 
 /* An agent's or relay's request to send reports (section 10). */

@@ -349,6 +349,19 @@ print_client_address (FILE           *out,
            r->client_address, r->local_address);
 }
 
+/* Only when the server was busy with others, who shared its CPU and link
+ * with this test: an idle server, or one that did not say, goes unsaid. */
+static void
+print_server_tests (FILE           *out,
+                    const WsResult *r)
+{
+  if (r->server_tests <= 0)
+    return;
+  fprintf (out, ngettext ("Server load: %d other test running\n",
+                          "Server load: %d other tests running\n", r->server_tests),
+           r->server_tests);
+}
+
 /* The first request's phases, as curl -w and blackbox_exporter give them. */
 static void
 print_http (FILE           *out,
@@ -398,6 +411,7 @@ ws_text_print_summary (FILE           *out,
     {
       print_rr_summary (out, r);
       print_client_address (out, r);
+      print_server_tests (out, r);
       fflush (out);
       return;
     }
@@ -427,5 +441,6 @@ ws_text_print_summary (FILE           *out,
     print_http (out, r);
   print_under_load (out, r);
   print_client_address (out, r);
+  print_server_tests (out, r);
   fflush (out);
 }

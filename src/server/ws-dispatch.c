@@ -46,6 +46,7 @@ run_v2_session (WsConnection  *conn,
   session = ws_session_new (conn->channel, conn->peer, hello, self->idle_timeout_s, conn->cancellable);
   ws_session_set_auth (session, self->auth);
   ws_session_set_limits (session, self->max_duration_s, self->max_bitrate);
+  ws_session_set_server (session, self);
   /* With keys, a slot only for who has one (see ws_session_greet()). */
   if (self->auth != NULL && !ws_session_greet (session, &error))
     {

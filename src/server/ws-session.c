@@ -2,9 +2,10 @@
  *
  * The connection thread that read HELLO runs the whole session: it answers,
  * waits for the data connections (which other connection threads attach by
- * cookie), runs the test clock, reports intervals and final results. Every
- * wait has a deadline and the session's own GCancellable, so a silent or
- * vanished client costs this session only.
+ * cookie), runs the test clock, reports intervals and final results (their
+ * counts: ws-session-report.c). Every wait has a deadline and the
+ * session's own GCancellable, so a silent or vanished client costs this
+ * session only.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -20,6 +21,7 @@
 #include "ws-channel.h"
 #include "ws-grant.h"
 #include "ws-session.h"
+#include "ws-session-report.h"
 #include "ws-stream.h"
 #include "ws-time.h"
 
@@ -40,6 +42,10 @@ struct _WsSession {
   guint max_duration_s;   /* 0: no limit */
   guint64 max_bitrate;    /* a whole UDP_STREAM test, bit/s; 0: no limit */
   gboolean grant;         /* the client takes TEST_GRANT */
+  gboolean server_tests;  /* ... with the count of the server's other tests */
+  WsServer *server;       /* whose sessions those are; NULL: none known.
+                           * Not a reference: a server outlives the
+                           * connection threads that run its sessions. */
 
   WsTestRequest request;
   guint64 bytes;          /* TEST_BYTES: payload per direction; 0: timed */
@@ -126,6 +132,14 @@ ws_session_new (WsChannel     *control,
   self->cancellable = g_object_ref (cancellable);
   self->idle_timeout_ns = idle_timeout_s * WS_NSEC_PER_SEC;
   return self;
+}
+
+/* The server whose other sessions TEST_GRANT counts. */
+void
+ws_session_set_server (WsSession *self,
+                       WsServer  *server)
+{
+  self->server = server;
 }
 
 /* The server's limits, which negotiating applies; 0 = none. */
@@ -283,8 +297,12 @@ ws_session_greet (WsSession  *self,
       memcpy (msg.u.hello_reply.nonce, nonce, sizeof nonce);
     }
   self->grant = (hello->capabilities & WS_CAP_TEST_GRANT) != 0;
+  /* The count travels in TEST_GRANT: without it, the bit would promise
+   * what never comes. */
+  self->server_tests = self->grant && (hello->capabilities & WS_CAP_SERVER_TESTS);
   msg.u.hello_reply.capabilities = hello->capabilities
-                                    & (WS_CAP_TEST_GRANT | WS_CAP_TEST_BYTES | WS_CAP_CLIENT_ADDRESS);
+                                    & (WS_CAP_TEST_GRANT | WS_CAP_TEST_BYTES | WS_CAP_CLIENT_ADDRESS
+                                       | (self->server_tests ? WS_CAP_SERVER_TESTS : 0));
   if (!send_msg (self, &msg, error))
     return FALSE;
   if ((hello->capabilities & WS_CAP_CLIENT_ADDRESS) && !send_client_address (self, error))
@@ -424,6 +442,17 @@ wait_for_streams (WsSession  *self,
   return TRUE;
 }
 
+/* The sessions that count against --max-clients, of every protocol (one
+ * slot each), less this one: it holds a slot from its admission, before
+ * negotiating, to its end. */
+static guint32
+count_other_sessions (WsSession *self)
+{
+  guint n = self->server != NULL ? ws_server_get_n_sessions (self->server) : 0;
+
+  return n > 0 ? n - 1 : 0;
+}
+
 static gboolean
 send_accept (WsSession  *self,
              GError    **error)
@@ -442,6 +471,8 @@ send_accept (WsSession  *self,
     return TRUE;
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_GRANT);
   msg.u.grant.bitrate = self->request.bitrate;
+  if (self->server_tests)
+    msg.u.grant.server_tests = count_other_sessions (self);
   return send_msg (self, &msg, error);
 }
 
@@ -475,50 +506,14 @@ send_udp_stats (WsSession          *self,
                 guint8              flags,
                 GError            **error)
 {
-  static const WsUdpCounts zero;
   WsMessage msg;
-  WsUdpStatsMessage *u = &msg.u.udp_stats;
 
-  if (since == NULL)
-    since = &zero;
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_UDP_STATS);
-  u->stream_id = id;
-  u->flags = flags;
-  u->index = self->interval_index;
-  u->packets_received = now->received - since->received;
-  /* Late arrivals shrink the loss count: an interval never reports < 0. */
-  u->packets_lost = now->lost > since->lost ? now->lost - since->lost : 0;
-  u->out_of_order = now->out_of_order - since->out_of_order;
-  u->duplicates = now->duplicates - since->duplicates;
-  u->jitter_ns = (guint64) now->jitter_ns;
+  msg.u.udp_stats.stream_id = id;
+  msg.u.udp_stats.flags = flags;
+  msg.u.udp_stats.index = self->interval_index;
+  ws_session_report_udp_stats (&msg.u.udp_stats, now, since);
   return send_msg (self, &msg, error);
-}
-
-static void
-fill_interval (WsSession              *self,
-               guint                   i,
-               const WsStreamCounters *c,
-               WsInterval             *iv)
-{
-  WsStream *stream = self->streams[i];
-
-  iv->stream_id = i;
-  iv->role = ws_stream_get_role (stream);
-  iv->index = self->interval_index;
-  iv->start_ns = self->interval_start_ns - self->start_ns;
-  if (ws_stream_is_sending (stream))
-    {
-      iv->bytes_sent = c->bytes - self->last[i].bytes;
-      iv->retransmits = c->retransmits - self->last[i].retransmits;
-      iv->snd_cwnd = c->snd_cwnd;
-      iv->rtt_us = c->rtt_us;
-    }
-  else
-    {
-      iv->bytes_received = c->bytes - self->last[i].bytes;
-      iv->policed = MIN (c->policed - self->last[i].policed, G_MAXUINT32);
-    }
-  iv->packets_received = c->packets - self->last[i].packets;
 }
 
 /* One INTERVAL per stream (and a UDP_STATS per UDP receiver): the server's
@@ -534,12 +529,16 @@ send_intervals (WsSession  *self,
       WsStreamCounters c;
       WsUdpCounts udp;
       WsMessage msg;
+      WsInterval *iv = &msg.u.interval;
 
       ws_stream_read (self->streams[i], &c);
       ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_INTERVAL);
-      fill_interval (self, i, &c, &msg.u.interval);
-      msg.u.interval.flags = flags;
-      msg.u.interval.end_ns = now - self->start_ns;
+      ws_session_report_interval (iv, self->streams[i], &c, &self->last[i]);
+      iv->stream_id = i;
+      iv->flags = flags;
+      iv->index = self->interval_index;
+      iv->start_ns = self->interval_start_ns - self->start_ns;
+      iv->end_ns = now - self->start_ns;
       self->last[i] = c;
       if (!send_msg (self, &msg, error))
         return FALSE;
@@ -688,20 +687,10 @@ send_results (WsSession  *self,
       ws_stream_read (self->streams[i], &c);
       ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_STREAM_RESULT);
       r->stream_id = i;
-      r->role = ws_stream_get_role (self->streams[i]);
       r->duration_ns = now - self->start_ns;
-      if (ws_stream_is_sending (self->streams[i]))
-        {
-          r->bytes_sent = c.bytes;
-          r->retransmits = c.retransmits - self->first_retransmits[i];
-          self->totals.bytes_sent += c.bytes;
-        }
-      else
-        {
-          r->bytes_received = c.bytes;
-          self->totals.bytes_received += c.bytes;
-        }
-      r->packets_received = c.packets;
+      ws_session_report_result (r, self->streams[i], &c, self->first_retransmits[i]);
+      self->totals.bytes_sent += r->bytes_sent;
+      self->totals.bytes_received += r->bytes_received;
       if (!send_msg (self, &msg, error))
         return FALSE;
       if (ws_stream_read_udp (self->streams[i], &udp)

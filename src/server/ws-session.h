@@ -10,6 +10,7 @@
 #include "ws-channel.h"
 #include "ws-grant.h"
 #include "ws-protocol.h"
+#include "ws-server.h"
 #include "ws-server-session.h"
 
 G_BEGIN_DECLS
@@ -27,6 +28,8 @@ WsSession    *ws_session_new           (WsChannel           *control,
                                         GCancellable        *cancellable);
 void          ws_session_set_auth      (WsSession           *self,
                                         WsAuth              *auth);
+void          ws_session_set_server    (WsSession           *self,
+                                        WsServer            *server);
 void          ws_session_set_limits    (WsSession           *session,
                                         guint                max_duration_s,
                                         guint64              max_bitrate);

@@ -61,7 +61,8 @@ ws_report_new (const char *id,
   report = g_new0 (WsReport, 1);
   report->id = g_strdup (id);
   report->agent = g_strdup (agent);
-  report->server_tests = -1;
+  /* What the server told the client, unless the caller knows better. */
+  report->server_tests = result->server_tests;
   report->result = ws_result_ref (result);
   return report;
 }

@@ -18,7 +18,8 @@ typedef struct {
   char *agent;           /* the agent's key name */
   char *local_address;   /* the agent's own end of the test; NULL: unknown */
   char *seen_address;    /* the agent as the test server saw it; NULL: unknown */
-  gint server_tests;     /* other tests the server was running; -1: unknown */
+  gint server_tests;     /* other tests the server was running (by default
+                          * the result's, as the server said); -1: unknown */
   char *error;           /* NULL: the test finished; else why it failed */
   WsResult *result;      /* never NULL: a failed test still has its target */
 } WsReport;

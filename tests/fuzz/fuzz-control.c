@@ -50,7 +50,6 @@ static const Reserved v2_reserved[] = {
   { WS_MSG_RESULTS_END, 6, 2 },
   { WS_MSG_STREAM_ACK, 23, 1 },
   { WS_MSG_UDP_STATS, 7, 1 },
-  { WS_MSG_TEST_GRANT, 12, 4 },
   { WS_MSG_TEST_BYTES, 12, 4 },
   { WS_MSG_CLIENT_ADDRESS, 5, 1 },
 };

@@ -147,6 +147,8 @@ write_messages (void)
   ws_message_init (&m, WS_PROTOCOL_V2, WS_MSG_TEST_GRANT);
   m.u.grant.bitrate = 2500000;
   write_message ("test-grant", &m);
+  m.u.grant.server_tests = 3;
+  write_message ("test-grant-server-tests", &m);
   ws_message_init (&m, WS_PROTOCOL_V2, WS_MSG_TEST_BYTES);
   m.u.test_bytes.bytes = 10000000;
   write_message ("test-bytes", &m);
