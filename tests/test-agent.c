@@ -1048,6 +1048,86 @@ test_quick_form (Fixture       *f,
   assert_store_is (f, ids);
 }
 
+/* ---- Throughput (only with -m perf) ---- */
+
+static void
+on_drained (WsReportSender *sender,
+            gboolean       *drained)
+{
+  *drained = TRUE;
+}
+
+/* @n reports as a failed run makes them, each with its own id. */
+static void
+sample_reports (guint      n,
+                GPtrArray *ids,
+                GPtrArray *jsons)
+{
+  g_autoptr(WsAgentConfig) config = ws_agent_config_new ();
+  g_autoptr(WsSchedule) s = every_schedule (60, 0);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GError) failure = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "perf");
+  g_autoptr(WsReport) report = NULL;
+
+  config->auth_name = g_strdup ("agent-1");
+  report = ws_agent_build_report (config, s, NULL, failure, now);
+  for (guint i = 0; i < n; i++)
+    {
+      g_free (report->id);
+      report->id = g_uuid_string_random ();
+      g_ptr_array_add (ids, g_strdup (report->id));
+      g_ptr_array_add (jsons, ws_report_to_json (report));
+    }
+}
+
+static void
+test_perf (Fixture       *f,
+           gconstpointer  data)
+{
+  const guint n = 2000;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WsSpool) spool = NULL;
+  g_autoptr(WsAgentConfig) config = ws_agent_config_new ();
+  g_autoptr(WsReportSender) sender = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) jsons = g_ptr_array_new_with_free_func (g_free);
+  gboolean drained = FALSE;
+  gint64 t0, t1, t2;
+
+  if (!g_test_perf ())
+    {
+      g_test_skip ("a measurement: run with -m perf");
+      return;
+    }
+  sample_reports (n, ids, jsons);
+  spool = ws_spool_open (f->spool, WS_SPOOL_DEFAULT_MAX, &error);
+  g_assert_no_error (error);
+  t0 = g_get_monotonic_time ();
+  for (guint i = 0; i < n; i++)
+    g_assert_true (ws_spool_add (spool, ids->pdata[i], jsons->pdata[i], NULL, &error));
+  t1 = g_get_monotonic_time ();
+  g_ptr_array_add (config->collectors, tc_address (&f->tc));
+  config->tls_ca_file = g_strdup (f->ca);
+  config->auth_name = g_strdup ("agent-1");
+  config->auth_secret = g_strdup ("secret-of-agent-1");
+  f->tc.window = 32;
+  tc_start (&f->tc);
+  sender = ws_report_sender_new (spool, config);
+  g_signal_connect (sender, "drained", G_CALLBACK (on_drained), &drained);
+  ws_report_sender_start (sender);
+  while (!drained)
+    g_main_context_iteration (NULL, TRUE);
+  t2 = g_get_monotonic_time ();
+  ws_report_sender_stop (sender);
+  g_test_message ("spool: %u adds of %" G_GSIZE_FORMAT " bytes in %.2f s: %.0f/s (a commit each, "
+                  "synchronous=FULL)", n, strlen (jsons->pdata[0]), (t1 - t0) / 1e6,
+                  n / ((t1 - t0) / 1e6));
+  g_test_message ("delivery to the test peer (TLS, window 32, a SQLite commit per report there): "
+                  "%u in %.2f s: %.0f/s", n, (t2 - t1) / 1e6, n / ((t2 - t1) / 1e6));
+  g_assert_cmpuint (ws_spool_get_count (spool), ==, 0);
+  assert_store_is (f, ids);
+}
+
 /* A bad file stops the agent with one line and status 1. */
 static void
 test_cli_bad_config (ConfigFixture *f,
@@ -1097,6 +1177,7 @@ main (int    argc,
   g_test_add ("/agent/refusals", Fixture, NULL, fixture_setup, test_refusals, fixture_teardown);
   g_test_add ("/agent/central", Fixture, NULL, fixture_setup, test_central, fixture_teardown);
   g_test_add ("/agent/quick-form", Fixture, NULL, fixture_setup, test_quick_form, fixture_teardown);
+  g_test_add ("/agent/perf", Fixture, NULL, fixture_setup, test_perf, fixture_teardown);
 
   return g_test_run ();
 }

@@ -290,9 +290,11 @@ log_run (const WsSchedule *s,
     }
 }
 
-static void
-spool_report (WsAgent  *self,
-              WsReport *report)
+/* FALSE: the report is not on disk, and the run's line says so. */
+static gboolean
+spool_report (WsAgent          *self,
+              const WsSchedule *s,
+              WsReport         *report)
 {
   g_autofree char *json = ws_report_to_json (report);
   g_autoptr(GError) error = NULL;
@@ -300,9 +302,10 @@ spool_report (WsAgent  *self,
 
   if (!ws_spool_add (self->spool, report->id, json, &dropped, &error))
     {
-      /* Translators: a report id, then why it could not be written. */
-      g_message (_("Report %s lost: %s"), report->id, error->message);
-      return;
+      /* Translators: a schedule's name, a test, its target, then why its report could not be written. */
+      g_message (_("Schedule “%s”: %s to %s ran, but its report is lost: %s"), s->name,
+                 ws_test_mode_to_string (s->test.mode), s->test.target, error->message);
+      return FALSE;
     }
   if (dropped > 0)
     g_message (g_dngettext (GETTEXT_PACKAGE,
@@ -311,6 +314,7 @@ spool_report (WsAgent  *self,
                             self->config->spool_max),
                self->config->spool_max, ws_spool_get_counter (self->spool, WS_SPOOL_DROPPED));
   ws_report_sender_wake (self->sender);
+  return TRUE;
 }
 
 /* ---- The runner: one test at a time ---- */
@@ -343,8 +347,8 @@ on_run_done (GObject      *source,
       return;
     }
   report = ws_agent_build_report (self->config, s, result, error, self->run_start);
-  spool_report (self, report);
-  log_run (s, report);
+  if (spool_report (self, s, report))
+    log_run (s, report);
   run_next (self);
 }
 
@@ -488,6 +492,12 @@ start_schedules (WsAgent *self)
   if (self->started || self->finished)
     return;
   self->started = TRUE;
+  if (self->schedules->len == 0 && self->once)
+    {
+      g_message (_("No schedules to run: none in the configuration, none from a collector"));
+      finish (self, 1);
+      return;
+    }
   if (self->schedules->len == 0)
     g_message (_("No schedules yet: waiting for a central configuration"));
   if (self->once)
