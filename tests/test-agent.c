@@ -1023,6 +1023,53 @@ test_central (Fixture       *f,
   assert_store_is (f, ids);
 }
 
+/* kill -9 while a report is committed at the collector but not yet
+ * acknowledged: the next start sends it again, and it is stored once. */
+static void
+test_killed_mid_send (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *address = tc_address (&f->tc);
+  g_autofree char *config = agent_config (f, address, "rr", 1, NULL);
+  g_autoptr(Proc) p = spawn_agent (f, config, "60");
+  g_autoptr(Outcome) killed = NULL;
+  g_autoptr(Outcome) again = NULL;
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autoptr(GPtrArray) more = NULL;
+  gint64 deadline = g_get_monotonic_time () + 60 * USEC;
+  guint reports = 0;
+
+  f->tc.hold_acks = TRUE;
+  tc_start (&f->tc);
+  /* Bounded wait for the peer to hold the report. */
+  while (reports == 0 && g_get_monotonic_time () < deadline)
+    {
+      g_usleep (20000);
+      g_mutex_lock (&f->tc.lock);
+      reports = f->tc.reports;
+      g_mutex_unlock (&f->tc.lock);
+    }
+  g_assert_cmpuint (reports, ==, 1);
+  g_assert_cmpint (ws_store_count (f->tc.store, NULL), ==, 1);
+  g_subprocess_send_signal (p->proc, SIGKILL);
+  killed = proc_finish (p, AGENT_TIMEOUT_MS);
+  g_assert_cmpint (killed->status, ==, -SIGKILL);
+  ids = logged_ids (killed->err);
+  g_assert_cmpuint (ids->len, ==, 1);
+  g_assert_cmpuint (spool_count (f), ==, 1);
+  g_mutex_lock (&f->tc.lock);
+  f->tc.hold_acks = FALSE;
+  g_mutex_unlock (&f->tc.lock);
+  again = run_agent (f, config, "30");
+  g_assert_cmpint (again->status, ==, 0);
+  more = logged_ids (again->err);
+  g_ptr_array_extend_and_steal (ids, g_steal_pointer (&more));
+  g_assert_cmpuint (ids->len, ==, 2);
+  assert_store_is (f, ids);
+  g_assert_cmpuint (f->tc.acks[WS_ACK_DUPLICATE], ==, 1);
+  g_assert_cmpuint (spool_count (f), ==, 0);
+}
+
 /* The command line alone: --collect-to, the test's flags, --once. */
 static void
 test_quick_form (Fixture       *f,
@@ -1177,6 +1224,7 @@ main (int    argc,
   g_test_add ("/agent/refusals", Fixture, NULL, fixture_setup, test_refusals, fixture_teardown);
   g_test_add ("/agent/central", Fixture, NULL, fixture_setup, test_central, fixture_teardown);
   g_test_add ("/agent/quick-form", Fixture, NULL, fixture_setup, test_quick_form, fixture_teardown);
+  g_test_add ("/agent/killed-mid-send", Fixture, NULL, fixture_setup, test_killed_mid_send, fixture_teardown);
   g_test_add ("/agent/perf", Fixture, NULL, fixture_setup, test_perf, fixture_teardown);
 
   return g_test_run ();

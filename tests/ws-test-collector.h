@@ -31,6 +31,7 @@ typedef struct {
   guint retry_first;       /* RETRY the first N REPORTs */
   guint reject_first;      /* REJECTED the first N */
   guint drop_after_store;  /* close without ACK after storing the first N */
+  gboolean hold_acks;      /* store, then never answer */
   gboolean no_reports_cap;
   const char *error_text;  /* ERROR frame after COLLECT_ACCEPT */
   const char *central;     /* CONFIG NEW with this text; NULL: NONE */
@@ -196,7 +197,7 @@ tc_take_report (TcConn       *c,
   guint8 frame[WS_FRAME_HEADER_SIZE + WS_FRAME_ACK_FIXED + WS_FRAME_TEXT_MAX];
   WsStoreOutcome outcome = WS_STORE_NEW;
   WsAckStatus status;
-  gboolean drop = FALSE;
+  gboolean drop = FALSE, hold;
   guint8 id[WS_REPORT_ID_SIZE];
   WsAck ack;
   guint n;
@@ -218,11 +219,14 @@ tc_take_report (TcConn       *c,
   g_mutex_lock (&tc->lock);
   if (status == WS_ACK_REJECTED)
     g_ptr_array_add (tc->rejected_ids, g_strdup (report->id));
-  if (!drop)
+  hold = tc->hold_acks;
+  if (!drop && !hold)
     tc->acks[status]++;
   g_mutex_unlock (&tc->lock);
   if (drop)
     return FALSE;
+  if (hold)
+    return TRUE;
   ws_ack_init (&ack, id, status, status == WS_ACK_RETRY ? 1 : 0,
                status == WS_ACK_REJECTED ? "Test peer rejects this one" : status == WS_ACK_RETRY
                ? "Test peer is busy" : NULL);
