@@ -130,8 +130,8 @@ parse_seconds (const char  *value,
                GError     **error)
 {
   if (!ws_parse_duration (value, out) || *out < min || *out > max)
-    return invalid (error, _("must be a duration like 90s, 5m or 1h30m, from %" G_GINT64_FORMAT
-                             " s to %" G_GINT64_FORMAT " s, not “%s”"), min, max, value);
+    return invalid (error, _("must be a duration like 90s, 5m or 1h30m, from %d s to %d s, not “%s”"),
+                    (int) min, (int) max, value);
   return TRUE;
 }
 

@@ -309,10 +309,11 @@ spool_report (WsAgent          *self,
     }
   if (dropped > 0)
     g_message (g_dngettext (GETTEXT_PACKAGE,
-                            "Spool full (%u reports): dropped the oldest; %" G_GUINT64_FORMAT " dropped so far",
-                            "Spool full (%u reports): dropped the oldest; %" G_GUINT64_FORMAT " dropped so far",
+                            "Spool full (%u report): dropped the oldest; %llu dropped so far",
+                            "Spool full (%u reports): dropped the oldest; %llu dropped so far",
                             self->config->spool_max),
-               self->config->spool_max, ws_spool_get_counter (self->spool, WS_SPOOL_DROPPED));
+               self->config->spool_max,
+               (unsigned long long) ws_spool_get_counter (self->spool, WS_SPOOL_DROPPED));
   ws_report_sender_wake (self->sender);
   return TRUE;
 }

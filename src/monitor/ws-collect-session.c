@@ -42,12 +42,13 @@ ws_collect_session_close (WsCollectSession *session)
 {
   if (session->control != NULL)
     {
-      GIOStream *tls = ws_channel_get_tls_stream (session->control->channel);
+      WsChannel *channel = session->control->channel;
 
-      /* close_notify, then FIN: the collector sees an orderly end. */
+      /* close_notify, then FIN: the collector sees an orderly end. A
+       * connection with unread bytes is one being abandoned: just FIN. */
       g_socket_set_timeout (session->control->socket, 5);
-      if (tls != NULL)
-        g_io_stream_close (tls, NULL, NULL);
+      if (channel != NULL && ws_channel_is_tls (channel) && !ws_channel_has_pending (channel))
+        g_io_stream_close (ws_channel_get_tls_stream (channel), NULL, NULL);
       ws_control_free (session->control);
     }
   g_clear_pointer (&session->in_flight, g_hash_table_unref);
@@ -290,7 +291,7 @@ fill_window (WsCollectSession  *session,
        * block the queue for good. */
       if (strlen (e->json) < 2 || strlen (e->json) > session->max_report)
         {
-          g_message (_("Report %s is %" G_GSIZE_FORMAT " bytes, over %s’s limit of %u: dropped"),
+          g_message (_("Report %s is %zu bytes, over %s’s limit of %u: dropped"),
                      e->id, strlen (e->json), session->collector, session->max_report);
           tally->rejected++;
           if (!ws_spool_remove (spool, e->id, TRUE, error))

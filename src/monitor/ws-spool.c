@@ -209,7 +209,8 @@ setup (WsSpool  *self,
   if (!enforce_cap (self, &dropped, error) || !run_sql (self, "COMMIT", error))
     return abort_transaction (self, error);
   if (dropped > 0)
-    g_message (_("Spool “%s”: dropped the %u oldest reports over the cap of %u"),
+    g_message (g_dngettext (GETTEXT_PACKAGE, "Spool “%s”: dropped the oldest %u report, over the cap of %u",
+                            "Spool “%s”: dropped the oldest %u reports, over the cap of %u", dropped),
                self->path, dropped, self->max_reports);
   return TRUE;
 }
