@@ -335,7 +335,7 @@ test_usage_json_without_mode_says_choose (gconstpointer data)
   g_autoptr(Outcome) o = run_wirespeed (EXIT_TIMEOUT_MS, "--json", NULL);
 
   g_assert_cmpint (o->status, ==, 2);
-  assert_contains (o->err, "Choose --client or --server");
+  assert_contains (o->err, "Choose --client, --server or --agent");
 }
 
 /* ------------------------------------------------------------------ */

@@ -64,6 +64,7 @@ typedef struct {
   gint max_pending_per_address;
   gint max_duration;
   gdouble interval;
+  WsCliAgentRaw agent;
 } Raw;
 
 #define UNSET G_MININT
@@ -91,6 +92,7 @@ raw_clear (Raw *raw)
   g_free (raw->max_bitrate);
   g_strfreev (raw->allow);
   g_strfreev (raw->deny);
+  ws_cli_agent_raw_clear (&raw->agent);
 }
 
 /* The entries are copied into the context, which prints them in the order
@@ -247,6 +249,7 @@ build_context (Raw *raw)
   add_test_entries (context, raw);
   add_server_entries (context, raw);
   add_security_entries (context, raw);
+  ws_cli_agent_add_entries (context, &raw->agent);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   return context;
 }
@@ -295,18 +298,20 @@ pick_mode (WsCliOptions  *options,
            const Raw     *raw,
            GError       **error)
 {
-  if (raw->client && raw->server)
-    return usage (error, _("--client and --server are mutually exclusive"));
-  if (raw->target != NULL && !raw->client)
-    return usage (error, _("--target is only valid with --client"));
+  if (raw->client + raw->server + raw->agent.agent > 1)
+    return usage (error, _("--client, --server and --agent are mutually exclusive"));
+  if (raw->target != NULL && !raw->client && !raw->agent.agent)
+    return usage (error, _("--target is only valid with --client or --agent"));
   if (raw->version)
     options->mode = WS_CLI_MODE_VERSION;
   else if (raw->client)
     options->mode = WS_CLI_MODE_CLIENT;
   else if (raw->server)
     options->mode = WS_CLI_MODE_SERVER;
+  else if (raw->agent.agent)
+    options->mode = WS_CLI_MODE_AGENT;
   else
-    return usage (error, _("Choose --client or --server (or run without options for the desktop app)"));
+    return usage (error, _("Choose --client, --server or --agent (or run without options for the desktop app)"));
 
   if (raw->reverse && raw->bidir)
     return usage (error, _("--reverse and --bidir are mutually exclusive"));
@@ -647,6 +652,7 @@ options_init (WsCliOptions *options,
   raw->rr_timeout = raw->max_per_address = raw->max_duration = UNSET;
   raw->max_pending_per_address = UNSET;
   raw->interval = NAN;
+  ws_cli_agent_raw_init (&raw->agent);
 }
 
 /* iperf3's hands type "-c HOST" or "-c HOST:PORT"; here the server has a
@@ -697,6 +703,8 @@ ws_cli_options_parse (WsCliOptions  *options,
        && fill_server (options, &raw, error);
   if (ok && raw.port != UNSET)
     options->port = options->test.port = raw.port;
+  ok = ok && (options->mode != WS_CLI_MODE_AGENT
+              || ws_cli_agent_fill (options, &raw.agent, raw.tls, raw.target != NULL, error));
   options->json = raw.json;
   options->verbose = raw.verbose;
   raw_clear (&raw);
@@ -711,4 +719,5 @@ ws_cli_options_clear (WsCliOptions *options)
   g_clear_object (&options->tls_certificate);
   g_clear_pointer (&options->auth, ws_auth_unref);
   g_clear_pointer (&options->acl, ws_acl_unref);
+  g_clear_pointer (&options->agent, ws_agent_config_free);
 }

@@ -8,6 +8,8 @@
 
 #include "ws-auth.h"
 #include "ws-acl.h"
+#include "ws-agent-config.h"
+#include "ws-cli-agent.h"
 #include "ws-client.h"
 
 G_BEGIN_DECLS
@@ -16,10 +18,11 @@ typedef enum {
   WS_CLI_MODE_NONE,
   WS_CLI_MODE_CLIENT,
   WS_CLI_MODE_SERVER,
+  WS_CLI_MODE_AGENT,
   WS_CLI_MODE_VERSION,
 } WsCliMode;
 
-typedef struct {
+struct _WsCliOptions {
   WsCliMode mode;
   gboolean json;
   gboolean verbose;
@@ -40,7 +43,12 @@ typedef struct {
   guint max_pending_per_address;
   guint max_duration_s;    /* 0: no limit */
   guint64 max_bitrate;     /* 0: no limit */
-} WsCliOptions;
+
+  /* Agent */
+  WsAgentConfig *agent;
+  gboolean once;
+  guint send_timeout_s;
+};
 
 /* Exit status for bad command lines, as argparse and most tools use. */
 #define WS_CLI_EXIT_USAGE 2

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "ws-channel.h"
+#include "ws-cli-agent.h"
 #include "ws-cli.h"
 #include "ws-cli-options.h"
 #include "ws-client.h"
@@ -199,8 +200,10 @@ run_client (const WsCliOptions *options)
   return status;
 }
 
-static void
-log_session (const char     *domain,
+/* "2024-05-01 12:00:00 message", on standard error: the log of --server
+ * --verbose and of --agent. */
+void
+ws_cli_log_line (const char     *domain,
              GLogLevelFlags  level,
              const char     *message,
              gpointer        user_data)
@@ -245,7 +248,7 @@ run_server (const WsCliOptions *options)
   g_autofree char *where = NULL;
 
   if (options->verbose)
-    g_log_set_handler (G_LOG_DOMAIN, G_LOG_LEVEL_INFO | G_LOG_LEVEL_MESSAGE, log_session, NULL);
+    g_log_set_handler (G_LOG_DOMAIN, G_LOG_LEVEL_INFO | G_LOG_LEVEL_MESSAGE, ws_cli_log_line, NULL);
 
   ws_server_set_port (server, options->port);
   ws_server_set_bind_address (server, options->bind_address);
@@ -311,6 +314,9 @@ ws_cli_main (int    argc,
       break;
     case WS_CLI_MODE_CLIENT:
       status = run_client (&options);
+      break;
+    case WS_CLI_MODE_AGENT:
+      status = ws_cli_agent_run (&options);
       break;
     default:
       g_assert_not_reached ();
