@@ -239,9 +239,7 @@ ws_agent_build_report (const WsAgentConfig *config,
 
   report->local_address = g_strdup (report->result->local_address);
   report->seen_address = g_strdup (report->result->client_address);
-  /* TODO(server-load): take WsResult's server_tests once that branch
-   * lands on main; until then the context is unknown. */
-  report->server_tests = -1;
+  /* ws_report_new() took the result's server_tests: -1 when unknown. */
   if (error != NULL)
     report->error = utf8_prefix (error->message, MAX_ERROR_BYTES);
   return report;
