@@ -251,7 +251,8 @@ ws_config_encode (WsConfigStatus  status,
   buf = g_malloc0 (WS_FRAME_HEADER_SIZE + payload);
   ws_frame_header_encode (WS_FRAME_CONFIG, payload, buf);
   buf[WS_FRAME_HEADER_SIZE] = status;
-  memcpy (buf + WS_FRAME_HEADER_SIZE + WS_FRAME_CONFIG_FIXED, text, text_len);
+  if (text_len > 0)
+    memcpy (buf + WS_FRAME_HEADER_SIZE + WS_FRAME_CONFIG_FIXED, text, text_len);
   return g_bytes_new_take (buf, WS_FRAME_HEADER_SIZE + payload);
 }
 
