@@ -20,8 +20,9 @@ BELOW = {  # a layer may include its own headers and those of these layers
     'client': ['core', 'proto', 'net', 'stream'],
     'server': ['core', 'proto', 'net', 'stream'],
     'store': ['core'], 'report': ['core'],
-    'cli': ['core', 'proto', 'net', 'stream', 'client', 'server', 'store', 'report'],
-    'gui': ['core', 'proto', 'net', 'stream', 'client', 'server', 'store', 'report'],
+    'monitor': ['core', 'proto', 'net', 'stream', 'client', 'server', 'store'],
+    'cli': ['core', 'proto', 'net', 'stream', 'client', 'server', 'store', 'monitor', 'report'],
+    'gui': ['core', 'proto', 'net', 'stream', 'client', 'server', 'store', 'monitor', 'report'],
 }
 MAX_FILE, MAX_FUNC, RUN = 800, 80, 10
 

@@ -8,6 +8,7 @@
 
 #include "ws-auth.h"
 #include "ws-acl.h"
+#include "ws-cli-collect.h"
 #include "ws-client.h"
 
 G_BEGIN_DECLS
@@ -40,6 +41,7 @@ typedef struct {
   guint max_pending_per_address;
   guint max_duration_s;    /* 0: no limit */
   guint64 max_bitrate;     /* 0: no limit */
+  WsCliCollect collect;    /* --collect and the collector's options */
 } WsCliOptions;
 
 /* Exit status for bad command lines, as argparse and most tools use. */
