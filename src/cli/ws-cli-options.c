@@ -65,6 +65,7 @@ typedef struct {
   gint max_duration;
   gdouble interval;
   WsCliAgentRaw agent;
+  WsCliCollectRaw collect;
 } Raw;
 
 #define UNSET G_MININT
@@ -93,6 +94,7 @@ raw_clear (Raw *raw)
   g_strfreev (raw->allow);
   g_strfreev (raw->deny);
   ws_cli_agent_raw_clear (&raw->agent);
+  ws_cli_collect_raw_clear (&raw->collect);
 }
 
 /* The entries are copied into the context, which prints them in the order
@@ -250,6 +252,7 @@ build_context (Raw *raw)
   add_server_entries (context, raw);
   add_security_entries (context, raw);
   ws_cli_agent_add_entries (context, &raw->agent);
+  ws_cli_collect_add_entries (context, &raw->collect);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   return context;
 }
@@ -633,7 +636,9 @@ fill_server (WsCliOptions  *options,
         return usage (error, _("--bind must be an IPv4 or IPv6 address, not “%s”"), raw->bind);
       options->bind_address = g_strdup (raw->bind);
     }
-  return fill_limits (options, raw, error);
+  return fill_limits (options, raw, error)
+         && ws_cli_collect_fill (&options->collect, &raw->collect, options->mode == WS_CLI_MODE_SERVER,
+                                 options->tls_certificate != NULL && options->auth != NULL, error);
 }
 
 static void
@@ -653,6 +658,7 @@ options_init (WsCliOptions *options,
   raw->max_pending_per_address = UNSET;
   raw->interval = NAN;
   ws_cli_agent_raw_init (&raw->agent);
+  ws_cli_collect_raw_init (&raw->collect);
 }
 
 /* iperf3's hands type "-c HOST" or "-c HOST:PORT"; here the server has a
@@ -720,4 +726,5 @@ ws_cli_options_clear (WsCliOptions *options)
   g_clear_pointer (&options->auth, ws_auth_unref);
   g_clear_pointer (&options->acl, ws_acl_unref);
   g_clear_pointer (&options->agent, ws_agent_config_free);
+  ws_cli_collect_clear (&options->collect);
 }

@@ -10,6 +10,7 @@
 #include "ws-acl.h"
 #include "ws-agent-config.h"
 #include "ws-cli-agent.h"
+#include "ws-cli-collect.h"
 #include "ws-client.h"
 
 G_BEGIN_DECLS
@@ -43,6 +44,7 @@ struct _WsCliOptions {
   guint max_pending_per_address;
   guint max_duration_s;    /* 0: no limit */
   guint64 max_bitrate;     /* 0: no limit */
+  WsCliCollect collect;    /* --collect and the collector's options */
 
   /* Agent */
   WsAgentConfig *agent;

@@ -245,10 +245,22 @@ run_server (const WsCliOptions *options)
   g_autoptr(WsServer) server = ws_server_new ();
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GError) error = NULL;
+  g_autoptr(WsCollector) collector = NULL;
   g_autofree char *where = NULL;
 
   if (options->verbose)
     g_log_set_handler (G_LOG_DOMAIN, G_LOG_LEVEL_INFO | G_LOG_LEVEL_MESSAGE, ws_cli_log_line, NULL);
+  if (options->collect.location != NULL)
+    {
+      collector = ws_cli_collect_start (&options->collect, &error);
+      if (collector == NULL)
+        {
+          fprintf (stderr, "wirespeed: --collect: %s\n", error->message);
+          return 1;
+        }
+      ws_server_set_report_sink (server, WS_REPORT_SINK (collector));
+      ws_server_set_max_report_connections (server, options->collect.max_connections);
+    }
 
   ws_server_set_port (server, options->port);
   ws_server_set_bind_address (server, options->bind_address);
@@ -264,6 +276,8 @@ run_server (const WsCliOptions *options)
   ws_stream_disable_offloads (options->test.no_zerocopy, options->test.no_gso);
   if (!ws_server_start (server, &error))
     {
+      if (collector != NULL)
+        ws_collector_stop (collector);
       fprintf (stderr, _("wirespeed: cannot listen on port %u: %s\n"), options->port, error->message);
       return 1;
     }
@@ -275,10 +289,18 @@ run_server (const WsCliOptions *options)
   where = ws_server_describe_address (server);
   printf (_("Wirespeed %s server listening on %s\n"), PACKAGE_VERSION, where);
   print_security (options);
+  if (collector != NULL)
+    printf ("%s\n", _("Collecting agents' reports"));
   fflush (stdout);
   g_main_loop_run (loop);
 
+  /* The server first: its report connections wait for the collector. */
   ws_server_stop (server);
+  if (collector != NULL)
+    {
+      ws_collector_stop (collector);
+      ws_cli_collect_print_stats (collector);
+    }
   printf ("%s\n", _("Exiting Server"));
   return 0;
 }

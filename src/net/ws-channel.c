@@ -17,7 +17,11 @@
 
 #include <glib/gi18n-lib.h>
 
+#include <errno.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "ws-channel.h"
 #include "ws-error.h"
@@ -27,6 +31,12 @@
 /* A peer cannot make the buffer grow: beyond this we stop reading until the
  * session has taken its messages. */
 #define TLS_BUFFER_SIZE 16384
+/* A TLS record header: type, version, length (RFC 8446 section 5.1). */
+#define TLS_RECORD_HEADER 5
+#define TLS_RECORD_MAX (16384 + 2048)
+/* Once a ClientHello is in, the rest of a handshake takes round trips, not
+ * seconds: this long at most, whatever the caller's deadline. */
+#define ACCEPT_HANDSHAKE_NS (10 * WS_NSEC_PER_SEC)
 
 struct _WsChannel {
   GObject parent_instance;
@@ -192,6 +202,88 @@ handshake (WsChannel     *self,
   return ok;
 }
 
+/* FALSE with @error once the peer closed, @cancellable fired or the
+ * deadline passed; TRUE when poll() should be asked again. */
+static gboolean
+poll_queued (int            fd,
+             gint64         deadline_ns,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  struct pollfd fds[2] = { { fd, POLLIN | POLLRDHUP, 0 }, { -1, POLLIN, 0 } };
+  GPollFD cancel;
+  gint64 left = deadline_ns - ws_now_ns ();
+  gboolean watch = cancellable != NULL && g_cancellable_make_pollfd (cancellable, &cancel);
+  int r;
+
+  if (watch)
+    fds[1].fd = cancel.fd;
+  r = left > 0 ? poll (fds, 2, (int) MIN ((left + 999999) / 1000000, G_MAXINT)) : 0;
+  if (watch)
+    g_cancellable_release_fd (cancellable);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (r == 0 && ws_now_ns () >= deadline_ns)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("No TLS handshake in time"));
+  else if (r > 0 && (fds[0].revents & (POLLRDHUP | POLLHUP | POLLERR)))
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, _("Connection closed by peer"));
+  else
+    return TRUE;
+  return FALSE;
+}
+
+/* Until @n bytes are queued on the socket, unread. SO_RCVLOWAT has the
+ * kernel hold poll() until they are there, so that a trickling peer does
+ * not wake us at every byte. */
+static gboolean
+wait_queued (WsChannel     *self,
+             int            n,
+             gint64         deadline_ns,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  int fd = g_socket_get_fd (self->socket);
+  int one = 1;
+  gboolean ok = TRUE;
+
+  setsockopt (fd, SOL_SOCKET, SO_RCVLOWAT, &n, sizeof n);
+  for (;;)
+    {
+      int queued = 0;
+
+      if (ioctl (fd, FIONREAD, &queued) == 0 && queued >= n)
+        break;
+      ok = poll_queued (fd, deadline_ns, cancellable, error);
+      if (!ok)
+        break;
+    }
+  setsockopt (fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
+  return ok;
+}
+
+/* The client's first TLS record, whole, before the TLS library sees it.
+ * glib-networking runs every handshake on a thread of GIO's shared pool,
+ * ten threads that grow slowly: a handshake that waits for a silent peer
+ * holds one, and enough of them delay every other TLS peer by seconds.
+ * Waiting here costs only this connection's own thread. */
+static gboolean
+wait_client_hello (WsChannel     *self,
+                   gint64         deadline_ns,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  guint8 head[TLS_RECORD_HEADER];
+  int length;
+
+  if (!wait_queued (self, TLS_RECORD_HEADER, deadline_ns, cancellable, error))
+    return FALSE;
+  if (recv (g_socket_get_fd (self->socket), head, sizeof head, MSG_PEEK | MSG_DONTWAIT) != sizeof head)
+    return TRUE;  /* the handshake will say what is wrong */
+  length = (head[3] << 8) | head[4];
+  return wait_queued (self, TLS_RECORD_HEADER + MIN (length, TLS_RECORD_MAX), deadline_ns,
+                      cancellable, error);
+}
+
 gboolean
 ws_channel_accept_tls (WsChannel        *self,
                        GTlsCertificate  *certificate,
@@ -199,16 +291,20 @@ ws_channel_accept_tls (WsChannel        *self,
                        GCancellable     *cancellable,
                        GError          **error)
 {
-  g_autoptr(GSocketConnection) base = g_socket_connection_factory_create_connection (self->socket);
-  g_autoptr(GIOStream) tls = g_tls_server_connection_new (G_IO_STREAM (base), certificate, error);
+  g_autoptr(GSocketConnection) base = NULL;
+  g_autoptr(GIOStream) tls = NULL;
   /* HTTPS on the same port: a client that asks for HTTP/1.1 gets it; ours
    * asks for nothing and speaks our protocol (docs/PROTOCOL.md 9.1). */
   static const char *const protocols[] = { WS_CHANNEL_ALPN_HTTP, NULL };
 
+  if (!wait_client_hello (self, deadline_ns, cancellable, error))
+    return FALSE;
+  base = g_socket_connection_factory_create_connection (self->socket);
+  tls = g_tls_server_connection_new (G_IO_STREAM (base), certificate, error);
   if (tls == NULL)
     return FALSE;
   g_tls_connection_set_advertised_protocols (G_TLS_CONNECTION (tls), protocols);
-  return handshake (self, tls, deadline_ns, cancellable, error);
+  return handshake (self, tls, MIN (deadline_ns, ws_now_ns () + ACCEPT_HANDSHAKE_NS), cancellable, error);
 }
 
 /* Returns: (nullable): the protocol the TLS handshake agreed on (ALPN). */

@@ -118,6 +118,32 @@ _ws_server_release (WsServer        *self,
   _ws_server_queue_notify_locked (self);
 }
 
+/* Room for one more report connection, within --max-report-connections.
+ * It stays counted as its address's pending connection, so that one
+ * address holds no more of them than --max-pending-per-address. */
+gboolean
+_ws_server_claim_reporter (WsServer *self)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  if (self->n_reporting >= self->max_report_connections || self->stopping)
+    {
+      self->stats.connections_rejected++;
+      return FALSE;
+    }
+  self->n_reporting++;
+  return TRUE;
+}
+
+void
+_ws_server_release_reporter (WsServer *self)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  g_assert (self->n_reporting > 0);
+  self->n_reporting--;
+}
+
 /* A STREAM_HELLO or iperf3 "connect" from a peer the ACL does not allow
  * is dropped like junk: no socket, no answer. */
 gboolean
@@ -250,8 +276,10 @@ _ws_server_admit (WsServer *self,
     }
   ip = g_inet_address_to_string (address);
   pending = GPOINTER_TO_UINT (g_hash_table_lookup (self->pending_per_address, ip));
+  /* Report connections have room of their own (_ws_server_claim_reporter),
+   * so those serving agents do not count against the tests' room. */
   if (!denied
-      && (self->connections->len >= MAX_PENDING_CONNECTIONS + 2 * self->max_clients
+      && (self->connections->len - self->n_reporting >= MAX_PENDING_CONNECTIONS + 2 * self->max_clients
           || pending >= self->max_pending_per_address || self->stopping))
     {
       self->stats.connections_rejected++;

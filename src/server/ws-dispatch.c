@@ -35,6 +35,47 @@
 /* While a request line's method is still arriving, look again this often. */
 #define SNIFF_RETRY_US 10000
 
+/* A report connection (docs/PROTOCOL.md section 10.1), after AUTH and
+ * COLLECT: handed to the sink within the report connections' own room,
+ * never a session slot. */
+static void
+serve_reports (WsConnection  *conn,
+               WsSession     *session,
+               const WsHello *hello)
+{
+  WsServer *self = conn->server;
+  const WsCollect *collect = ws_session_get_collect (session);
+  WsReportPeer peer = { conn->channel, ws_session_get_key_name (session), conn->peer,
+                        collect->flags, conn->cancellable, self->idle_timeout_s };
+  g_autofree char *busy = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (self->report_sink == NULL || !(hello->capabilities & WS_CAP_REPORTS))
+    ws_session_decline (session, WS_PROTOCOL_ERROR_UNSUPPORTED_MODE, 0,
+                        "This server does not collect reports", &error);
+  else if (!ws_channel_is_tls (conn->channel))
+    ws_session_decline (session, WS_PROTOCOL_ERROR_TLS_REQUIRED, 0, "Reports need TLS", &error);
+  if (error != NULL)
+    {
+      g_info ("%s: reports refused: %s", conn->peer, error->message);
+      return;
+    }
+  if (!_ws_server_claim_reporter (self))
+    {
+      busy = g_strdup_printf ("The collector is busy: it already serves %u report connections",
+                              self->max_report_connections);
+      ws_session_decline (session, WS_PROTOCOL_ERROR_BUSY, MIN (self->max_report_connections, G_MAXUINT16),
+                          busy, &error);
+      g_info ("%s: reports refused: %s", conn->peer, busy);
+      return;
+    }
+  ok = ws_report_sink_serve (self->report_sink, &peer, &error);
+  _ws_server_release_reporter (self);
+  if (!ok)
+    g_info ("%s: report connection of %s ended: %s", conn->peer, peer.key_name, error->message);
+}
+
 static void
 run_v2_session (WsConnection  *conn,
                 const WsHello *hello)
@@ -47,13 +88,19 @@ run_v2_session (WsConnection  *conn,
   ws_session_set_auth (session, self->auth);
   ws_session_set_limits (session, self->max_duration_s, self->max_bitrate);
   ws_session_set_server (session, self);
-  /* With keys, a slot only for who has one (see ws_session_greet()). */
-  if (self->auth != NULL && !ws_session_greet (session, &error))
+  ws_session_set_collecting (session, self->report_sink != NULL);
+  /* With keys, a slot only for who has one (see ws_session_greet()), and
+   * none for a report connection: what the client wants is read first. */
+  if (self->auth != NULL
+      && (!ws_session_greet (session, &error) || !ws_session_read_request (session, &error)))
     {
       g_info ("%s: dropped: %s", conn->peer, error->message);
       return;
     }
-  _ws_server_run_session (self, conn, WS_SERVER_SESSION (session));
+  if (ws_session_get_collect (session) != NULL)
+    serve_reports (conn, session, hello);
+  else
+    _ws_server_run_session (self, conn, WS_SERVER_SESSION (session));
 }
 
 static void

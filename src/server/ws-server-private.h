@@ -35,6 +35,8 @@ struct _WsServer {
   guint max_pending_per_address;
   guint max_duration_s;   /* 0: no limit */
   guint64 max_bitrate;    /* 0: no limit */
+  WsReportSink *report_sink; /* NULL: COLLECT is refused */
+  guint max_report_connections;
 
   GSocket *listener;
   GThread *accept_thread;
@@ -48,6 +50,7 @@ struct _WsServer {
   GPtrArray *sessions;    /* WsServerSession, every kind, findable by match() */
   guint n_sessions;       /* sessions holding a slot: v1, v2 and iperf3 */
   guint n_denying;        /* denied connections being told in a thread */
+  guint n_reporting;      /* report connections past COLLECT: no session slot */
   GHashTable *per_address; /* unmapped address string → sessions running */
   GHashTable *pending_per_address; /* the same → connections not yet admitted */
   guint64 n_accepted;
@@ -93,6 +96,8 @@ void             _ws_server_release             (WsServer              *self,
                                                  gboolean               ok);
 gboolean         _ws_server_udp_peer_allowed    (WsServer              *self,
                                                  GSocketAddress        *peer);
+gboolean         _ws_server_claim_reporter      (WsServer              *self);
+void             _ws_server_release_reporter    (WsServer              *self);
 
 /* ws-dispatch.c */
 gpointer         _ws_server_connection_thread   (gpointer               conn);

@@ -43,6 +43,7 @@ ws_server_finalize (GObject *object)
   g_clear_object (&self->tls_certificate);
   g_clear_pointer (&self->auth, ws_auth_unref);
   g_clear_pointer (&self->acl, ws_acl_unref);
+  g_clear_object (&self->report_sink);
   g_hash_table_unref (self->per_address);
   g_hash_table_unref (self->pending_per_address);
   g_clear_object (&self->cancellable);
@@ -146,6 +147,7 @@ ws_server_init (WsServer *self)
   self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->pending_per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->max_pending_per_address = WS_DEFAULT_MAX_PENDING_PER_ADDRESS;
+  self->max_report_connections = WS_DEFAULT_MAX_REPORT_CONNECTIONS;
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
 }
@@ -248,6 +250,28 @@ ws_server_set_max_bitrate (WsServer *self,
                            guint64   bits_per_second)
 {
   self->max_bitrate = bits_per_second;
+}
+
+/* Before ws_server_start(): COLLECT goes to @sink (NULL: refused). A sink
+ * needs a certificate and keys, as reports travel only in TLS after AUTH
+ * (docs/PROTOCOL.md section 10.1). */
+void
+ws_server_set_report_sink (WsServer     *self,
+                           WsReportSink *sink)
+{
+  g_return_if_fail (self->listener == NULL);
+  g_set_object (&self->report_sink, sink);
+}
+
+/* Report connections served at once; more are told BUSY after COLLECT.
+ * They hold no session slot: agents cannot crowd out tests, and the
+ * connection cap grows by this much, so tests cannot crowd out agents. */
+void
+ws_server_set_max_report_connections (WsServer *self,
+                                      guint     max_connections)
+{
+  g_return_if_fail (self->listener == NULL);
+  self->max_report_connections = MAX (max_connections, 1);
 }
 
 static GSocket *
@@ -398,6 +422,12 @@ ws_server_start (WsServer  *self,
 {
   g_return_val_if_fail (self->listener == NULL, FALSE);
 
+  if (self->report_sink != NULL && (self->tls_certificate == NULL || self->auth == NULL))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("Collecting reports needs a TLS certificate and keys"));
+      return FALSE;
+    }
   self->listener = open_listener (self, error);
   if (self->listener == NULL)
     return FALSE;

@@ -8,6 +8,7 @@
 
 #include "ws-auth.h"
 #include "ws-acl.h"
+#include "ws-report-sink.h"
 
 G_BEGIN_DECLS
 
@@ -17,6 +18,9 @@ G_BEGIN_DECLS
 /* Connections one address may hold before they are admitted to a test:
  * room for a test's 64 data connections twice over, half the slots. */
 #define WS_DEFAULT_MAX_PENDING_PER_ADDRESS 128
+/* Report connections served at once (a collector's agents, each holding
+ * one while it sends), on top of the room kept for tests. */
+#define WS_DEFAULT_MAX_REPORT_CONNECTIONS 1024
 
 #define WS_TYPE_SERVER (ws_server_get_type ())
 G_DECLARE_FINAL_TYPE (WsServer, ws_server, WS, SERVER, GObject)
@@ -55,6 +59,10 @@ void        ws_server_set_max_duration (WsServer       *self,
                                         guint           seconds);
 void        ws_server_set_max_bitrate  (WsServer       *self,
                                         guint64         bits_per_second);
+void        ws_server_set_report_sink  (WsServer       *self,
+                                        WsReportSink   *sink);
+void        ws_server_set_max_report_connections (WsServer *self,
+                                        guint           max_connections);
 gboolean    ws_server_start            (WsServer       *self,
                                         GError        **error);
 void        ws_server_stop             (WsServer       *self);

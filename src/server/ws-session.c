@@ -3,9 +3,9 @@
  * The connection thread that read HELLO runs the whole session: it answers,
  * waits for the data connections (which other connection threads attach by
  * cookie), runs the test clock, reports intervals and final results (their
- * counts: ws-session-report.c). Every wait has a deadline and the
- * session's own GCancellable, so a silent or vanished client costs this
- * session only.
+ * counts: ws-session-report.c). Every
+ * wait has a deadline and the session's own GCancellable, so a silent or
+ * vanished client costs this session only.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -16,59 +16,17 @@
 
 #include "ws-io.h"
 #include "ws-address.h"
-#include "ws-client-address.h"
 #include "ws-auth.h"
 #include "ws-channel.h"
 #include "ws-grant.h"
 #include "ws-session.h"
+#include "ws-session-private.h"
 #include "ws-session-report.h"
 #include "ws-stream.h"
 #include "ws-time.h"
 
 /* How long the server waits for a client's data to drain after TEST_DONE. */
 #define DRAIN_TIMEOUT_NS (5 * WS_NSEC_PER_SEC)
-
-struct _WsSession {
-  GObject parent_instance;
-
-  WsChannel *control;
-  WsAuth *auth;          /* NULL: no authentication */
-  gboolean greeted;      /* HELLO_REPLY sent (and the key checked) */
-  char *peer;
-  GInetAddress *host;     /* the control connection's far end: UDP streams come from it */
-  WsHello hello;
-  GCancellable *cancellable;
-  gint64 idle_timeout_ns;
-  guint max_duration_s;   /* 0: no limit */
-  guint64 max_bitrate;    /* a whole UDP_STREAM test, bit/s; 0: no limit */
-  gboolean grant;         /* the client takes TEST_GRANT */
-  gboolean server_tests;  /* ... with the count of the server's other tests */
-  WsServer *server;       /* whose sessions those are; NULL: none known.
-                           * Not a reference: a server outlives the
-                           * connection threads that run its sessions. */
-
-  WsTestRequest request;
-  guint64 bytes;          /* TEST_BYTES: payload per direction; 0: timed */
-  guint8 cookie[WS_COOKIE_SIZE];
-
-  GMutex lock;
-  GCond cond;
-  WsStream **streams;
-  guint n_streams;
-  guint n_attached;
-  gboolean started;
-  gboolean aborted;
-
-  /* Per-stream state of the interval reporter (control thread only). */
-  WsStreamCounters *last;
-  WsUdpCounts *last_udp;
-  guint32 *first_retransmits;
-  guint interval_index;
-  gint64 start_ns;
-  gint64 interval_start_ns;
-
-  WsSessionTotals totals;
-};
 
 static void ws_session_server_session_init (WsServerSessionInterface *iface);
 
@@ -93,6 +51,7 @@ ws_session_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->host);
   g_free (self->peer);
+  g_free (self->key_name);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
 
@@ -152,79 +111,47 @@ ws_session_set_limits (WsSession *self,
   self->max_bitrate = max_bitrate;
 }
 
-static gint64
-idle_deadline (WsSession *self)
+gint64
+_ws_session_idle_deadline (WsSession *self)
 {
   return ws_now_ns () + self->idle_timeout_ns;
 }
 
-static gboolean
-send_msg (WsSession        *self,
-          const WsMessage  *msg,
-          GError          **error)
+gboolean
+_ws_session_send (WsSession        *self,
+                  const WsMessage  *msg,
+                  GError          **error)
 {
-  return ws_channel_send_message (self->control, msg, idle_deadline (self), self->cancellable, error);
+  return ws_channel_send_message (self->control, msg, _ws_session_idle_deadline (self),
+                                  self->cancellable, error);
 }
 
 /* Sends @code to the client and returns FALSE with the same error. The
  * texts stay English: they go over the wire to a client whose language the
  * server cannot know, and into the server's English log. */
-static gboolean
-refuse (WsSession        *self,
-        WsProtocolError   code,
-        const char       *text,
-        GError          **error)
+gboolean
+_ws_session_refuse (WsSession        *self,
+                    WsProtocolError   code,
+                    const char       *text,
+                    GError          **error)
 {
-  ws_channel_send_error (self->control, code, 0, text);
-  ws_io_linger_close (ws_channel_get_socket (self->control), 250 * WS_NSEC_PER_MSEC);
-  g_set_error_literal (error, WS_PROTOCOL_ERROR, code, text);
-  return FALSE;
+  return ws_session_decline (self, code, 0, text, error);
 }
 
-void
-ws_session_set_auth (WsSession *self,
-                     WsAuth    *auth)
-{
-  g_clear_pointer (&self->auth, ws_auth_unref);
-  if (auth != NULL)
-    self->auth = ws_auth_ref (auth);
-}
-
-static gboolean
-read_request (WsSession  *self,
-              WsMessage  *msg,
-              GError    **error)
+gboolean
+_ws_session_read (WsSession  *self,
+                  WsMessage  *msg,
+                  GError    **error)
 {
   g_autoptr(GError) local_error = NULL;
 
-  if (ws_channel_read_message (self->control, msg, idle_deadline (self), self->cancellable, &local_error))
+  if (ws_channel_read_message (self->control, msg, _ws_session_idle_deadline (self),
+                               self->cancellable, &local_error))
     return TRUE;
   if (local_error->domain == WS_PROTOCOL_ERROR)
     ws_channel_send_error (self->control, local_error->code, 0, local_error->message);
   g_propagate_error (error, g_steal_pointer (&local_error));
   return FALSE;
-}
-
-/* The answer to the nonce must come before the request. Whatever is wrong
- * (name, secret, message), the client hears the same words. */
-static gboolean
-check_auth (WsSession     *self,
-            const guint8  *nonce,
-            GError       **error)
-{
-  WsMessage msg;
-
-  if (!read_request (self, &msg, error))
-    return FALSE;
-  if (msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_AUTH
-      && ws_auth_verify (self->auth, msg.u.auth.name, nonce, msg.u.auth.mac))
-    {
-      g_info ("%s: authenticated as %s", self->peer, msg.u.auth.name);
-      return TRUE;
-    }
-  g_info ("%s: authentication failed%s%s", self->peer,
-          msg.type == WS_MSG_AUTH ? " for " : "", msg.type == WS_MSG_AUTH ? msg.u.auth.name : "");
-  return refuse (self, WS_PROTOCOL_ERROR_AUTH_FAILED, "Authentication failed", error);
 }
 
 /* The request shrunk to the server's limits, or refused. */
@@ -236,7 +163,7 @@ apply_limits (WsSession  *self,
   g_autofree char *refusal = ws_grant_limits (&self->request, self->n_streams, &limits);
 
   if (refusal != NULL)
-    return refuse (self, WS_PROTOCOL_ERROR_INVALID_VALUE, refusal, error);
+    return _ws_session_refuse (self, WS_PROTOCOL_ERROR_INVALID_VALUE, refusal, error);
   return TRUE;
 }
 
@@ -248,66 +175,13 @@ read_test_bytes (WsSession  *self,
   const char *refusal;
   WsMessage msg;
 
-  if (!read_request (self, &msg, error))
+  if (!_ws_session_read (self, &msg, error))
     return FALSE;
   if (msg.version != WS_PROTOCOL_V2 || msg.type != WS_MSG_TEST_BYTES)
-    return refuse (self, WS_PROTOCOL_ERROR_BAD_MESSAGE, "Expected TEST_BYTES", error);
+    return _ws_session_refuse (self, WS_PROTOCOL_ERROR_BAD_MESSAGE, "Expected TEST_BYTES", error);
   self->bytes = msg.u.test_bytes.bytes;
   refusal = ws_grant_check_bytes (&self->request, self->bytes);
-  return refusal == NULL || refuse (self, WS_PROTOCOL_ERROR_INVALID_VALUE, refusal, error);
-}
-
-/* The client learns the address it came from, e.g. to detect NAT. A peer
- * that is not IP (never, on a TCP listener) gets no message, which the
- * client cannot tell from an older server: harmless. */
-static gboolean
-send_client_address (WsSession  *self,
-                     GError    **error)
-{
-  GSocket *socket = ws_channel_get_socket (self->control);
-  g_autoptr(GSocketAddress) peer = g_socket_get_remote_address (socket, NULL);
-  WsMessage msg;
-
-  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_CLIENT_ADDRESS);
-  if (!ws_client_address_from_socket (peer, &msg.u.client_address))
-    return TRUE;
-  return send_msg (self, &msg, error);
-}
-
-/* HELLO_REPLY, and with keys the challenge and its answer. A server with
- * keys greets before it gives a client a test slot, so that one without a
- * key cannot keep the server busy for those who have one. */
-gboolean
-ws_session_greet (WsSession  *self,
-                  GError    **error)
-{
-  const WsHello *hello = &self->hello;
-  guint8 nonce[WS_NONCE_SIZE];
-  WsMessage msg;
-
-  g_return_val_if_fail (!self->greeted, FALSE);
-  self->greeted = TRUE;
-  ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_HELLO_REPLY);
-  msg.u.hello_reply.version = WS_PROTOCOL_V2;
-  if (self->auth != NULL)
-    {
-      if (getrandom (nonce, sizeof nonce, 0) != sizeof nonce)
-        return refuse (self, WS_PROTOCOL_ERROR_INTERNAL, "No randomness for a nonce", error);
-      msg.u.hello_reply.flags = WS_HELLO_FLAG_AUTH_REQUIRED;
-      memcpy (msg.u.hello_reply.nonce, nonce, sizeof nonce);
-    }
-  self->grant = (hello->capabilities & WS_CAP_TEST_GRANT) != 0;
-  /* The count travels in TEST_GRANT: without it, the bit would promise
-   * what never comes. */
-  self->server_tests = self->grant && (hello->capabilities & WS_CAP_SERVER_TESTS);
-  msg.u.hello_reply.capabilities = hello->capabilities
-                                    & (WS_CAP_TEST_GRANT | WS_CAP_TEST_BYTES | WS_CAP_CLIENT_ADDRESS
-                                       | (self->server_tests ? WS_CAP_SERVER_TESTS : 0));
-  if (!send_msg (self, &msg, error))
-    return FALSE;
-  if ((hello->capabilities & WS_CAP_CLIENT_ADDRESS) && !send_client_address (self, error))
-    return FALSE;
-  return self->auth == NULL || check_auth (self, nonce, error);
+  return refusal == NULL || _ws_session_refuse (self, WS_PROTOCOL_ERROR_INVALID_VALUE, refusal, error);
 }
 
 static gboolean
@@ -319,10 +193,20 @@ ws_session_negotiate (WsServerSession  *session,
 
   if (!self->greeted && !ws_session_greet (self, error))
     return FALSE;
-  if (!read_request (self, &msg, error))
+  if (self->have_first)
+    {
+      msg = self->first;
+      self->have_first = FALSE;
+    }
+  else if (!_ws_session_read (self, &msg, error))
     return FALSE;
+  /* A collector reads COLLECT before negotiating; here it is a server's
+   * that does not collect. */
+  if (msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_COLLECT)
+    return _ws_session_refuse (self, WS_PROTOCOL_ERROR_UNSUPPORTED_MODE,
+                               "This server does not collect reports", error);
   if (msg.version != WS_PROTOCOL_V2 || msg.type != WS_MSG_TEST_REQUEST)
-    return refuse (self, WS_PROTOCOL_ERROR_BAD_MESSAGE, "Expected TEST_REQUEST", error);
+    return _ws_session_refuse (self, WS_PROTOCOL_ERROR_BAD_MESSAGE, "Expected TEST_REQUEST", error);
   self->request = msg.u.request;
   /* The granted streams first: a fixed size is split over those. */
   ws_grant_streams (&self->request);
@@ -336,7 +220,7 @@ ws_session_negotiate (WsServerSession  *session,
   if (!apply_limits (self, error))
     return FALSE;
   if (getrandom (self->cookie, sizeof self->cookie, 0) != sizeof self->cookie)
-    return refuse (self, WS_PROTOCOL_ERROR_INTERNAL, "No randomness for a cookie", error);
+    return _ws_session_refuse (self, WS_PROTOCOL_ERROR_INTERNAL, "No randomness for a cookie", error);
   return TRUE;
 }
 
@@ -435,7 +319,7 @@ wait_for_streams (WsSession  *self,
   if (self->n_attached < self->n_streams)
     {
       g_clear_pointer (&locker, g_mutex_locker_free);
-      return refuse (self, WS_PROTOCOL_ERROR_TIMEOUT,
+      return _ws_session_refuse (self, WS_PROTOCOL_ERROR_TIMEOUT,
                      "Not all data connections arrived in time", error);
     }
   self->started = TRUE;
@@ -465,7 +349,7 @@ send_accept (WsSession  *self,
   msg.u.accept.data_port = 0;
   msg.u.accept.duration_ms = self->request.duration_ms;
   msg.u.accept.length = self->request.length;
-  if (!send_msg (self, &msg, error))
+  if (!_ws_session_send (self, &msg, error))
     return FALSE;
   if (!self->grant)
     return TRUE;
@@ -473,7 +357,7 @@ send_accept (WsSession  *self,
   msg.u.grant.bitrate = self->request.bitrate;
   if (self->server_tests)
     msg.u.grant.server_tests = count_other_sessions (self);
-  return send_msg (self, &msg, error);
+  return _ws_session_send (self, &msg, error);
 }
 
 static gboolean
@@ -483,7 +367,7 @@ start_streams (WsSession  *self,
   WsMessage msg;
 
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_TEST_START);
-  if (!send_msg (self, &msg, error))
+  if (!_ws_session_send (self, &msg, error))
     return FALSE;
 
   self->start_ns = self->interval_start_ns = ws_now_ns ();
@@ -513,7 +397,7 @@ send_udp_stats (WsSession          *self,
   msg.u.udp_stats.flags = flags;
   msg.u.udp_stats.index = self->interval_index;
   ws_session_report_udp_stats (&msg.u.udp_stats, now, since);
-  return send_msg (self, &msg, error);
+  return _ws_session_send (self, &msg, error);
 }
 
 /* One INTERVAL per stream (and a UDP_STATS per UDP receiver): the server's
@@ -540,7 +424,7 @@ send_intervals (WsSession  *self,
       iv->start_ns = self->interval_start_ns - self->start_ns;
       iv->end_ns = now - self->start_ns;
       self->last[i] = c;
-      if (!send_msg (self, &msg, error))
+      if (!_ws_session_send (self, &msg, error))
         return FALSE;
       if (ws_stream_read_udp (self->streams[i], &udp))
         {
@@ -563,7 +447,8 @@ handle_control (WsSession  *self,
 {
   WsMessage msg;
 
-  if (!ws_channel_read_message (self->control, &msg, idle_deadline (self), self->cancellable, error))
+  if (!ws_channel_read_message (self->control, &msg, _ws_session_idle_deadline (self),
+                                self->cancellable, error))
     return FALSE;
   if (msg.version == WS_PROTOCOL_V2 && msg.type == WS_MSG_KEEPALIVE)
     return TRUE;
@@ -577,7 +462,7 @@ handle_control (WsSession  *self,
       ws_io_set_error_from_message (error, &msg);
       return FALSE;
     }
-  return refuse (self, WS_PROTOCOL_ERROR_BAD_MESSAGE,
+  return _ws_session_refuse (self, WS_PROTOCOL_ERROR_BAD_MESSAGE,
                  "Only KEEPALIVE and TEST_DONE are valid during a test", error);
 }
 
@@ -634,7 +519,7 @@ run_clock (WsSession  *self,
         }
       now = ws_now_ns ();
       if (now >= hard_limit)
-        return refuse (self, WS_PROTOCOL_ERROR_TIMEOUT, "The test ran past its duration", error);
+        return _ws_session_refuse (self, WS_PROTOCOL_ERROR_TIMEOUT, "The test ran past its duration", error);
       if (now >= idle_limit && total_bytes (self) != last_bytes)
         {
           last_bytes = total_bytes (self);
@@ -691,7 +576,7 @@ send_results (WsSession  *self,
       ws_session_report_result (r, self->streams[i], &c, self->first_retransmits[i]);
       self->totals.bytes_sent += r->bytes_sent;
       self->totals.bytes_received += r->bytes_received;
-      if (!send_msg (self, &msg, error))
+      if (!_ws_session_send (self, &msg, error))
         return FALSE;
       if (ws_stream_read_udp (self->streams[i], &udp)
           && !send_udp_stats (self, i, &udp, NULL, WS_UDP_STATS_FLAG_TOTAL, error))
@@ -701,7 +586,7 @@ send_results (WsSession  *self,
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_RESULTS_END);
   msg.u.results_end.streams = self->n_streams;
   msg.u.results_end.intervals = self->interval_index;
-  return send_msg (self, &msg, error);
+  return _ws_session_send (self, &msg, error);
 }
 
 /* The test that negotiate agreed on, from TEST_ACCEPT to RESULTS_END.

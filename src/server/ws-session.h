@@ -35,5 +35,16 @@ void          ws_session_set_limits    (WsSession           *session,
                                         guint64              max_bitrate);
 gboolean      ws_session_greet         (WsSession           *self,
                                         GError             **error);
+void          ws_session_set_collecting (WsSession          *self,
+                                        gboolean             collecting);
+gboolean      ws_session_read_request  (WsSession           *self,
+                                        GError             **error);
+const WsCollect *ws_session_get_collect (WsSession          *self);
+const char   *ws_session_get_key_name  (WsSession           *self);
+gboolean      ws_session_decline       (WsSession           *self,
+                                        WsProtocolError      code,
+                                        guint16              value,
+                                        const char          *text,
+                                        GError             **error);
 
 G_END_DECLS
