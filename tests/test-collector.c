@@ -1227,6 +1227,57 @@ test_store_failure (void)
   in_process_clear (&p);
 }
 
+/* The README's monitoring set-up: the real agent's quick form, testing the
+ * collector it reports to. That test takes the collector's TLS flags (the
+ * same server, the same certificate) and its key; without them the
+ * collector would refuse it (it requires TLS) and the stored report would
+ * be a failure. */
+static void
+test_agent_tests_its_collector (void)
+{
+  g_autofree char *port_s = NULL;
+  g_autofree char *collect_to = NULL;
+  g_autofree char *key_file = NULL;
+  g_autofree char *spool = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(WsStore) store = NULL;
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autoptr(GError) error = NULL;
+  WsReportFigures figures;
+  Fixture f;
+
+  fixture_init (&f, BACKEND_SQLITE);
+  start_collector (&f, NULL);
+  port_s = g_strdup_printf ("%u", f.port);
+  collect_to = g_strdup_printf ("127.0.0.1:%u", f.port);
+  key_file = write_private (f.dir, "edge-1.key", "edge-1:secret-1\n");
+  spool = g_build_filename (f.dir, "spool.db", NULL);
+  {
+    const char *args[] = { "--agent", "--collect-to", collect_to, "--tls-fingerprint", f.fingerprint,
+                           "--auth-key-file", key_file, "--target", "127.0.0.1", "--port", port_s,
+                           "--test", "TCP_RR", "--time", "1", "--every", "5m", "--once",
+                           "--spool", spool, NULL };
+    g_autoptr(Proc) p = proc_spawnv (args);
+    g_autoptr(Outcome) o = proc_finish (p, 60000);
+
+    if (o->status != 0)
+      g_error ("the agent exited %d: %s", o->status, o->err);
+  }
+  store = ws_store_open (f.db, &error);
+  g_assert_no_error (error);
+  ids = ws_store_list_ids (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ids->len, ==, 1);
+  g_assert_true (ws_store_lookup (store, g_ptr_array_index (ids, 0), &figures, &json, &error));
+  g_assert_no_error (error);
+  if (figures.failed)
+    g_error ("the agent's test of its collector failed: %s", json);
+  g_assert_cmpint (figures.mode, ==, WS_TEST_TCP_RR);
+  g_assert_cmpfloat (figures.numbers[WS_REPORT_RR_P50_MS], >, 0);
+  outcome_free (stop_collector (&f));
+  fixture_clear (&f);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1260,6 +1311,7 @@ main (int    argc,
   g_test_add_func ("/collector/cli-refusals", test_cli_refusals);
   g_test_add_func ("/collector/group-commit", test_group_commit);
   g_test_add_func ("/collector/store-failure", test_store_failure);
+  g_test_add_func ("/collector/agent-tests-its-collector", test_agent_tests_its_collector);
   status = g_test_run ();
   stop_pg ();
   return status;

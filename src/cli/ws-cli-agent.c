@@ -5,7 +5,8 @@
  * ("the quick form": --collect-to, --every, and the test's flags as
  * --client takes them). In the quick form the TLS flags and the key are
  * the collector's; the test uses the key when its server asks for one,
- * and TLS only with --tls.
+ * and TLS with --tls, or when its server is one of the collectors (the
+ * same host and port: the same certificate, so the same TLS flags).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -137,6 +138,23 @@ fill_when (WsSchedule          *s,
   return TRUE;
 }
 
+/* Whether the test's server is one of @config's collectors. */
+static gboolean
+tests_a_collector (const WsAgentConfig *config,
+                   const WsTestConfig  *t)
+{
+  for (guint i = 0; i < config->collectors->len; i++)
+    {
+      g_autofree char *host = NULL;
+      guint16 port = 0;
+
+      if (ws_collector_address_parse (g_ptr_array_index (config->collectors, i), &host, &port)
+          && g_ascii_strcasecmp (host, t->target) == 0 && port == t->port)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static gboolean
 quick_form (WsCliOptions        *options,
             const WsCliAgentRaw *raw,
@@ -153,7 +171,7 @@ quick_form (WsCliOptions        *options,
     return FALSE;
   ws_test_config_clear (t);
   ws_test_config_copy (t, &options->test);
-  t->tls = test_tls || g_str_has_prefix (t->target, "https://");
+  t->tls = test_tls || g_str_has_prefix (t->target, "https://") || tests_a_collector (options->agent, t);
   if (!t->tls)
     {
       g_clear_pointer (&t->tls_ca_file, g_free);
