@@ -543,6 +543,16 @@ test_hostile_cases (void)
   /* json-glib's parser recurses once a level: this would overflow the stack. */
   deep = g_strnfill (200000, '[');
   assert_invalid (deep, "nested too deeply");
+  /* 64 levels are allowed, 65 are not. */
+  {
+    g_autofree char *in = g_strnfill (63, '[');
+    g_autofree char *out = g_strnfill (63, ']');
+    g_autofree char *at = g_strdup_printf ("{\"test\": \"TCP_RR\", \"x\": %s%s}", in, out);
+    g_autofree char *over = g_strdup_printf ("{\"test\": \"TCP_RR\", \"x\": [%s%s]}", in, out);
+    g_autoptr(WsResult) deepest = assert_valid (at);
+
+    assert_invalid (over, "nested too deeply");
+  }
 
   /* Missing members take defaults. */
   bare = assert_valid ("{\"test\": \"tcp_stream\"}");
@@ -1013,6 +1023,41 @@ test_many (Store        *store,
   g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC / 2);
 }
 
+/* An hour of 100 ms intervals, four levels deep all along: kept and read
+ * back whole (the depth check once counted every new deepest level twice,
+ * and refused any result of more than about 60 intervals). */
+static void
+test_long (Store        *store,
+           gconstpointer data)
+{
+  g_autoptr(WsResult) r = ws_result_new ();
+  g_autoptr(WsResult) back = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  r->target = g_strdup ("example.org");
+  r->mode = WS_TEST_TCP_STREAM;
+  r->interval_s = 0.1;
+  r->duration_s = 3600;
+  r->elapsed_s = r->upload_s = 3600;
+  r->start_time = g_date_time_new_now_utc ();
+  r->upload.measured = TRUE;
+  for (guint i = 0; i < 36000; i++)
+    {
+      WsSample s = { .index = i, .start_s = i * 0.1, .end_s = (i + 1) * 0.1 };
+
+      s.upload.measured = TRUE;
+      s.upload.receiver_bytes = 1000 + i;
+      ws_result_add_sample (r, &s);
+    }
+  id = ws_history_add (store->history, r, &error);
+  g_assert_no_error (error);
+  back = ws_history_get (store->history, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->samples->len, ==, 36000);
+  g_assert_cmpuint (g_array_index (back->samples, WsSample, 35999).upload.receiver_bytes, ==, 36999);
+}
+
 /* Exports ---------------------------------------------------------------- */
 
 /* RFC 4180, strictly: CRLF after every record. */
@@ -1413,6 +1458,7 @@ main (int argc, char **argv)
   g_test_add ("/history/store/add-list-get-delete-clear", Store, NULL, store_setup, test_store, store_teardown);
   g_test_add ("/history/store/order", Store, NULL, store_setup, test_order, store_teardown);
   g_test_add ("/history/store/many", Store, NULL, store_setup, test_many, store_teardown);
+  g_test_add ("/history/store/long", Store, NULL, store_setup, test_long, store_teardown);
   g_test_add ("/history/store/damaged-rows", Store, NULL, store_setup, test_damaged_rows, store_teardown);
   g_test_add ("/history/export/csv", Store, NULL, store_setup, test_export_csv, store_teardown);
   g_test_add ("/history/export/json", Store, NULL, store_setup, test_export_json, store_teardown);
