@@ -545,6 +545,16 @@ test_hostile_cases (void)
   /* json-glib's parser recurses once a level: this would overflow the stack. */
   deep = g_strnfill (200000, '[');
   assert_invalid (deep, "nested too deeply");
+  /* 64 levels are allowed, 65 are not. */
+  {
+    g_autofree char *in = g_strnfill (63, '[');
+    g_autofree char *out = g_strnfill (63, ']');
+    g_autofree char *at = g_strdup_printf ("{\"test\": \"TCP_RR\", \"x\": %s%s}", in, out);
+    g_autofree char *over = g_strdup_printf ("{\"test\": \"TCP_RR\", \"x\": [%s%s]}", in, out);
+    g_autoptr(WsResult) deepest = assert_valid (at);
+
+    assert_invalid (over, "nested too deeply");
+  }
 
   /* Missing members take defaults. */
   bare = assert_valid ("{\"test\": \"tcp_stream\"}");
@@ -786,10 +796,14 @@ typedef struct {
   guint changed;
 } Store;
 
+static GThread *main_thread;
+
 static void
 on_changed (WsHistory *history,
             Store     *store)
 {
+  /* Never from a worker, even for the async calls. */
+  g_assert_true (g_thread_self () == main_thread);
   store->changed++;
 }
 
@@ -1041,6 +1055,41 @@ test_many (Store        *store,
   g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC / 2);
 }
 
+/* An hour of 100 ms intervals, four levels deep all along: kept and read
+ * back whole (the depth check once counted every new deepest level twice,
+ * and refused any result of more than about 60 intervals). */
+static void
+test_long (Store        *store,
+           gconstpointer data)
+{
+  g_autoptr(WsResult) r = ws_result_new ();
+  g_autoptr(WsResult) back = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  r->target = g_strdup ("example.org");
+  r->mode = WS_TEST_TCP_STREAM;
+  r->interval_s = 0.1;
+  r->duration_s = 3600;
+  r->elapsed_s = r->upload_s = 3600;
+  r->start_time = g_date_time_new_now_utc ();
+  r->upload.measured = TRUE;
+  for (guint i = 0; i < 36000; i++)
+    {
+      WsSample s = { .index = i, .start_s = i * 0.1, .end_s = (i + 1) * 0.1 };
+
+      s.upload.measured = TRUE;
+      s.upload.receiver_bytes = 1000 + i;
+      ws_result_add_sample (r, &s);
+    }
+  id = ws_history_add (store->history, r, &error);
+  g_assert_no_error (error);
+  back = ws_history_get (store->history, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->samples->len, ==, 36000);
+  g_assert_cmpuint (g_array_index (back->samples, WsSample, 35999).upload.receiver_bytes, ==, 36999);
+}
+
 /* Exports ---------------------------------------------------------------- */
 
 /* RFC 4180, strictly: CRLF after every record. */
@@ -1266,6 +1315,254 @@ test_export_json (Store        *store,
   }
 }
 
+/* On a worker ------------------------------------------------------------ */
+
+typedef struct {
+  Store *store;
+  guint pending;
+  GHashTable *ids;     /* ids the adds returned */
+  GAsyncResult *last;  /* of the last call waited for */
+} Calls;
+
+/* Iterates the main context until every call of @calls has called back. */
+static void
+wait_calls (Calls *calls)
+{
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  /* Wakes the loop now and then, so that the deadline is checked. */
+  guint heartbeat = g_timeout_add (100, (GSourceFunc) G_SOURCE_CONTINUE, NULL);
+
+  while (calls->pending > 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (heartbeat);
+}
+
+static void
+on_added (GObject      *source,
+          GAsyncResult *result,
+          gpointer      data)
+{
+  Calls *calls = data;
+  g_autoptr(GError) error = NULL;
+  gint64 id = ws_history_add_finish (WS_HISTORY (source), result, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (id, >, 0);
+  g_assert_true (g_hash_table_add (calls->ids, GSIZE_TO_POINTER (id)));
+  /* "changed" came first, once a change. */
+  g_assert_cmpuint (calls->store->changed, >=, g_hash_table_size (calls->ids));
+  calls->pending--;
+}
+
+static void
+on_done (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  Calls *calls = data;
+
+  g_clear_object (&calls->last);
+  calls->last = g_object_ref (result);
+  calls->pending--;
+}
+
+/* Waits for one call and hands over its result. */
+static GAsyncResult *
+wait_call (Calls *calls)
+{
+  calls->pending = 1;
+  wait_calls (calls);
+  return g_steal_pointer (&calls->last);
+}
+
+static char *
+file_text (const char *path)
+{
+  g_autofree char *text = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  return g_steal_pointer (&text);
+}
+
+static void
+check_async_saves (Calls *calls,
+                   gint64 id)
+{
+  WsHistory *history = calls->store->history;
+  g_autofree char *csv_path = g_build_filename (calls->store->dir, "history.csv", NULL);
+  g_autofree char *json_path = g_build_filename (calls->store->dir, "result.json", NULL);
+  g_autofree char *bad_path = g_build_filename (calls->store->dir, "missing", "result.json", NULL);
+  g_autoptr(GFile) csv = g_file_new_for_path (csv_path);
+  g_autoptr(GFile) json = g_file_new_for_path (json_path);
+  g_autoptr(GFile) bad = g_file_new_for_path (bad_path);
+  g_autoptr(GOutputStream) want_csv = g_memory_output_stream_new_resizable ();
+  g_autoptr(GOutputStream) want_json = g_memory_output_stream_new_resizable ();
+  g_autoptr(GAsyncResult) r = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *have_csv = NULL;
+  g_autofree char *have_json = NULL;
+  g_autofree char *csv_text = NULL;
+  g_autofree char *json_text = NULL;
+
+  g_assert_true (ws_history_export_csv (history, want_csv, NULL, &error));
+  g_assert_true (ws_history_export_json (history, id, want_json, NULL, &error));
+  ws_history_save_csv_async (history, csv, on_done, calls);
+  r = wait_call (calls);
+  g_assert_true (ws_history_write_finish (history, r, &error));
+  g_assert_no_error (error);
+  g_clear_object (&r);
+  ws_history_save_json_async (history, id, json, on_done, calls);
+  r = wait_call (calls);
+  g_assert_true (ws_history_write_finish (history, r, &error));
+  g_clear_object (&r);
+  have_csv = file_text (csv_path);
+  have_json = file_text (json_path);
+  csv_text = stream_text (want_csv);
+  json_text = stream_text (want_json);
+  g_assert_cmpstr (have_csv, ==, csv_text);
+  g_assert_cmpstr (have_json, ==, json_text);
+  /* A folder that is not there: said, not lost. */
+  ws_history_save_json_async (history, id, bad, on_done, calls);
+  r = wait_call (calls);
+  g_assert_false (ws_history_write_finish (history, r, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+}
+
+static void
+check_async_reads (Calls *calls)
+{
+  WsHistory *history = calls->store->history;
+  g_autoptr(GPtrArray) want = ws_history_list (history, NULL);
+  g_autoptr(GPtrArray) have = NULL;
+  g_autoptr(GAsyncResult) r = NULL;
+  g_autoptr(WsResult) got = NULL;
+  g_autoptr(WsResult) direct = NULL;
+  g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *got_json = NULL;
+  g_autofree char *direct_json = NULL;
+  gint64 id;
+
+  ws_history_list_async (history, NULL, on_done, calls);
+  r = wait_call (calls);
+  have = ws_history_list_finish (history, r, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (have->len, ==, want->len);
+  for (guint i = 0; i < want->len; i++)
+    g_assert_cmpint (((WsHistoryEntry *) have->pdata[i])->id, ==, ((WsHistoryEntry *) want->pdata[i])->id);
+  g_clear_object (&r);
+
+  id = ((WsHistoryEntry *) want->pdata[0])->id;
+  ws_history_get_async (history, id, NULL, on_done, calls);
+  r = wait_call (calls);
+  got = ws_history_get_finish (history, r, &error);
+  g_assert_no_error (error);
+  direct = ws_history_get (history, id, NULL);
+  got_json = ws_result_to_json_string (got);
+  direct_json = ws_result_to_json_string (direct);
+  g_assert_cmpstr (got_json, ==, direct_json);
+  g_clear_object (&r);
+
+  ws_history_get_async (history, 999999, NULL, on_done, calls);
+  r = wait_call (calls);
+  g_assert_null (ws_history_get_finish (history, r, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_clear_object (&r);
+
+  g_cancellable_cancel (cancelled);
+  ws_history_get_async (history, id, cancelled, on_done, calls);
+  r = wait_call (calls);
+  g_assert_null (ws_history_get_finish (history, r, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static void
+check_async_removes (Calls *calls,
+                     guint  n)
+{
+  WsHistory *history = calls->store->history;
+  g_autoptr(GPtrArray) list = ws_history_list (history, NULL);
+  g_autoptr(GAsyncResult) r = NULL;
+  g_autoptr(GError) error = NULL;
+  guint changed = calls->store->changed;
+  gint64 id = ((WsHistoryEntry *) list->pdata[0])->id;
+
+  ws_history_delete_async (history, id, on_done, calls);
+  r = wait_call (calls);
+  g_assert_true (ws_history_write_finish (history, r, &error));
+  g_assert_cmpuint (calls->store->changed, ==, changed + 1);
+  g_clear_pointer (&list, g_ptr_array_unref);
+  list = ws_history_list (history, NULL);
+  g_assert_cmpuint (list->len, ==, n - 1);
+  g_clear_object (&r);
+  ws_history_delete_async (history, id, on_done, calls);
+  r = wait_call (calls);
+  g_assert_false (ws_history_write_finish (history, r, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_cmpuint (calls->store->changed, ==, changed + 1);
+  g_clear_error (&error);
+  g_clear_object (&r);
+  ws_history_clear_async (history, on_done, calls);
+  r = wait_call (calls);
+  g_assert_true (ws_history_write_finish (history, r, &error));
+  g_assert_cmpuint (calls->store->changed, ==, changed + 2);
+  g_clear_pointer (&list, g_ptr_array_unref);
+  list = ws_history_list (history, NULL);
+  g_assert_cmpuint (list->len, ==, 0);
+}
+
+/* The window's way: adds queued on workers, and flushed as at quit before
+ * the main loop ever ran their callbacks: another connection sees every
+ * one of them. Then each call against its synchronous twin. */
+static void
+test_async (Store        *store,
+            gconstpointer data)
+{
+  WsResult **results = get_real_results ();
+  g_autoptr(GHashTable) ids = g_hash_table_new (NULL, NULL);
+  Calls calls = { store, 0, ids, NULL };
+  g_autoptr(WsHistory) other = NULL;
+  g_autoptr(GPtrArray) seen = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint n = 8 * G_N_ELEMENTS (run_specs);
+
+  for (guint i = 0; i < n; i++)
+    {
+      ws_history_add_async (store->history, results[i % G_N_ELEMENTS (run_specs)], on_added, &calls);
+      calls.pending++;
+    }
+  ws_history_flush (store->history);
+  other = ws_history_open (store->path, &error);
+  g_assert_no_error (error);
+  seen = ws_history_list (other, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (seen->len, ==, n);
+  g_assert_cmpuint (store->changed, ==, 0);
+  wait_calls (&calls);
+  g_assert_cmpuint (g_hash_table_size (ids), ==, n);
+  g_assert_cmpuint (store->changed, ==, n);
+
+  check_async_reads (&calls);
+  check_async_saves (&calls, ((WsHistoryEntry *) seen->pdata[0])->id);
+  check_async_removes (&calls, n);
+  g_clear_object (&calls.last);
+  /* A worker lets go of its task a moment after the callback ran. */
+  {
+    gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    while (g_atomic_int_get (&G_OBJECT (store->history)->ref_count) > 1)
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, end);
+        g_main_context_iteration (NULL, FALSE);
+        g_usleep (1000);
+      }
+  }
+}
+
 /* Damaged files ------------------------------------------------------------ */
 
 static char *
@@ -1431,6 +1728,7 @@ main (int argc, char **argv)
   int status;
 
   g_test_init (&argc, &argv, NULL);
+  main_thread = g_thread_self ();
 
   g_test_add_func ("/history/json/round-trip-real", test_round_trip_real);
   g_test_add_func ("/history/json/round-trip-synthetic", test_round_trip_synthetic);
@@ -1442,9 +1740,11 @@ main (int argc, char **argv)
   g_test_add ("/history/store/add-list-get-delete-clear", Store, NULL, store_setup, test_store, store_teardown);
   g_test_add ("/history/store/order", Store, NULL, store_setup, test_order, store_teardown);
   g_test_add ("/history/store/many", Store, NULL, store_setup, test_many, store_teardown);
+  g_test_add ("/history/store/long", Store, NULL, store_setup, test_long, store_teardown);
   g_test_add ("/history/store/damaged-rows", Store, NULL, store_setup, test_damaged_rows, store_teardown);
   g_test_add ("/history/export/csv", Store, NULL, store_setup, test_export_csv, store_teardown);
   g_test_add ("/history/export/json", Store, NULL, store_setup, test_export_json, store_teardown);
+  g_test_add ("/history/async", Store, NULL, store_setup, test_async, store_teardown);
   g_test_add_func ("/history/open/not-a-database", test_not_a_database);
   g_test_add_func ("/history/open/newer-version", test_newer_version);
   g_test_add_func ("/history/open/foreign-database", test_foreign_database);

@@ -72,7 +72,11 @@ json_depth (const char *json)
       else if (*p == '"')
         in_string = !in_string;
       else if (!in_string && (*p == '[' || *p == '{'))
-        deepest = MAX (deepest, ++depth);
+        {
+          /* Not MAX (deepest, ++depth): the macro would count twice. */
+          depth++;
+          deepest = MAX (deepest, depth);
+        }
       else if (!in_string && (*p == ']' || *p == '}') && depth > 0)
         depth--;
     }

@@ -171,6 +171,19 @@ ws_application_activate (GApplication *app)
   gtk_window_present (window);
 }
 
+/* The windows hold the app while they store a result; whatever ends the
+ * main loop all the same (g_application_quit(), the session ending) still
+ * has what is being written written before the app exits. */
+static void
+ws_application_shutdown (GApplication *app)
+{
+  WsApplication *self = WS_APPLICATION (app);
+
+  if (self->history != NULL)
+    ws_history_flush (self->history);
+  G_APPLICATION_CLASS (ws_application_parent_class)->shutdown (app);
+}
+
 static void
 ws_application_finalize (GObject *object)
 {
@@ -188,6 +201,7 @@ ws_application_class_init (WsApplicationClass *klass)
   G_OBJECT_CLASS (klass)->finalize = ws_application_finalize;
   G_APPLICATION_CLASS (klass)->startup = ws_application_startup;
   G_APPLICATION_CLASS (klass)->activate = ws_application_activate;
+  G_APPLICATION_CLASS (klass)->shutdown = ws_application_shutdown;
 }
 
 static void

@@ -8,6 +8,13 @@
  * with cairo, so the widget's snapshot and the exported files are the same
  * drawing. Each axis grows to a round number above its highest value.
  *
+ * What is drawn is kept as a render node until something it shows changes
+ * (a layer's data, an axis, the size, the theme): moving the pointer draws
+ * the hover box again over that node, and a frame of the window in which
+ * only the figures changed reuses it whole, so the renderer finds nothing
+ * to repaint there. However many samples come between two frames, the
+ * chart is drawn once.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -42,6 +49,13 @@ struct _WsChart {
   GPtrArray *layers;   /* in the legend's order */
   Axis axes[2];        /* by WsChartAxis */
   gdouble hover_x;     /* widget x of the pointer, or -1 */
+
+  /* The chart without the hover box, as last drawn, and what for */
+  GskRenderNode *drawn;
+  int drawn_width;
+  int drawn_height;
+  GdkRGBA drawn_fg;
+  WsChartFrame drawn_frame;
 };
 
 G_DEFINE_FINAL_TYPE (WsChart, ws_chart, GTK_TYPE_WIDGET)
@@ -52,6 +66,17 @@ ws_chart_new (void)
   return g_object_new (WS_TYPE_CHART, NULL);
 }
 
+/* Something the chart shows has changed: a layer's data, or what an
+ * axis's ceiling or label function reads. It is drawn again once, at the
+ * next frame. */
+void
+ws_chart_invalidate (WsChart *self)
+{
+  g_return_if_fail (WS_IS_CHART (self));
+  g_clear_pointer (&self->drawn, gsk_render_node_unref);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 void
 ws_chart_add_layer (WsChart      *self,
                     WsChartLayer *layer)
@@ -59,8 +84,8 @@ ws_chart_add_layer (WsChart      *self,
   g_return_if_fail (WS_IS_CHART (self));
   g_return_if_fail (WS_IS_CHART_LAYER (layer));
   g_ptr_array_add (self->layers, g_object_ref (layer));
-  g_signal_connect_object (layer, "changed", G_CALLBACK (gtk_widget_queue_draw), self, G_CONNECT_SWAPPED);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_connect_object (layer, "changed", G_CALLBACK (ws_chart_invalidate), self, G_CONNECT_SWAPPED);
+  ws_chart_invalidate (self);
 }
 
 /* @label_color: (nullable): the labels' colour; NULL for the theme's. An
@@ -84,7 +109,7 @@ ws_chart_set_axis (WsChart            *self,
   if (label_color != NULL)
     a->color = *label_color;
   a->data = user_data;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  ws_chart_invalidate (self);
 }
 
 /* The axes' ranges: round maxima above the data. */
@@ -299,6 +324,32 @@ render (WsChart       *self,
   draw_legend (self, cr, f);
 }
 
+/* The chart for the widget's size and colours, drawn again only when
+ * something in it changed. */
+static GskRenderNode *
+get_drawn (WsChart       *self,
+           int            width,
+           int            height,
+           const GdkRGBA *fg)
+{
+  GtkSnapshot *snapshot;
+  cairo_t *cr;
+
+  if (self->drawn != NULL && self->drawn_width == width && self->drawn_height == height
+      && gdk_rgba_equal (&self->drawn_fg, fg))
+    return self->drawn;
+  g_clear_pointer (&self->drawn, gsk_render_node_unref);
+  snapshot = gtk_snapshot_new ();
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  render (self, cr, width, height, fg, &self->drawn_frame);
+  cairo_destroy (cr);
+  self->drawn = gtk_snapshot_free_to_node (snapshot);
+  self->drawn_width = width;
+  self->drawn_height = height;
+  self->drawn_fg = *fg;
+  return self->drawn;
+}
+
 static void
 ws_chart_snapshot (GtkWidget   *widget,
                    GtkSnapshot *snapshot)
@@ -306,19 +357,32 @@ ws_chart_snapshot (GtkWidget   *widget,
   WsChart *self = WS_CHART (widget);
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
+  const WsChartFrame *f = &self->drawn_frame;
+  GskRenderNode *drawn;
   GdkRGBA fg;
   cairo_t *cr;
-  WsChartFrame f;
 
   if (width <= MARGIN_LEFT + MARGIN_RIGHT || height <= MARGIN_TOP + MARGIN_BOTTOM)
     return;
   /* The theme's foreground: the grid and labels follow dark and light. */
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
+  drawn = get_drawn (self, width, height, &fg);
+  if (drawn != NULL)
+    gtk_snapshot_append_node (snapshot, drawn);
+  if (self->hover_x < f->x0 || self->hover_x > f->x0 + f->w)
+    return;
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  render (self, cr, width, height, &fg, &f);
-  if (self->hover_x >= f.x0 && self->hover_x <= f.x0 + f.w)
-    draw_hover (self, cr, &f, &fg);
+  draw_hover (self, cr, f, &fg);
   cairo_destroy (cr);
+}
+
+/* The theme or the font changed: the labels' colour and size with it. */
+static void
+ws_chart_css_changed (GtkWidget         *widget,
+                      GtkCssStyleChange *change)
+{
+  GTK_WIDGET_CLASS (ws_chart_parent_class)->css_changed (widget, change);
+  ws_chart_invalidate (WS_CHART (widget));
 }
 
 typedef struct {
@@ -476,6 +540,7 @@ ws_chart_dispose (GObject *object)
   WsChart *self = WS_CHART (object);
 
   g_ptr_array_set_size (self->layers, 0);
+  g_clear_pointer (&self->drawn, gsk_render_node_unref);
   G_OBJECT_CLASS (ws_chart_parent_class)->dispose (object);
 }
 
@@ -496,6 +561,7 @@ ws_chart_class_init (WsChartClass *klass)
   G_OBJECT_CLASS (klass)->dispose = ws_chart_dispose;
   G_OBJECT_CLASS (klass)->finalize = ws_chart_finalize;
   widget_class->snapshot = ws_chart_snapshot;
+  widget_class->css_changed = ws_chart_css_changed;
   widget_class->measure = ws_chart_measure;
   gtk_widget_class_set_css_name (widget_class, "wschart");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);

@@ -27,6 +27,7 @@ typedef char   *(*WsChartLabelFunc)   (gdouble  value,
 G_DECLARE_FINAL_TYPE (WsChart, ws_chart, WS, CHART, GtkWidget)
 
 GtkWidget *ws_chart_new              (void);
+void       ws_chart_invalidate       (WsChart            *self);
 void       ws_chart_add_layer        (WsChart            *self,
                                       WsChartLayer       *layer);
 void       ws_chart_set_axis         (WsChart            *self,

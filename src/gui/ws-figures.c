@@ -7,6 +7,10 @@
  * of jumping with every interval. Each figure is a read-only property
  * ("figure-download"…), NULL while the test type has no such figure.
  *
+ * Live samples are applied once a frame (a tick callback): when several
+ * come between two frames, as on a loaded machine, the chart's lines grow
+ * by all of them in one change and the figures are set once.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -43,6 +47,7 @@ struct _WsFigures {
   WsChart *chart;
   GtkLabel *detail_label;
   GtkLabel *status_label;
+  GtkInscription *progress_line;  /* the status while a test runs */
 
   WsFigure *figures[N_FIGURES];
   WsLineLayer *upload_line;
@@ -50,8 +55,12 @@ struct _WsFigures {
   WsLineLayer *latency_line;
   WsResult *result;        /* shown, for when the units change */
   gboolean bytes;          /* rates in MB/s rather than Mbit/s */
+  GArray *pending;         /* WsSample, come since the last frame */
+  guint tick_id;
   /* Running means of the live samples, per direction */
   gdouble up_bits, up_s, down_bits, down_s;
+  gdouble live_tps;          /* the last interval's; NAN: none */
+  gdouble live_latency_ms;
 };
 
 G_DEFINE_FINAL_TYPE (WsFigures, ws_figures, GTK_TYPE_BOX)
@@ -123,51 +132,126 @@ ws_figures_show_mode (WsFigures  *self,
   gtk_widget_set_visible (GTK_WIDGET (self->rpm), TRUE);
 }
 
+/* The chart's points for @n samples: one change of each line. */
 static void
 add_to_chart (WsFigures      *self,
-              const WsSample *s)
+              const WsSample *samples,
+              guint           n)
+{
+  g_autofree WsLinePoint *up = g_new (WsLinePoint, n);
+  g_autofree WsLinePoint *down = g_new (WsLinePoint, n);
+  g_autofree WsLinePoint *latency = g_new (WsLinePoint, n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const WsSample *s = &samples[i];
+      gdouble span = s->end_s - s->start_s;
+
+      up[i] = down[i] = latency[i] = (WsLinePoint) { s->start_s, s->end_s, NAN };
+      if (s->upload.measured)
+        up[i].value = ws_flow_stats_bps (&s->upload, span);
+      if (s->download.measured)
+        down[i].value = ws_flow_stats_bps (&s->download, span);
+      latency[i].value = ws_sample_latency_ms (s);
+    }
+  ws_line_layer_append_points (self->upload_line, up, n);
+  ws_line_layer_append_points (self->download_line, down, n);
+  ws_line_layer_append_points (self->latency_line, latency, n);
+}
+
+/* The running means, and the last interval's transactions and latency. */
+static void
+add_to_figures (WsFigures      *self,
+                const WsSample *s)
 {
   gdouble span = s->end_s - s->start_s;
+  gdouble latency_ms = ws_sample_latency_ms (s);
 
-  ws_line_layer_append (self->upload_line, s->start_s, s->end_s,
-                        s->upload.measured ? ws_flow_stats_bps (&s->upload, span) : NAN);
-  ws_line_layer_append (self->download_line, s->start_s, s->end_s,
-                        s->download.measured ? ws_flow_stats_bps (&s->download, span) : NAN);
-  ws_line_layer_append (self->latency_line, s->start_s, s->end_s, ws_sample_latency_ms (s));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_POINTS]);
+  if (s->download.measured)
+    {
+      self->down_bits += ws_flow_stats_bps (&s->download, span) * span;
+      self->down_s += span;
+    }
+  if (s->upload.measured)
+    {
+      self->up_bits += ws_flow_stats_bps (&s->upload, span) * span;
+      self->up_s += span;
+    }
+  if (s->latency.count)
+    self->live_tps = ws_metrics_per_second (s->transactions, span);
+  if (!isnan (latency_ms))
+    self->live_latency_ms = latency_ms;
+}
+
+/* @text: (transfer full) */
+static void
+set_live_figure (WsFigures  *self,
+                 Figure      which,
+                 char       *text)
+{
+  ws_figure_set_live_value (self->figures[which], text);
+  g_free (text);
+}
+
+/* What add_to_figures() gathered, as the live values: drawn again, the
+ * window not laid out again. */
+static void
+show_live_figures (WsFigures *self)
+{
+  if (self->down_s > 0)
+    set_live_figure (self, FIGURE_DOWNLOAD, ws_gui_format_rate (self->down_bits / self->down_s, self->bytes));
+  if (self->up_s > 0)
+    set_live_figure (self, FIGURE_UPLOAD, ws_gui_format_rate (self->up_bits / self->up_s, self->bytes));
+  if (!isnan (self->live_tps))
+    set_live_figure (self, FIGURE_TRANSACTIONS, g_strdup_printf ("%.0f", self->live_tps));
+  if (!isnan (self->live_latency_ms))
+    set_live_figure (self, FIGURE_LOADED, ws_gui_format_ms (self->live_latency_ms));
+}
+
+static void
+stop_ticking (WsFigures *self)
+{
+  if (self->tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+  self->tick_id = 0;
+}
+
+/* The samples come since the last frame, on the chart and in the figures. */
+static void
+apply_pending (WsFigures *self)
+{
+  stop_ticking (self);
+  if (self->pending->len == 0)
+    return;
+  add_to_chart (self, (const WsSample *) self->pending->data, self->pending->len);
+  for (guint i = 0; i < self->pending->len; i++)
+    add_to_figures (self, &g_array_index (self->pending, WsSample, i));
+  g_array_set_size (self->pending, 0);
+  show_live_figures (self);
+}
+
+static gboolean
+on_frame (GtkWidget     *widget,
+          GdkFrameClock *clock,
+          gpointer       data)
+{
+  WsFigures *self = WS_FIGURES (widget);
+
+  /* Removed by GTK as this returns. */
+  self->tick_id = 0;
+  apply_pending (self);
+  return G_SOURCE_REMOVE;
 }
 
 void
 ws_figures_add_sample (WsFigures      *self,
                        const WsSample *s)
 {
-  gdouble span = s->end_s - s->start_s;
-  gdouble latency_ms = ws_sample_latency_ms (s);
-
   g_return_if_fail (WS_IS_FIGURES (self));
-  add_to_chart (self, s);
-  if (s->download.measured)
-    {
-      self->down_bits += ws_flow_stats_bps (&s->download, span) * span;
-      self->down_s += span;
-      set_rate_figure (self, FIGURE_DOWNLOAD, self->down_bits, self->down_s);
-    }
-  if (s->upload.measured)
-    {
-      self->up_bits += ws_flow_stats_bps (&s->upload, span) * span;
-      self->up_s += span;
-      set_rate_figure (self, FIGURE_UPLOAD, self->up_bits, self->up_s);
-    }
-  if (s->latency.count)
-    {
-      g_autofree char *tps = g_strdup_printf ("%.0f", ws_metrics_per_second (s->transactions, span));
-      set_figure (self, FIGURE_TRANSACTIONS, tps);
-    }
-  if (!isnan (latency_ms))
-    {
-      g_autofree char *ms = ws_gui_format_ms (latency_ms);
-      set_figure (self, FIGURE_LOADED, ms);
-    }
+  g_array_append_val (self->pending, *s);
+  if (self->tick_id == 0)
+    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_frame, NULL, NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_POINTS]);
 }
 
 static void
@@ -287,6 +371,7 @@ ws_figures_show_result (WsFigures *self,
 {
   g_return_if_fail (WS_IS_FIGURES (self));
   g_return_if_fail (result != NULL);
+  apply_pending (self);
   ws_result_ref (result);
   g_clear_pointer (&self->result, ws_result_unref);
   self->result = result;
@@ -300,8 +385,8 @@ ws_figures_load_result (WsFigures *self,
 {
   g_return_if_fail (WS_IS_FIGURES (self));
   ws_figures_reset (self);
-  for (guint i = 0; i < result->samples->len; i++)
-    add_to_chart (self, &g_array_index (result->samples, WsSample, i));
+  add_to_chart (self, (const WsSample *) result->samples->data, result->samples->len);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_POINTS]);
   ws_figures_show_result (self, result);
 }
 
@@ -309,6 +394,8 @@ void
 ws_figures_reset (WsFigures *self)
 {
   g_return_if_fail (WS_IS_FIGURES (self));
+  stop_ticking (self);
+  g_array_set_size (self->pending, 0);
   for (guint i = 0; i < N_FIGURES; i++)
     set_figure (self, i, NULL);
   set_detail (self, "");
@@ -317,6 +404,7 @@ ws_figures_reset (WsFigures *self)
   ws_line_layer_clear (self->latency_line);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_POINTS]);
   self->up_bits = self->up_s = self->down_bits = self->down_s = 0;
+  self->live_tps = self->live_latency_ms = NAN;
   g_clear_pointer (&self->result, ws_result_unref);
 }
 
@@ -326,11 +414,32 @@ ws_figures_set_status (WsFigures  *self,
                        gboolean    error)
 {
   g_return_if_fail (WS_IS_FIGURES (self));
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_line), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_label), TRUE);
   gtk_label_set_text (self->status_label, text);
   if (error)
     gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+}
+
+/* A status that changes while a test runs ("Testing… 3 s"): on one line
+ * whose size does not follow the text, so that it does not lay out the
+ * window again every second. */
+void
+ws_figures_set_progress (WsFigures  *self,
+                         const char *text)
+{
+  g_return_if_fail (WS_IS_FIGURES (self));
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->progress_line)))
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->status_label), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->progress_line), TRUE);
+    }
+  else if (g_strcmp0 (text, gtk_inscription_get_text (self->progress_line)) == 0)
+    return;
+  gtk_inscription_set_text (self->progress_line, text);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
 }
 
@@ -342,15 +451,13 @@ ws_figures_set_bytes (WsFigures *self,
   bytes = !!bytes;
   if (self->bytes == bytes)
     return;
+  apply_pending (self);
   self->bytes = bytes;
-  gtk_widget_queue_draw (GTK_WIDGET (self->chart));
+  ws_chart_invalidate (self->chart);
   if (self->result != NULL)
     show_result_figures (self, self->result);
-  else if (self->down_s > 0 || self->up_s > 0)
-    {
-      set_rate_figure (self, FIGURE_DOWNLOAD, self->down_bits, self->down_s);
-      set_rate_figure (self, FIGURE_UPLOAD, self->up_bits, self->up_s);
-    }
+  else
+    show_live_figures (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES]);
 }
 
@@ -472,13 +579,15 @@ ws_figures_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_STATUS:
-      g_value_set_string (value, gtk_label_get_text (self->status_label));
+      g_value_set_string (value, gtk_widget_get_visible (GTK_WIDGET (self->progress_line))
+                                 ? gtk_inscription_get_text (self->progress_line)
+                                 : gtk_label_get_text (self->status_label));
       break;
     case PROP_DETAIL:
       g_value_set_string (value, gtk_label_get_text (self->detail_label));
       break;
     case PROP_N_POINTS:
-      g_value_set_uint (value, ws_line_layer_get_n_points (self->upload_line));
+      g_value_set_uint (value, ws_line_layer_get_n_points (self->upload_line) + self->pending->len);
       break;
     case PROP_CHART:
       g_value_set_object (value, self->chart);
@@ -513,8 +622,16 @@ ws_figures_dispose (GObject *object)
   WsFigures *self = WS_FIGURES (object);
 
   g_clear_pointer (&self->result, ws_result_unref);
+  stop_ticking (self);
   self->upload_line = self->download_line = self->latency_line = NULL;
   G_OBJECT_CLASS (ws_figures_parent_class)->dispose (object);
+}
+
+static void
+ws_figures_finalize (GObject *object)
+{
+  g_array_unref (WS_FIGURES (object)->pending);
+  G_OBJECT_CLASS (ws_figures_parent_class)->finalize (object);
 }
 
 static void
@@ -546,6 +663,7 @@ ws_figures_class_init (WsFiguresClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = ws_figures_dispose;
+  object_class->finalize = ws_figures_finalize;
   object_class->get_property = ws_figures_get_property;
   object_class->set_property = ws_figures_set_property;
   install_properties (object_class);
@@ -562,6 +680,7 @@ ws_figures_class_init (WsFiguresClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WsFigures, chart);
   gtk_widget_class_bind_template_child (widget_class, WsFigures, detail_label);
   gtk_widget_class_bind_template_child (widget_class, WsFigures, status_label);
+  gtk_widget_class_bind_template_child (widget_class, WsFigures, progress_line);
 }
 
 static void
@@ -570,6 +689,8 @@ ws_figures_init (WsFigures *self)
   WsFigure *figures[N_FIGURES];
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->pending = g_array_new (FALSE, FALSE, sizeof (WsSample));
+  self->live_tps = self->live_latency_ms = NAN;
   figures[FIGURE_DOWNLOAD] = self->download;
   figures[FIGURE_UPLOAD] = self->upload;
   figures[FIGURE_TRANSACTIONS] = self->transactions;

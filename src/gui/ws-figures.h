@@ -29,5 +29,7 @@ void     ws_figures_load_result     (WsFigures      *self,
 void     ws_figures_set_status      (WsFigures      *self,
                                      const char     *text,
                                      gboolean        error);
+void     ws_figures_set_progress    (WsFigures      *self,
+                                     const char     *text);
 
 G_END_DECLS

@@ -143,3 +143,45 @@ ws_gui_save_dialog (GtkWindow       *parent,
   g_signal_connect (dialog, "response", G_CALLBACK (on_save_response), data);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
+
+static void
+save_result_worker (GTask        *task,
+                    gpointer      source,
+                    gpointer      data,
+                    GCancellable *cancellable)
+{
+  WsResult *result = data;
+  GFile *file = g_object_get_data (G_OBJECT (task), "ws-file");
+  g_autofree char *json = ws_result_to_json_string (result);
+  GError *error = NULL;
+
+  if (g_file_replace_contents (file, json, strlen (json), NULL, FALSE, G_FILE_CREATE_NONE, NULL,
+                               cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* @result's JSON, built and written to @file on a worker: a long test's
+ * is megabytes. */
+void
+ws_gui_save_result_async (WsResult            *result,
+                          GFile               *file,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, ws_gui_save_result_async);
+  g_task_set_task_data (task, ws_result_ref (result), (GDestroyNotify) ws_result_unref);
+  g_object_set_data_full (G_OBJECT (task), "ws-file", g_object_ref (file), g_object_unref);
+  g_task_run_in_thread (task, save_result_worker);
+}
+
+gboolean
+ws_gui_save_result_finish (GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -28,4 +28,11 @@ void        ws_gui_save_dialog (GtkWindow       *parent,
                                 WsSaveCallback   callback,
                                 gpointer         owner);
 
+void        ws_gui_save_result_async  (WsResult            *result,
+                                       GFile               *file,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data);
+gboolean    ws_gui_save_result_finish (GAsyncResult        *result,
+                                       GError             **error);
+
 G_END_DECLS

@@ -1,8 +1,12 @@
 /* ws-line-layer.c — a series of values over intervals, drawn as a line
  *
- * One point per interval (a few hundred at most), NAN where nothing was
- * measured: the line passes through the middle of each interval and
- * breaks at the gaps.
+ * One point per interval, NAN where nothing was measured: the line passes
+ * through the middle of each interval and breaks at the gaps. An hour of
+ * 100 ms intervals is 36,000 points for a chart a thousand pixels wide:
+ * with more points than pixels across, each pixel column's lowest and
+ * highest point bound a filled band instead (draw_band()), which costs
+ * what the width costs. The extent is kept as points come, and the point
+ * under the pointer found by bisection.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,16 +16,12 @@
 
 #include "ws-line-layer.h"
 
-typedef struct {
-  gdouble start;
-  gdouble end;
-  gdouble value;  /* NAN: none */
-} Point;
-
 struct _WsLineLayer {
   WsChartLayer parent_instance;
 
-  GArray *points;
+  GArray *points;  /* by start, as they came */
+  gdouble max_x;
+  gdouble max_y;
   gdouble line_width;
   gboolean dashed;
   WsLineLayerDescribeFunc describe;
@@ -60,17 +60,35 @@ ws_line_layer_set_describe_func (WsLineLayer             *self,
   self->describe_data = user_data;
 }
 
+/* Appends @n points, each starting at or after the one before: one
+ * "changed" for all of them. */
+void
+ws_line_layer_append_points (WsLineLayer       *self,
+                             const WsLinePoint *points,
+                             guint              n)
+{
+  g_return_if_fail (WS_IS_LINE_LAYER (self));
+  if (n == 0)
+    return;
+  g_array_append_vals (self->points, points, n);
+  for (guint i = 0; i < n; i++)
+    {
+      self->max_x = MAX (self->max_x, points[i].end);
+      if (!isnan (points[i].value))
+        self->max_y = MAX (self->max_y, points[i].value);
+    }
+  ws_chart_layer_changed (WS_CHART_LAYER (self));
+}
+
 void
 ws_line_layer_append (WsLineLayer *self,
                       gdouble      start,
                       gdouble      end,
                       gdouble      value)
 {
-  Point p = { start, end, value };
+  WsLinePoint p = { start, end, value };
 
-  g_return_if_fail (WS_IS_LINE_LAYER (self));
-  g_array_append_val (self->points, p);
-  ws_chart_layer_changed (WS_CHART_LAYER (self));
+  ws_line_layer_append_points (self, &p, 1);
 }
 
 void
@@ -78,6 +96,7 @@ ws_line_layer_clear (WsLineLayer *self)
 {
   g_return_if_fail (WS_IS_LINE_LAYER (self));
   g_array_set_size (self->points, 0);
+  self->max_x = self->max_y = 0;
   ws_chart_layer_changed (WS_CHART_LAYER (self));
 }
 
@@ -95,30 +114,21 @@ ws_line_layer_get_extent (WsChartLayer *layer,
 {
   WsLineLayer *self = WS_LINE_LAYER (layer);
 
-  for (guint i = 0; i < self->points->len; i++)
-    {
-      const Point *p = &g_array_index (self->points, Point, i);
-
-      *max_x = MAX (*max_x, p->end);
-      if (!isnan (p->value))
-        *max_y = MAX (*max_y, p->value);
-    }
+  *max_x = self->max_x;
+  *max_y = self->max_y;
 }
 
 static void
-ws_line_layer_draw (WsChartLayer       *layer,
-                    cairo_t            *cr,
-                    const WsChartFrame *frame)
+draw_line (WsLineLayer        *self,
+           cairo_t            *cr,
+           const WsChartFrame *frame,
+           WsChartAxis         axis)
 {
-  WsLineLayer *self = WS_LINE_LAYER (layer);
-  const GdkRGBA *color = ws_chart_layer_get_color (layer);
-  WsChartAxis axis = ws_chart_layer_get_axis (layer);
   gboolean drawing = FALSE;
 
-  cairo_new_path (cr);
   for (guint i = 0; i < self->points->len; i++)
     {
-      const Point *p = &g_array_index (self->points, Point, i);
+      const WsLinePoint *p = &g_array_index (self->points, WsLinePoint, i);
       gdouble x = ws_chart_frame_x (frame, (p->start + p->end) / 2);
       gdouble y = ws_chart_frame_y (frame, axis, p->value);
 
@@ -133,7 +143,92 @@ ws_line_layer_draw (WsChartLayer       *layer,
         cairo_move_to (cr, x, y);
       drawing = TRUE;
     }
+}
+
+/* One pixel column of a dense line: its highest and lowest point. */
+typedef struct {
+  gdouble x;
+  gdouble top;
+  gdouble bottom;
+} Span;
+
+/* The band over @spans, as thick as the line where it is thin; then none. */
+static void
+close_band (cairo_t *cr,
+            GArray  *spans,
+            gdouble  half_width)
+{
+  for (guint i = 0; i < spans->len; i++)
+    {
+      const Span *s = &g_array_index (spans, Span, i);
+
+      if (i == 0)
+        cairo_move_to (cr, s->x, s->top - half_width);
+      else
+        cairo_line_to (cr, s->x, s->top - half_width);
+      cairo_line_to (cr, s->x + 1, s->top - half_width);
+    }
+  for (guint i = spans->len; i-- > 0;)
+    {
+      const Span *s = &g_array_index (spans, Span, i);
+
+      cairo_line_to (cr, s->x + 1, s->bottom + half_width);
+      cairo_line_to (cr, s->x, s->bottom + half_width);
+    }
+  if (spans->len > 0)
+    cairo_close_path (cr);
+  g_array_set_size (spans, 0);
+}
+
+/* More points than pixels across: each pixel column's range, filled. It
+ * looks as the line through every point does, which is a band there, and
+ * costs a fill, where stroking thousands of spikes cost tens of ms. */
+static void
+draw_band (WsLineLayer        *self,
+           cairo_t            *cr,
+           const WsChartFrame *frame,
+           WsChartAxis         axis)
+{
+  g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (Span));
+
+  for (guint i = 0; i < self->points->len; i++)
+    {
+      const WsLinePoint *p = &g_array_index (self->points, WsLinePoint, i);
+      gdouble x = floor (ws_chart_frame_x (frame, (p->start + p->end) / 2));
+      gdouble y = ws_chart_frame_y (frame, axis, p->value);
+      Span *last = spans->len ? &g_array_index (spans, Span, spans->len - 1) : NULL;
+
+      if (isnan (p->value))
+        close_band (cr, spans, self->line_width / 2);
+      else if (last != NULL && last->x == x)
+        {
+          last->top = MIN (last->top, y);
+          last->bottom = MAX (last->bottom, y);
+        }
+      else
+        g_array_append_val (spans, ((Span) { x, y, y }));
+    }
+  close_band (cr, spans, self->line_width / 2);
+}
+
+static void
+ws_line_layer_draw (WsChartLayer       *layer,
+                    cairo_t            *cr,
+                    const WsChartFrame *frame)
+{
+  WsLineLayer *self = WS_LINE_LAYER (layer);
+  const GdkRGBA *color = ws_chart_layer_get_color (layer);
+  WsChartAxis axis = ws_chart_layer_get_axis (layer);
+
+  cairo_new_path (cr);
   cairo_set_source_rgba (cr, color->red, color->green, color->blue, color->alpha);
+  if (self->points->len > frame->w)
+    {
+      draw_band (self, cr, frame, axis);
+      cairo_fill (cr);
+      return;
+    }
+  draw_line (self, cr, frame, axis);
   cairo_set_line_width (cr, self->line_width);
   if (self->dashed)
     cairo_set_dash (cr, (const double[]) { 4, 3 }, 2, 0);
@@ -143,18 +238,27 @@ ws_line_layer_draw (WsChartLayer       *layer,
 
 /* The last interval that starts at or before @x, unless @x is well past
  * its end. */
-static const Point *
+static const WsLinePoint *
 point_at (WsLineLayer *self,
           gdouble      x)
 {
-  const Point *p = NULL;
+  guint lo = 0, hi = self->points->len;
+  const WsLinePoint *p;
 
-  for (guint i = 0; i < self->points->len; i++)
-    if (g_array_index (self->points, Point, i).start <= x)
-      p = &g_array_index (self->points, Point, i);
-  if (p == NULL || x > p->end + 0.5)
+  /* The first that starts after @x is at hi. */
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (g_array_index (self->points, WsLinePoint, mid).start <= x)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  if (hi == 0)
     return NULL;
-  return p;
+  p = &g_array_index (self->points, WsLinePoint, hi - 1);
+  return x > p->end + 0.5 ? NULL : p;
 }
 
 static gboolean
@@ -163,7 +267,7 @@ ws_line_layer_get_interval (WsChartLayer *layer,
                             gdouble      *start,
                             gdouble      *end)
 {
-  const Point *p = point_at (WS_LINE_LAYER (layer), x);
+  const WsLinePoint *p = point_at (WS_LINE_LAYER (layer), x);
 
   if (p == NULL)
     return FALSE;
@@ -178,7 +282,7 @@ ws_line_layer_describe (WsChartLayer *layer,
                         GString      *text)
 {
   WsLineLayer *self = WS_LINE_LAYER (layer);
-  const Point *p = point_at (self, x);
+  const WsLinePoint *p = point_at (self, x);
 
   if (p != NULL && !isnan (p->value) && self->describe != NULL)
     self->describe (self, text, p->value, self->describe_data);
@@ -208,6 +312,6 @@ ws_line_layer_class_init (WsLineLayerClass *klass)
 static void
 ws_line_layer_init (WsLineLayer *self)
 {
-  self->points = g_array_new (FALSE, FALSE, sizeof (Point));
+  self->points = g_array_new (FALSE, FALSE, sizeof (WsLinePoint));
   self->line_width = 2.5;
 }

@@ -8,6 +8,13 @@
 
 G_BEGIN_DECLS
 
+/* One interval's value; NAN: none. */
+typedef struct {
+  gdouble start;
+  gdouble end;
+  gdouble value;
+} WsLinePoint;
+
 #define WS_TYPE_LINE_LAYER (ws_line_layer_get_type ())
 G_DECLARE_FINAL_TYPE (WsLineLayer, ws_line_layer, WS, LINE_LAYER, WsChartLayer)
 
@@ -30,6 +37,9 @@ void         ws_line_layer_append            (WsLineLayer             *self,
                                               gdouble                  start,
                                               gdouble                  end,
                                               gdouble                  value);
+void         ws_line_layer_append_points     (WsLineLayer             *self,
+                                              const WsLinePoint       *points,
+                                              guint                    n);
 void         ws_line_layer_clear             (WsLineLayer             *self);
 guint        ws_line_layer_get_n_points      (WsLineLayer             *self);
 

@@ -207,18 +207,28 @@ save_graph_action (GtkWidget  *widget,
 }
 
 static void
-on_result_file_chosen (GFile    *file,
-                       gpointer  owner)
+on_result_saved (GObject      *source,
+                 GAsyncResult *res,
+                 gpointer      data)
 {
-  WsWindow *self = WS_WINDOW (owner);
-  g_autofree char *json = ws_result_to_json_string (self->result);
+  g_autoptr(WsWindow) self = _ws_window_job_end (data);
   g_autoptr(GError) error = NULL;
 
-  if (!g_file_replace_contents (file, json, strlen (json), NULL, FALSE, G_FILE_CREATE_NONE, NULL, NULL, &error))
+  if (!ws_gui_save_result_finish (res, &error) && self != NULL)
     {
       g_autofree char *text = g_strdup_printf (_("Could not save the result: %s"), error->message);
       _ws_window_toast (self, text);
     }
+}
+
+/* Written on a worker; the app waits for it before it exits. */
+static void
+on_result_file_chosen (GFile    *file,
+                       gpointer  owner)
+{
+  WsWindow *self = WS_WINDOW (owner);
+
+  ws_gui_save_result_async (self->result, file, on_result_saved, _ws_window_job_new (self));
 }
 
 static void

@@ -36,14 +36,19 @@ struct _WsWindow {
   WsResult *result;           /* shown now: the last test's, or one from the history */
 };
 
-void _ws_window_install_actions (GtkWidgetClass *widget_class);
-void _ws_window_toast           (WsWindow       *self,
-                                 const char     *text);
-void _ws_window_set_running     (WsWindow       *self,
-                                 gboolean        running);
-void _ws_window_set_result      (WsWindow       *self,
-                                 WsResult       *result);
-void _ws_window_store_result    (WsWindow       *self,
-                                 WsResult       *result);
+typedef struct _WsWindowJob WsWindowJob;
+
+void         _ws_window_install_actions (GtkWidgetClass *widget_class);
+void         _ws_window_toast           (WsWindow       *self,
+                                         const char     *text);
+void         _ws_window_set_running     (WsWindow       *self,
+                                         gboolean        running);
+void         _ws_window_set_result      (WsWindow       *self,
+                                         WsResult       *result);
+void         _ws_window_store_result    (WsWindow       *self,
+                                         WsResult       *result);
+/* Work on a worker for the window, holding the application meanwhile. */
+WsWindowJob *_ws_window_job_new         (WsWindow       *self);
+WsWindow    *_ws_window_job_end         (WsWindowJob    *job);
 
 G_END_DECLS

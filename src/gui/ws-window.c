@@ -72,22 +72,68 @@ _ws_window_set_running (WsWindow *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
+/* Work on its way for the window (a store, a save): the application is
+ * held until it is done, so that closing the window right after a test
+ * does not lose its result; the window may be gone by then. */
+struct _WsWindowJob {
+  GApplication *app;
+  GWeakRef window;
+};
+
+WsWindowJob *
+_ws_window_job_new (WsWindow *self)
+{
+  WsWindowJob *job = g_new0 (WsWindowJob, 1);
+
+  job->app = G_APPLICATION (g_object_ref (gtk_window_get_application (GTK_WINDOW (self))));
+  g_weak_ref_init (&job->window, self);
+  g_application_hold (job->app);
+  return job;
+}
+
+/* Returns: (transfer full) (nullable): the window, if it is still there. */
+WsWindow *
+_ws_window_job_end (WsWindowJob *job)
+{
+  WsWindow *self = g_weak_ref_get (&job->window);
+
+  g_application_release (job->app);
+  g_object_unref (job->app);
+  g_weak_ref_clear (&job->window);
+  g_free (job);
+  return self;
+}
+
+static void
+on_result_stored (GObject      *source,
+                  GAsyncResult *res,
+                  gpointer      data)
+{
+  g_autoptr(WsWindow) self = _ws_window_job_end (data);
+  g_autoptr(GError) error = NULL;
+
+  if (ws_history_add_finish (WS_HISTORY (source), res, &error) == 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("The result was not saved: %s"), error->message);
+
+      if (self != NULL)
+        _ws_window_toast (self, text);
+      else
+        g_warning ("%s", text);
+    }
+}
+
+/* Kept in the history on a worker (its JSON built there too); the history
+ * page follows when the store says it changed. */
 void
 _ws_window_store_result (WsWindow *self,
                          WsResult *result)
 {
-  WsHistory *history = ws_application_get_history (WS_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))), NULL);
-  g_autoptr(GError) error = NULL;
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  WsHistory *history = ws_application_get_history (WS_APPLICATION (app), NULL);
 
-  if (history == NULL)
-    return;
-  if (ws_history_add (history, result, &error) == 0)
-    {
-      g_autofree char *text = g_strdup_printf (_("The result was not saved: %s"), error->message);
-      _ws_window_toast (self, text);
-      return;
-    }
-  ws_history_view_reload (self->history_view);
+  if (history != NULL)
+    ws_history_add_async (history, result, on_result_stored, _ws_window_job_new (self));
 }
 
 /* ---- What comes back from a test and from the history ---- */
@@ -111,7 +157,7 @@ on_sample (WsClient       *client,
   ws_figures_add_sample (self->figures, sample);
   /* Translators: "Measuring download… 4 s" */
   status = g_strdup_printf (_("%s… %.0f s"), phase_of (self, sample), sample->end_s);
-  ws_figures_set_status (self->figures, status, FALSE);
+  ws_figures_set_progress (self->figures, status);
 }
 
 static void

@@ -9,6 +9,10 @@
  * change. Rates are bit/s, times milliseconds; NULL where a number was not
  * measured.
  *
+ * Any thread may call in: one lock around the connection makes each call
+ * whole, so the window can do all of it on workers (ws-history-async.c)
+ * and its main loop never waits for the disk.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -20,20 +24,10 @@
 #include <sqlite3.h>
 #include <string.h>
 
-#include "ws-history.h"
+#include "ws-history-private.h"
 #include "ws-store-private.h"
 
 #define SCHEMA_VERSION 1
-
-/* How much CSV to gather before writing it out. */
-#define CSV_CHUNK (64 * 1024)
-
-struct _WsHistory {
-  GObject parent_instance;
-
-  sqlite3 *db;
-  char *path;
-};
 
 G_DEFINE_FINAL_TYPE (WsHistory, ws_history, G_TYPE_OBJECT)
 
@@ -87,6 +81,9 @@ ws_history_finalize (GObject *object)
 
   sqlite3_close_v2 (self->db);
   g_free (self->path);
+  g_mutex_clear (&self->lock);
+  g_mutex_clear (&self->writes_lock);
+  g_cond_clear (&self->writes_done);
   G_OBJECT_CLASS (ws_history_parent_class)->finalize (object);
 }
 
@@ -106,6 +103,51 @@ ws_history_class_init (WsHistoryClass *klass)
 static void
 ws_history_init (WsHistory *self)
 {
+  g_mutex_init (&self->lock);
+  g_mutex_init (&self->writes_lock);
+  g_cond_init (&self->writes_done);
+}
+
+void
+_ws_history_emit_changed (WsHistory *self)
+{
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+/* A write is counted from when it is queued, so that a flush also waits
+ * for one that no worker has taken up yet. */
+void
+_ws_history_begin_write (WsHistory *self)
+{
+  g_mutex_lock (&self->writes_lock);
+  self->writes++;
+  g_mutex_unlock (&self->writes_lock);
+}
+
+void
+_ws_history_end_write (WsHistory *self)
+{
+  g_mutex_lock (&self->writes_lock);
+  g_assert (self->writes > 0);
+  if (--self->writes == 0)
+    g_cond_broadcast (&self->writes_done);
+  g_mutex_unlock (&self->writes_lock);
+}
+
+/**
+ * ws_history_flush:
+ *
+ * Waits until every write queued with the async calls is on disk (or has
+ * failed): what the app does before it exits, so that no result is lost.
+ */
+void
+ws_history_flush (WsHistory *self)
+{
+  g_return_if_fail (WS_IS_HISTORY (self));
+  g_mutex_lock (&self->writes_lock);
+  while (self->writes > 0)
+    g_cond_wait (&self->writes_done, &self->writes_lock);
+  g_mutex_unlock (&self->writes_lock);
 }
 
 WsHistoryEntry *
@@ -128,10 +170,10 @@ ws_history_entry_free (WsHistoryEntry *entry)
   g_free (entry);
 }
 
-static gboolean
-set_sqlite_error (WsHistory  *self,
-                  int         rc,
-                  GError    **error)
+gboolean
+_ws_history_sqlite_error (WsHistory  *self,
+                          int         rc,
+                          GError    **error)
 {
   GIOErrorEnum code;
 
@@ -161,17 +203,17 @@ set_sqlite_error (WsHistory  *self,
   return FALSE;
 }
 
-static sqlite3_stmt *
-prepare (WsHistory   *self,
-         const char  *sql,
-         GError     **error)
+sqlite3_stmt *
+_ws_history_prepare (WsHistory   *self,
+                     const char  *sql,
+                     GError     **error)
 {
   sqlite3_stmt *stmt = NULL;
   int rc = sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL);
 
   if (rc != SQLITE_OK)
     {
-      set_sqlite_error (self, rc, error);
+      _ws_history_sqlite_error (self, rc, error);
       return NULL;
     }
   return stmt;
@@ -185,7 +227,7 @@ step_done (WsHistory     *self,
 {
   int rc = sqlite3_step (stmt);
 
-  return rc == SQLITE_DONE || set_sqlite_error (self, rc, error);
+  return rc == SQLITE_DONE || _ws_history_sqlite_error (self, rc, error);
 }
 
 /* The first column of a query's one row. */
@@ -195,14 +237,14 @@ query_int (WsHistory   *self,
            gint64      *value,
            GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, sql, error);
+  g_autoptr(sqlite3_stmt) stmt = _ws_history_prepare (self, sql, error);
   int rc;
 
   if (stmt == NULL)
     return FALSE;
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW)
-    return set_sqlite_error (self, rc, error);
+    return _ws_history_sqlite_error (self, rc, error);
   *value = sqlite3_column_int64 (stmt, 0);
   return TRUE;
 }
@@ -215,7 +257,7 @@ create_schema (WsHistory  *self,
 
   if (rc == SQLITE_OK)
     return TRUE;
-  set_sqlite_error (self, rc, error);
+  _ws_history_sqlite_error (self, rc, error);
   sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
   return FALSE;
 }
@@ -276,7 +318,7 @@ ws_history_open (const char  *path,
   rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
   if (rc != SQLITE_OK)
     {
-      set_sqlite_error (self, rc, error);
+      _ws_history_sqlite_error (self, rc, error);
       return NULL;
     }
   /* The window and a command-line run may write at the same moment. */
@@ -342,26 +384,25 @@ bind_summary (sqlite3_stmt *stmt,
   bind_number (stmt, 19, ws_json_number (summary, "transactions_per_s"));
 }
 
-/* Returns the new result's id, or 0 and @error. */
+/* Returns the new result's id, or 0 and @error; says nothing ("changed"
+ * is the caller's to emit, on its own thread). */
 gint64
-ws_history_add (WsHistory  *self,
-                WsResult   *result,
-                GError    **error)
+_ws_history_add (WsHistory  *self,
+                 WsResult   *result,
+                 GError    **error)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(JsonNode) root = NULL;
 
-  g_return_val_if_fail (WS_IS_HISTORY (self), 0);
-  g_return_val_if_fail (result != NULL, 0);
-
-  stmt = prepare (self,
-                  "INSERT INTO results (start_time, target, port, mode, direction,"
-                  " streams, duration_s, elapsed_s, interrupted, upload_bps,"
-                  " download_bps, latency_ms, rpm, retransmits, loss_percent,"
-                  " jitter_ms, idle_latency_ms, loaded_latency_ms,"
-                  " transactions_per_s, json)"
-                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-                  " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)", error);
+  stmt = _ws_history_prepare (self,
+                              "INSERT INTO results (start_time, target, port, mode, direction,"
+                              " streams, duration_s, elapsed_s, interrupted, upload_bps,"
+                              " download_bps, latency_ms, rpm, retransmits, loss_percent,"
+                              " jitter_ms, idle_latency_ms, loaded_latency_ms,"
+                              " transactions_per_s, json)"
+                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+                              " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)", error);
   if (stmt == NULL)
     return 0;
   root = ws_result_to_json (result);
@@ -371,12 +412,28 @@ ws_history_add (WsHistory  *self,
   sqlite3_bind_text (stmt, 20, json_to_string (root, FALSE), -1, g_free);
   if (!step_done (self, stmt, error))
     return 0;
-  g_signal_emit (self, signals[CHANGED], 0);
   return sqlite3_last_insert_rowid (self->db);
 }
 
-static GDateTime *
-date_time_from_unix_usec (gint64 usec)
+/* Returns the new result's id, or 0 and @error. */
+gint64
+ws_history_add (WsHistory  *self,
+                WsResult   *result,
+                GError    **error)
+{
+  gint64 id;
+
+  g_return_val_if_fail (WS_IS_HISTORY (self), 0);
+  g_return_val_if_fail (result != NULL, 0);
+
+  id = _ws_history_add (self, result, error);
+  if (id > 0)
+    _ws_history_emit_changed (self);
+  return id;
+}
+
+GDateTime *
+_ws_history_date_time (gint64 usec)
 {
   g_autoptr(GDateTime) epoch = g_date_time_new_from_unix_utc (0);
   g_autoptr(GDateTime) utc = g_date_time_add (epoch, usec);
@@ -400,7 +457,7 @@ entry_from_row (sqlite3_stmt *stmt)
   const char *target = (const char *) sqlite3_column_text (stmt, 2);
 
   e->id = sqlite3_column_int64 (stmt, 0);
-  e->start_time = date_time_from_unix_usec (sqlite3_column_int64 (stmt, 1));
+  e->start_time = _ws_history_date_time (sqlite3_column_int64 (stmt, 1));
   e->target = g_strdup (target ? target : "");
   e->port = sqlite3_column_int (stmt, 3);
   e->mode = sqlite3_column_int (stmt, 4);
@@ -421,17 +478,19 @@ GPtrArray *
 ws_history_list (WsHistory  *self,
                  GError    **error)
 {
+  g_autoptr(GMutexLocker) locker = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GPtrArray) entries = NULL;
   int rc;
 
   g_return_val_if_fail (WS_IS_HISTORY (self), NULL);
 
-  stmt = prepare (self,
-                  "SELECT id, start_time, target, port, mode, direction, streams,"
-                  " duration_s, elapsed_s, interrupted, upload_bps, download_bps,"
-                  " latency_ms, rpm FROM results ORDER BY start_time DESC, id DESC",
-                  error);
+  locker = g_mutex_locker_new (&self->lock);
+  stmt = _ws_history_prepare (self,
+                              "SELECT id, start_time, target, port, mode, direction, streams,"
+                              " duration_s, elapsed_s, interrupted, upload_bps, download_bps,"
+                              " latency_ms, rpm FROM results ORDER BY start_time DESC, id DESC",
+                              error);
   if (stmt == NULL)
     return NULL;
   entries = g_ptr_array_new_with_free_func ((GDestroyNotify) ws_history_entry_free);
@@ -439,19 +498,19 @@ ws_history_list (WsHistory  *self,
     g_ptr_array_add (entries, entry_from_row (stmt));
   if (rc != SQLITE_DONE)
     {
-      set_sqlite_error (self, rc, error);
+      _ws_history_sqlite_error (self, rc, error);
       return NULL;
     }
   return g_steal_pointer (&entries);
 }
 
 /* The stored JSON of result @id, parsed. */
-static JsonNode *
-load_json (WsHistory  *self,
-           gint64      id,
-           GError    **error)
+JsonNode *
+_ws_history_load_json (WsHistory  *self,
+                       gint64      id,
+                       GError    **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT json FROM results WHERE id = ?1", error);
+  g_autoptr(sqlite3_stmt) stmt = _ws_history_prepare (self, "SELECT json FROM results WHERE id = ?1", error);
   const char *json;
   int rc;
 
@@ -467,7 +526,7 @@ load_json (WsHistory  *self,
     }
   if (rc != SQLITE_ROW)
     {
-      set_sqlite_error (self, rc, error);
+      _ws_history_sqlite_error (self, rc, error);
       return NULL;
     }
   json = (const char *) sqlite3_column_text (stmt, 0);
@@ -483,21 +542,23 @@ ws_history_get (WsHistory  *self,
 
   g_return_val_if_fail (WS_IS_HISTORY (self), NULL);
 
-  root = load_json (self, id, error);
+  /* Only reading the row needs the connection; parsing it may take long. */
+  g_mutex_lock (&self->lock);
+  root = _ws_history_load_json (self, id, error);
+  g_mutex_unlock (&self->lock);
   return root != NULL ? ws_result_new_from_json (root, error) : NULL;
 }
 
 /* Removing a result that is not there is G_IO_ERROR_NOT_FOUND. */
 gboolean
-ws_history_delete (WsHistory  *self,
-                   gint64      id,
-                   GError    **error)
+_ws_history_delete (WsHistory  *self,
+                    gint64      id,
+                    GError    **error)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
-  g_return_val_if_fail (WS_IS_HISTORY (self), FALSE);
-
-  stmt = prepare (self, "DELETE FROM results WHERE id = ?1", error);
+  stmt = _ws_history_prepare (self, "DELETE FROM results WHERE id = ?1", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, id);
@@ -509,250 +570,40 @@ ws_history_delete (WsHistory  *self,
                    _("No result %lld in the history"), (long long) id);
       return FALSE;
     }
-  g_signal_emit (self, signals[CHANGED], 0);
   return TRUE;
+}
+
+gboolean
+ws_history_delete (WsHistory  *self,
+                   gint64      id,
+                   GError    **error)
+{
+  g_return_val_if_fail (WS_IS_HISTORY (self), FALSE);
+
+  if (!_ws_history_delete (self, id, error))
+    return FALSE;
+  _ws_history_emit_changed (self);
+  return TRUE;
+}
+
+gboolean
+_ws_history_clear (WsHistory  *self,
+                   GError    **error)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  g_autoptr(sqlite3_stmt) stmt = _ws_history_prepare (self, "DELETE FROM results", error);
+
+  return stmt != NULL && step_done (self, stmt, error);
 }
 
 gboolean
 ws_history_clear (WsHistory  *self,
                   GError    **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
   g_return_val_if_fail (WS_IS_HISTORY (self), FALSE);
 
-  stmt = prepare (self, "DELETE FROM results", error);
-  if (stmt == NULL || !step_done (self, stmt, error))
+  if (!_ws_history_clear (self, error))
     return FALSE;
-  g_signal_emit (self, signals[CHANGED], 0);
+  _ws_history_emit_changed (self);
   return TRUE;
-}
-
-/* The CSV export, oldest first: one header line, then a row per result.
- * RFC 4180: comma-separated, CRLF line ends, a field quoted when it holds a
- * comma, a quote or a line break, quotes doubled inside. An empty field is
- * a number that does not apply to the test or was not measured.
- *
- *   id                  the history's id of the result
- *   start_time          ISO 8601 in UTC, to the second
- *   target, port        the server as it was asked for
- *   test                TCP_STREAM, TCP_RR, UDP_STREAM, UDP_RR or SPEED
- *   direction           upload, download or bidir
- *   streams             parallel streams
- *   duration_s          the duration asked for, whole seconds
- *   elapsed_s           how long it ran
- *   interrupted         true or false
- *   upload_bps          received rates, bit/s
- *   download_bps
- *   retransmits         TCP throughput tests and speed tests
- *   loss_percent        UDP and request/response tests
- *   jitter_ms           UDP datagram jitter, request/response RTT jitter, or
- *                       the latency probe's in TCP tests that measured it
- *   latency_ms          median round trip: request/response latency, else
- *                       loaded latency, else idle latency (as the list)
- *   idle_latency_ms     median with the link quiet
- *   loaded_latency_ms   median under load
- *   transactions_per_s  request/response tests
- *   rpm                 round trips per minute under load
- */
-typedef enum {
-  CELL_INTEGER,
-  CELL_REAL,
-  CELL_TEXT,
-  CELL_TIME,
-  CELL_MODE,
-  CELL_DIRECTION,
-  CELL_BOOLEAN,
-} CellKind;
-
-static const struct {
-  const char *name;
-  CellKind kind;
-  const char *format;
-} csv_columns[] = {
-  { "id", CELL_INTEGER },
-  { "start_time", CELL_TIME },
-  { "target", CELL_TEXT },
-  { "port", CELL_INTEGER },
-  { "test", CELL_MODE },
-  { "direction", CELL_DIRECTION },
-  { "streams", CELL_INTEGER },
-  { "duration_s", CELL_INTEGER },
-  { "elapsed_s", CELL_REAL, "%.6f" },
-  { "interrupted", CELL_BOOLEAN },
-  { "upload_bps", CELL_REAL, "%.0f" },
-  { "download_bps", CELL_REAL, "%.0f" },
-  { "retransmits", CELL_INTEGER },
-  { "loss_percent", CELL_REAL, "%.6f" },
-  { "jitter_ms", CELL_REAL, "%.6f" },
-  { "latency_ms", CELL_REAL, "%.6f" },
-  { "idle_latency_ms", CELL_REAL, "%.6f" },
-  { "loaded_latency_ms", CELL_REAL, "%.6f" },
-  { "transactions_per_s", CELL_REAL, "%.3f" },
-  { "rpm", CELL_REAL, "%.1f" },
-};
-
-/* Same columns, same order as csv_columns. */
-static const char csv_sql[] =
-  "SELECT id, start_time, target, port, mode, direction, streams, duration_s,"
-  " elapsed_s, interrupted, upload_bps, download_bps, retransmits, loss_percent,"
-  " jitter_ms, latency_ms, idle_latency_ms, loaded_latency_ms,"
-  " transactions_per_s, rpm FROM results ORDER BY start_time, id";
-
-static void
-append_csv_text (GString    *row,
-                 const char *text)
-{
-  if (strpbrk (text, ",\"\r\n") == NULL)
-    {
-      g_string_append (row, text);
-      return;
-    }
-  g_string_append_c (row, '"');
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (row, '"');
-      g_string_append_c (row, *p);
-    }
-  g_string_append_c (row, '"');
-}
-
-static void
-append_csv_time (GString *row,
-                 gint64   usec)
-{
-  g_autoptr(GDateTime) local = date_time_from_unix_usec (usec);
-  g_autoptr(GDateTime) utc = g_date_time_to_utc (local);
-  g_autofree char *text = g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
-
-  g_string_append (row, text);
-}
-
-static void
-append_csv_real (GString    *row,
-                 const char *format,
-                 gdouble     value)
-{
-  /* Room for DBL_MAX in %f, which only a damaged file would hold. */
-  char buf[G_ASCII_DTOSTR_BUF_SIZE + 320];
-
-  g_string_append (row, g_ascii_formatd (buf, sizeof buf, format, value));
-}
-
-static void
-append_csv_cell (GString      *row,
-                 sqlite3_stmt *stmt,
-                 int           i)
-{
-  const char *text;
-
-  if (sqlite3_column_type (stmt, i) == SQLITE_NULL)
-    return;
-  switch (csv_columns[i].kind)
-    {
-    case CELL_INTEGER:
-      g_string_append_printf (row, "%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, i));
-      break;
-    case CELL_REAL:
-      append_csv_real (row, csv_columns[i].format, sqlite3_column_double (stmt, i));
-      break;
-    case CELL_TEXT:
-      text = (const char *) sqlite3_column_text (stmt, i);
-      append_csv_text (row, text ? text : "");
-      break;
-    case CELL_TIME:
-      append_csv_time (row, sqlite3_column_int64 (stmt, i));
-      break;
-    case CELL_MODE:
-      g_string_append (row, ws_test_mode_to_string (sqlite3_column_int (stmt, i)));
-      break;
-    case CELL_DIRECTION:
-      g_string_append (row, ws_direction_to_string (sqlite3_column_int (stmt, i)));
-      break;
-    case CELL_BOOLEAN:
-      g_string_append (row, sqlite3_column_int (stmt, i) ? "true" : "false");
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-static void
-append_csv_row (GString      *csv,
-                sqlite3_stmt *stmt)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (csv_columns); i++)
-    {
-      if (i > 0)
-        g_string_append_c (csv, ',');
-      append_csv_cell (csv, stmt, i);
-    }
-  g_string_append (csv, "\r\n");
-}
-
-static gboolean
-write_csv (GOutputStream  *out,
-           GString        *csv,
-           GCancellable   *cancellable,
-           GError        **error)
-{
-  gboolean ok = g_output_stream_write_all (out, csv->str, csv->len, NULL, cancellable, error);
-
-  g_string_truncate (csv, 0);
-  return ok;
-}
-
-gboolean
-ws_history_export_csv (WsHistory      *self,
-                       GOutputStream  *out,
-                       GCancellable   *cancellable,
-                       GError        **error)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(GString) csv = g_string_new (NULL);
-  int rc;
-
-  g_return_val_if_fail (WS_IS_HISTORY (self), FALSE);
-  g_return_val_if_fail (G_IS_OUTPUT_STREAM (out), FALSE);
-
-  stmt = prepare (self, csv_sql, error);
-  if (stmt == NULL)
-    return FALSE;
-  g_assert (sqlite3_column_count (stmt) == G_N_ELEMENTS (csv_columns));
-  for (guint i = 0; i < G_N_ELEMENTS (csv_columns); i++)
-    g_string_append_printf (csv, "%s%s", i ? "," : "", csv_columns[i].name);
-  g_string_append (csv, "\r\n");
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      append_csv_row (csv, stmt);
-      if (csv->len >= CSV_CHUNK && !write_csv (out, csv, cancellable, error))
-        return FALSE;
-    }
-  if (rc != SQLITE_DONE)
-    return set_sqlite_error (self, rc, error);
-  return write_csv (out, csv, cancellable, error);
-}
-
-/* The stored JSON as it is, in the layout of ws_result_to_json_string(). */
-gboolean
-ws_history_export_json (WsHistory      *self,
-                        gint64          id,
-                        GOutputStream  *out,
-                        GCancellable   *cancellable,
-                        GError        **error)
-{
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *text = NULL;
-  gsize length;
-
-  g_return_val_if_fail (WS_IS_HISTORY (self), FALSE);
-  g_return_val_if_fail (G_IS_OUTPUT_STREAM (out), FALSE);
-
-  root = load_json (self, id, error);
-  if (root == NULL)
-    return FALSE;
-  text = ws_json_to_pretty_string (root, &length);
-  return g_output_stream_write_all (out, text, length, NULL, cancellable, error)
-         && g_output_stream_write_all (out, "\n", 1, NULL, cancellable, error);
 }

@@ -38,7 +38,9 @@ void            ws_history_entry_free (WsHistoryEntry       *entry);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WsHistoryEntry, ws_history_entry_free)
 
 #define WS_TYPE_HISTORY (ws_history_get_type ())
-/* Emits "changed" after a result was added or removed. Main thread only. */
+/* Any thread may call it. Emits "changed" after a result was added or
+ * removed: on the calling thread for the calls below, on the caller's
+ * main context for the async ones. */
 G_DECLARE_FINAL_TYPE (WsHistory, ws_history, WS, HISTORY, GObject)
 
 char      *ws_history_default_path (void);
@@ -66,5 +68,50 @@ gboolean   ws_history_export_json  (WsHistory      *self,
                                     GOutputStream  *out,
                                     GCancellable   *cancellable,
                                     GError        **error);
+
+/* The same on a worker thread (ws-history-async.c), for a main loop that
+ * must not wait for the disk. Writes are never cancelled. */
+void       ws_history_add_async       (WsHistory            *self,
+                                       WsResult             *result,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+gint64     ws_history_add_finish      (WsHistory            *self,
+                                       GAsyncResult         *result,
+                                       GError              **error);
+void       ws_history_list_async      (WsHistory            *self,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+GPtrArray *ws_history_list_finish     (WsHistory            *self,
+                                       GAsyncResult         *result,
+                                       GError              **error);
+void       ws_history_get_async       (WsHistory            *self,
+                                       gint64                id,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+WsResult  *ws_history_get_finish      (WsHistory            *self,
+                                       GAsyncResult         *result,
+                                       GError              **error);
+void       ws_history_delete_async    (WsHistory            *self,
+                                       gint64                id,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+void       ws_history_clear_async     (WsHistory            *self,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+void       ws_history_save_csv_async  (WsHistory            *self,
+                                       GFile                *file,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+void       ws_history_save_json_async (WsHistory            *self,
+                                       gint64                id,
+                                       GFile                *file,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+gboolean   ws_history_write_finish    (WsHistory            *self,
+                                       GAsyncResult         *result,
+                                       GError              **error);
+void       ws_history_flush           (WsHistory            *self);
 
 G_END_DECLS
