@@ -22,9 +22,10 @@
 #   RUNS    runs             (default: 5)
 #   OUTDIR  keep each run's TAP output here (default: temporary, removed)
 #
-# The test runs a case whose gaps break its bounds (p99 < 16 ms, max
-# < 33 ms) again, up to three times; here each case runs once a run
-# (WS_TEST_GAP_ATTEMPTS=1), so a retry never hides a slow one.
+# Here the bounds are issue 16's (p99 < 16 ms, max < 33 ms:
+# WS_TEST_GAP_STRICT=1); the suite itself only catches stalls (100 and
+# 250 ms), which a loaded CI machine cannot break. Each case runs once a
+# run (WS_TEST_GAP_ATTEMPTS=1), so a retry never hides a slow one.
 #
 # Exit status: 0 when every run measured every case; a broken bound is
 # reported, not an error here.
@@ -68,7 +69,7 @@ for (( run = 1; run <= RUNS; run++ )); do
     read -r busy0 idle0 < <(cpu_ticks)
     load0=$(cut -d' ' -f1 /proc/loadavg)
     status=0
-    env WS_TEST_GAP_ATTEMPTS=1 GDK_BACKEND=x11 GSK_RENDERER=cairo GDK_DEBUG=gl-disable GTK_USE_PORTAL=0 \
+    env WS_TEST_GAP_ATTEMPTS=1 WS_TEST_GAP_STRICT=1 GDK_BACKEND=x11 GSK_RENDERER=cairo GDK_DEBUG=gl-disable GTK_USE_PORTAL=0 \
         NO_AT_BRIDGE=1 GTK_A11Y=none LC_ALL=C.UTF-8 G_DEBUG=gc-friendly,fatal-criticals \
         GSETTINGS_SCHEMA_DIR="$BUILD/data" WS_TEST_SRCDIR="$script_dir/../tests" \
         WS_TEST_OUTDIR="$workdir" WIRESPEED="$BUILD/src/wirespeed" \
