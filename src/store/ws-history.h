@@ -67,4 +67,6 @@ gboolean   ws_history_export_json  (WsHistory      *self,
                                     GCancellable   *cancellable,
                                     GError        **error);
 
+char      *ws_history_analysis_source (const char   *agent);
+
 G_END_DECLS
