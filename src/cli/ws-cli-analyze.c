@@ -186,12 +186,15 @@ print_congestion (const WsAnalysis *a)
       const WsAnalysisPeriod *p = g_ptr_array_index (a->periods, i);
       g_autofree char *start = ws_analysis_format_time (a, p->start_s);
       g_autofree char *end = ws_analysis_format_time (a, p->end_s);
-      g_autofree char *agents = g_strjoinv (", ", (char **) p->agents->pdata);
+      g_autoptr(GString) agents = g_string_new (NULL);
+
+      for (guint k = 0; k < p->agents->len; k++)
+        g_string_append_printf (agents, "%s%s", k ? ", " : "", (char *) g_ptr_array_index (p->agents, k));
 
       /* Translators: start – end, shared or local, how far below the
        * baseline, then the agents. */
       printf (_("  %s – %s  %s, %.0f %% below the baseline: %s\n"), start, end,
-              p->shared ? _("shared") : _("local"), p->depth * 100, agents);
+              p->shared ? _("shared") : _("local"), p->depth * 100, agents->str);
     }
 }
 

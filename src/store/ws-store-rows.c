@@ -118,7 +118,7 @@ ws_store_rows_get_double (const WsStoreRows *rows,
 {
   const Cell *cell = get_cell (rows, row, column);
 
-  return cell ? cell->number : NAN;
+  return cell && cell->text ? cell->number : NAN;
 }
 
 /* 0 for SQL NULL. */
