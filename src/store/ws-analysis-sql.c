@@ -22,7 +22,7 @@
 
 /* Each row's figures, NULL where the test failed, and its local time. */
 static const char base_sql[] =
-  "WITH base AS (SELECT agent, target, test, start_time,"
+  "WITH base AS NOT MATERIALIZED (SELECT agent, target, test, start_time,"
   " CAST(failed AS INTEGER) AS failed,"
   " CASE WHEN failed THEN NULL ELSE download_bps END AS dl,"
   " CASE WHEN failed THEN NULL ELSE upload_bps END AS ul,"
@@ -59,25 +59,20 @@ static const char *const query_sql[WS_ANALYSIS_N_QUERIES] = {
 
   /* A path's hour (its median throughput and loaded latency) against the
    * same hour of the 7 days before (the median of their medians, 3 days
-   * at least). The window's max and min find the hours that can be below
-   * the baseline; only those are joined to their 7 days for the exact
-   * median, which keeps the work near one pass over the hours. */
+   * at least): a moving window. SQLite's ws_percentile is a window
+   * function too; PostgreSQL's percentile_cont is not, so there the
+   * window gathers the 7 values and only the hours that can be below the
+   * baseline (below the fraction of the window's best, above its lowest
+   * latency) take their median. */
   [WS_ANALYSIS_Q_CONGESTION] =
-  ", b AS MATERIALIZED (SELECT agent, target, test, ls / 3600 AS hn,"
+  ", b AS (SELECT agent, target, test, ls / 3600 AS hn,"
   " @PCT(dl, 0.5) AS dl, @PCT(loaded, 0.5) AS lat"
   " FROM base WHERE dl IS NOT NULL GROUP BY agent, target, test, ls / 3600),"
-  " w AS (SELECT agent, target, test, hn, dl, lat, count(*) OVER win AS nb,"
-  " max(dl) OVER win AS max_dl, min(lat) OVER win AS min_lat FROM b"
-  " WINDOW win AS (PARTITION BY agent, target, test, hn % 24 ORDER BY hn"
-  " RANGE BETWEEN 168 PRECEDING AND 24 PRECEDING)),"
-  " c AS (SELECT * FROM w WHERE nb >= 3 AND dl < @FRACTION * max_dl"
-  " AND (lat IS NULL OR min_lat IS NULL OR lat > min_lat))"
-  " SELECT c.agent, c.target, c.test, c.hn, c.dl, @PCT(b.dl, 0.5), c.lat, @PCT(b.lat, 0.5)"
-  " FROM c JOIN b ON b.agent = c.agent AND b.target = c.target AND b.test = c.test"
-  " AND b.hn % 24 = c.hn % 24 AND b.hn BETWEEN c.hn - 168 AND c.hn - 24"
-  " GROUP BY c.agent, c.target, c.test, c.hn, c.dl, c.lat"
-  " HAVING c.dl < @FRACTION * @PCT(b.dl, 0.5)"
-  " AND (c.lat IS NULL OR @PCT(b.lat, 0.5) IS NULL OR c.lat > @PCT(b.lat, 0.5))",
+  " w AS (SELECT agent, target, test, hn, dl, lat, count(*) OVER win AS nb, @BASELINE"
+  " FROM b WINDOW win AS (PARTITION BY agent, target, test, hn % 24 ORDER BY hn"
+  " RANGE BETWEEN 168 PRECEDING AND 24 PRECEDING))"
+  " SELECT agent, target, test, hn, dl, bdl, lat, blat FROM (@JUDGED) j"
+  " WHERE dl < @FRACTION * bdl AND (lat IS NULL OR blat IS NULL OR lat > blat)",
 };
 
 static gboolean
@@ -205,6 +200,20 @@ _ws_analysis_sql_set_tz (WsAnalysisSql *sql,
   sql->local = g_string_free (g_steal_pointer (&local), FALSE);
 }
 
+/* The congestion query's baseline: bdl and blat for each hour of w. */
+static const char sqlite_baseline[] =
+  "ws_percentile(dl, 0.5) OVER win AS bdl, ws_percentile(lat, 0.5) OVER win AS blat";
+static const char sqlite_judged[] = "SELECT * FROM w WHERE nb >= 3";
+static const char pg_baseline[] =
+  "max(dl) OVER win AS max_dl, min(lat) OVER win AS min_lat,"
+  " array_agg(dl) OVER win AS dls, array_agg(lat) OVER win AS lats";
+static const char pg_judged[] =
+  "SELECT agent, target, test, hn, dl, lat,"
+  " (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v) FROM unnest(dls) v) AS bdl,"
+  " (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v) FROM unnest(lats) v) AS blat"
+  " FROM w WHERE nb >= 3 AND dl < @FRACTION * max_dl"
+  " AND (lat IS NULL OR min_lat IS NULL OR lat > min_lat)";
+
 /* @TOKENS into the dialect's words. */
 static char *
 expand (const WsAnalysisSql *sql,
@@ -217,6 +226,8 @@ expand (const WsAnalysisSql *sql,
                                                        : "ws_percentile(\\1, \\2)", 0, NULL);
   GString *out = g_string_new (step);
 
+  g_string_replace (out, "@BASELINE", is_pg (sql) ? pg_baseline : sqlite_baseline, 0);
+  g_string_replace (out, "@JUDGED", is_pg (sql) ? pg_judged : sqlite_judged, 0);
   g_string_replace (out, "@LOCAL", sql->local, 0);
   g_string_replace (out, "@SOURCE", sql->source, 0);
   g_string_replace (out, "@WHERE", sql->where, 0);

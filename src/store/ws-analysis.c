@@ -21,6 +21,7 @@
 #include "ws-store-private.h"
 
 typedef struct {
+  WsAnalysisQuery query;
   WsStore *store;
   char *sql;
   const WsAnalysisSql *source;
@@ -104,9 +105,12 @@ static gpointer
 run_job (gpointer data)
 {
   Job *job = data;
+  gint64 start = g_get_monotonic_time ();
 
   job->rows = ws_store_query (job->store, job->sql, job->source->params,
                               job->source->n_params, &job->error);
+  g_debug ("analysis query %d: %.3f s", job->query,
+           (g_get_monotonic_time () - start) / (gdouble) G_USEC_PER_SEC);
   return NULL;
 }
 
@@ -124,7 +128,7 @@ run_queries (WsStore              *store,
 
   for (guint q = 0; q < WS_ANALYSIS_N_QUERIES; q++)
     {
-      jobs[q] = (Job) { store, _ws_analysis_query_sql (sql, q), sql };
+      jobs[q] = (Job) { q, store, _ws_analysis_query_sql (sql, q), sql };
       threads[q] = g_thread_new ("ws-analysis", run_job, &jobs[q]);
     }
   for (guint q = 0; q < WS_ANALYSIS_N_QUERIES; q++)

@@ -98,6 +98,10 @@ static const char *const migrations[WS_STORE_SCHEMA_VERSION] = {
   "  ADD COLUMN latency_p90_ms double precision,"
   "  ADD COLUMN latency_p99_ms double precision;"
   "CREATE INDEX reports_by_target ON reports (target, test, start_time);",
+  /* 2 → 3: what an analysis reads, beside the path (index-only scans) */
+  "CREATE INDEX reports_for_analysis ON reports (agent, target, test, start_time)"
+  "  INCLUDE (failed, download_bps, upload_bps, idle_latency_p50_ms, loaded_latency_p50_ms,"
+  "  loss_percent);",
 };
 
 static void

@@ -83,8 +83,7 @@ open_for_query (const char  *path,
     return FALSE;
   sqlite3_busy_timeout (*db, 10000);
   return _ws_sqlite_register_percentile (*db) == SQLITE_OK
-         && sqlite3_exec (*db, "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536",
-                          NULL, NULL, NULL) == SQLITE_OK;
+         && sqlite3_exec (*db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) == SQLITE_OK;
 }
 
 WsStoreRows *

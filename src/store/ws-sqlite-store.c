@@ -74,6 +74,10 @@ static const char *const migrations[WS_STORE_SCHEMA_VERSION] = {
   "ALTER TABLE reports ADD COLUMN latency_p90_ms REAL;"
   "ALTER TABLE reports ADD COLUMN latency_p99_ms REAL;"
   "CREATE INDEX reports_by_target ON reports (target, test, start_time);",
+  /* 2 → 3: what an analysis reads, so that it reads no JSON and groups
+   * by path without sorting (docs/MONITORING.md, "Analysis") */
+  "CREATE INDEX reports_for_analysis ON reports (agent, target, test, start_time, failed,"
+  " download_bps, upload_bps, idle_latency_p50_ms, loaded_latency_p50_ms, loss_percent);",
 };
 
 static void

@@ -11,7 +11,7 @@
 G_BEGIN_DECLS
 
 /* The schema this build writes and the newest it reads (docs/MONITORING.md). */
-#define WS_STORE_SCHEMA_VERSION 2
+#define WS_STORE_SCHEMA_VERSION 3
 
 /* Which SQL a store speaks, for queries written for both. */
 typedef enum {
