@@ -672,7 +672,11 @@ rows_from_result (PGresult *res)
 }
 
 /* An analysis sorts its period's rows in memory rather than in files:
- * work_mem for this transaction only, not for the collector's inserts. */
+ * work_mem for this transaction only, not for the collector's inserts.
+ * And it reads the covering index (reports_for_analysis) in path order,
+ * which the planner undervalues: a sequential scan reads every row's
+ * JSON and sorts a million rows by text where the index needs only each
+ * path's hours sorted (measured in docs/PERFORMANCE.md). */
 static WsStoreRows *
 ws_pg_store_query (WsStore           *store,
                    const char        *sql,
@@ -689,6 +693,7 @@ ws_pg_store_query (WsStore           *store,
     return NULL;
   if (run_ok (self, conn, "BEGIN READ ONLY", error)
       && run_ok (self, conn, "SET LOCAL work_mem = '256MB'", error)
+      && run_ok (self, conn, "SET LOCAL enable_seqscan = off", error)
       && (res = run (self, conn, sql, n_params, params, error)) != NULL
       && run_ok (self, conn, "COMMIT", error))
     rows = rows_from_result (res);
