@@ -58,7 +58,10 @@ free_port () {
 
 start_pg () {
   mkdir -p "$tmp/pg"
-  [ "$(id -u)" = 0 ] && chown postgres "$tmp/pg"
+  if [ "$(id -u)" = 0 ]; then
+    chmod 711 "$tmp"    # the server's user passes through to its folder
+    chown postgres "$tmp/pg"
+  fi
   as_pg "$PG_BIN/initdb" -D "$tmp/pg/data" -A trust -U wirespeed -N -E UTF8 --locale=C >/dev/null
   port=$(free_port)
   as_pg "$PG_BIN/pg_ctl" -D "$tmp/pg/data" -l "$tmp/pg/log" -w \

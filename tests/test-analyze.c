@@ -556,6 +556,21 @@ test_text (void)
   g_assert_nonnull (strstr (run.out, "local, 60 % below the baseline: agent-4"));
 }
 
+/* A URI's password is not printed (the server trusts, so it is ignored). */
+static void
+test_text_password (void)
+{
+  g_autoptr(GString) uri = g_string_new (pg_location);
+  g_auto(Run) run = { 0 };
+
+  g_string_replace (uri, "wirespeed@", "wirespeed:s3cret@", 1);
+  run = analyze (uri->str, "--tz", "UTC", "--agent", "agent-5", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_null (strstr (run.out, "s3cret"));
+  g_assert_true (g_str_has_prefix (run.out, "postgresql://wirespeed@"));
+  g_assert_nonnull (strstr (run.out, ": 10 results"));
+}
+
 static void
 test_filters (void)
 {
@@ -749,6 +764,7 @@ main (int    argc,
   g_test_add_func ("/analyze/pg/json", test_pg_json);
   g_test_add_func ("/analyze/csv", test_csv);
   g_test_add_func ("/analyze/text", test_text);
+  g_test_add_func ("/analyze/text-password", test_text_password);
   g_test_add_func ("/analyze/filters", test_filters);
   g_test_add_func ("/analyze/since-relative", test_since_relative);
   g_test_add_func ("/analyze/time-zone", test_time_zone);

@@ -37,6 +37,7 @@ ws_analysis_free (WsAnalysis *analysis)
   g_free (analysis->options.agent);
   g_free (analysis->options.target);
   g_clear_pointer (&analysis->options.tz, g_time_zone_unref);
+  g_free (analysis->location);
   g_free (analysis->tz_name);
   if (analysis->groups != NULL)
     for (guint i = 0; i < analysis->groups->len; i++)
@@ -351,6 +352,7 @@ ws_analysis_run (const char               *location,
   if (store == NULL)
     return NULL;
   a = analysis_new (options);
+  a->location = ws_store_display_location (location);
   if (!analyze (a, store, source, error))
     return NULL;
   return g_steal_pointer (&a);

@@ -77,6 +77,7 @@ typedef struct {
 
 typedef struct {
   WsAnalysisOptions options;
+  char *location;                      /* as given, without a password */
   char *tz_name;
   gint64 n_results;
   gint64 first_us, last_us;            /* of the period's results */
