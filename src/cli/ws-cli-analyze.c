@@ -204,8 +204,8 @@ print_text (const WsAnalysis *a)
   g_autofree char *first = a->n_results ? ws_analysis_format_time (a, a->first_us / G_USEC_PER_SEC) : NULL;
   g_autofree char *last = a->n_results ? ws_analysis_format_time (a, a->last_us / G_USEC_PER_SEC) : NULL;
 
-  printf (g_dngettext (GETTEXT_PACKAGE, "%s: %" G_GINT64_FORMAT " result",
-                       "%s: %" G_GINT64_FORMAT " results", a->n_results), a->location, a->n_results);
+  printf (g_dngettext (GETTEXT_PACKAGE, "%s: %lld result", "%s: %lld results", a->n_results),
+          a->location, (long long) a->n_results);
   if (a->n_results > 0)
     printf (" %s – %s (%s)", first, last, a->tz_name);
   printf ("\n\n");
