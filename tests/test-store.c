@@ -655,7 +655,12 @@ test_migration (gconstpointer data)
   g_assert_no_error (error);
 
   version = raw_sql (backend, location, "SELECT max(version) FROM schema_version");
-  g_assert_cmpstr (version, ==, "2");
+  g_assert_cmpstr (version, ==, G_STRINGIFY (WS_STORE_SCHEMA_VERSION));
+  g_free (version);
+  version = raw_sql (backend, location, backend == BACKEND_SQLITE
+                     ? "SELECT count(*) FROM sqlite_master WHERE name = 'reports_for_analysis'"
+                     : "SELECT count(*) FROM pg_indexes WHERE indexname = 'reports_for_analysis'");
+  g_assert_cmpstr (version, ==, "1");
   columns = raw_sql (backend, location, backend == BACKEND_SQLITE
                      ? "SELECT count(*) FROM pragma_table_info('reports')"
                      : "SELECT count(*) FROM information_schema.columns WHERE table_name = 'reports'");
@@ -753,7 +758,8 @@ test_newer (gconstpointer data)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
   assert_one_line (error);
   g_assert_nonnull (strstr (error->message, "newer version of Wirespeed (schema 99; "
-                                            "this version knows up to 2)"));
+                                            "this version knows up to "
+                                            G_STRINGIFY (WS_STORE_SCHEMA_VERSION) ")"));
 }
 
 static void

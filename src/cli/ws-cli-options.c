@@ -246,6 +246,7 @@ build_context (Raw *raw)
       "  wirespeed --client --target https://example.org/file --streams 4\n"
       "  wirespeed --server --tls-cert cert.pem --tls-key key.pem --auth-file keys\n"
       "  wirespeed --client --target server.example --tls-fingerprint AB:CD:… --auth-key-file key\n"
+      "  wirespeed --analyze --db reports.db --since 7d   (see wirespeed --analyze --help)\n"
       "\n"
       "Exit status: 0 success, 1 the test failed, 2 invalid command line."));
   add_test_entries (context, raw);

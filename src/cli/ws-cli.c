@@ -16,6 +16,7 @@
 #include "ws-channel.h"
 #include "ws-cli-agent.h"
 #include "ws-cli.h"
+#include "ws-cli-analyze.h"
 #include "ws-cli-options.h"
 #include "ws-client.h"
 #include "ws-error.h"
@@ -313,6 +314,9 @@ ws_cli_main (int    argc,
   WsCliOptions options;
   int status;
 
+  /* Its own options: none of a test's flags means the same there. */
+  if (ws_cli_analyze_wanted (argc, argv))
+    return ws_cli_analyze_main (argc, argv);
   if (!ws_cli_options_parse (&options, argc, argv, &error))
     {
       /* A machine without TLS is not a mistake on the command line. */

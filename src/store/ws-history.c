@@ -607,3 +607,25 @@ ws_history_clear (WsHistory  *self,
   _ws_history_emit_changed (self);
   return TRUE;
 }
+
+/* The history's results as the report stores' columns, for an analysis
+ * (ws-analysis.c) to read with the same queries: the test by name, the
+ * medians as p50, nothing failed (the app keeps only finished tests), and
+ * @agent for all, since the history is one machine's. */
+char *
+ws_history_analysis_source (const char *agent)
+{
+  static const WsTestMode modes[] = { WS_TEST_TCP_STREAM, WS_TEST_TCP_RR, WS_TEST_UDP_STREAM,
+                                      WS_TEST_UDP_RR, WS_TEST_SPEED, WS_TEST_HTTP };
+  GString *sql = g_string_new ("(SELECT ");
+  char *quoted = sqlite3_mprintf ("%Q", agent);
+
+  g_string_append_printf (sql, "%s AS agent, target, port, CASE mode", quoted);
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    g_string_append_printf (sql, " WHEN %d THEN '%s'", modes[i], ws_test_mode_to_string (modes[i]));
+  g_string_append (sql, " END AS test, start_time, 0 AS failed, download_bps, upload_bps,"
+                   " idle_latency_ms AS idle_latency_p50_ms,"
+                   " loaded_latency_ms AS loaded_latency_p50_ms, loss_percent FROM results)");
+  sqlite3_free (quoted);
+  return g_string_free (g_steal_pointer (&sql), FALSE);
+}

@@ -114,4 +114,6 @@ gboolean   ws_history_write_finish    (WsHistory            *self,
                                        GError              **error);
 void       ws_history_flush           (WsHistory            *self);
 
+char      *ws_history_analysis_source (const char   *agent);
+
 G_END_DECLS

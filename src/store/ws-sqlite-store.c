@@ -28,6 +28,7 @@ struct _WsSqliteStore {
   char *path;
   sqlite3_stmt *insert;
   sqlite3_stmt *lookup;
+  gboolean readonly;   /* opened for reading: no statements, no writes */
 };
 
 static void ws_sqlite_store_iface_init (WsStoreInterface *iface);
@@ -73,6 +74,10 @@ static const char *const migrations[WS_STORE_SCHEMA_VERSION] = {
   "ALTER TABLE reports ADD COLUMN latency_p90_ms REAL;"
   "ALTER TABLE reports ADD COLUMN latency_p99_ms REAL;"
   "CREATE INDEX reports_by_target ON reports (target, test, start_time);",
+  /* 2 → 3: what an analysis reads, so that it reads no JSON and groups
+   * by path without sorting (docs/MONITORING.md, "Analysis") */
+  "CREATE INDEX reports_for_analysis ON reports (agent, target, test, start_time, failed,"
+  " download_bps, upload_bps, idle_latency_p50_ms, loaded_latency_p50_ms, loss_percent);",
 };
 
 static void
@@ -118,6 +123,18 @@ set_error (WsSqliteStore  *self,
   /* Translators: a file name or a URI, then the database's reason, in English. */
   g_set_error (error, G_IO_ERROR, code, _("Store “%s”: %s"), self->path,
                sqlite3_errmsg (self->db));
+  return FALSE;
+}
+
+/* A store opened for reading has no statements for these. */
+static gboolean
+check_writable (WsSqliteStore  *self,
+                GError        **error)
+{
+  if (!self->readonly)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_READ_ONLY,
+               _("Store “%s” is open for reading only"), self->path);
   return FALSE;
 }
 
@@ -311,10 +328,13 @@ ws_sqlite_store_add_many (WsStore          *store,
                           GError          **error)
 {
   WsSqliteStore *self = WS_SQLITE_STORE (store);
-  g_autofree WsStoreRow *rows = g_new0 (WsStoreRow, n_reports);
+  g_autofree WsStoreRow *rows = NULL;
   gboolean ok = TRUE;
   guint n_rows = 0;
 
+  if (!check_writable (self, error))
+    return FALSE;
+  rows = g_new0 (WsStoreRow, n_reports);
   for (; n_rows < n_reports && ok; n_rows++)
     ok = ws_store_row_init (&rows[n_rows], reports[n_rows], error);
   if (ok)
@@ -366,6 +386,8 @@ ws_sqlite_store_prune (WsStore    *store,
                      + g_date_time_get_microsecond (before);
   gint64 n;
 
+  if (!check_writable (self, error))
+    return -1;
   g_mutex_lock (&self->lock);
   n = prune_locked (self, before_us, error);
   g_mutex_unlock (&self->lock);
@@ -424,6 +446,8 @@ ws_sqlite_store_lookup (WsStore          *store,
   gboolean found = FALSE;
   int rc;
 
+  if (!check_writable (self, error))
+    return FALSE;
   g_mutex_lock (&self->lock);
   sqlite3_reset (self->lookup);
   sqlite3_bind_text (self->lookup, 1, id, -1, SQLITE_STATIC);
@@ -460,9 +484,71 @@ ws_sqlite_store_list_ids (WsStore  *store,
   return g_steal_pointer (&ids);
 }
 
+/* On a connection of its own: queries of an analysis run side by side
+ * and never wait for the writers' lock (WAL: readers do not block). */
+static WsStoreRows *
+ws_sqlite_store_query (WsStore           *store,
+                       const char        *sql,
+                       const char *const *params,
+                       guint              n_params,
+                       GError           **error)
+{
+  return _ws_sqlite_query (WS_SQLITE_STORE (store)->path, sql, params, n_params, error);
+}
+
+/* A store's file or the app's history (*@is_history), opened for
+ * analysis: it must exist, nothing is created or migrated, and every
+ * query reads on a connection of its own. */
+WsStore *
+ws_sqlite_store_open_readonly (const char  *path,
+                               gboolean    *is_history,
+                               GError     **error)
+{
+  g_autoptr(WsSqliteStore) self = NULL;
+  gint64 version;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  self = g_object_new (WS_TYPE_SQLITE_STORE, NULL);
+  self->path = g_strdup (path);
+  self->readonly = TRUE;
+  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    {
+      set_error (self, error);
+      return NULL;
+    }
+  sqlite3_busy_timeout (self->db, 10000);
+  *is_history = _ws_sqlite_is_history (self->db);
+  if (*is_history)
+    return WS_STORE (g_steal_pointer (&self));
+  version = read_version (self, error);
+  if (version < 0)
+    return NULL;
+  if (version == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("Store “%s”: a database, but not Wirespeed’s"), self->path);
+      return NULL;
+    }
+  if (version > WS_STORE_SCHEMA_VERSION)
+    {
+      ws_store_set_newer_error (error, self->path, version);
+      return NULL;
+    }
+  return WS_STORE (g_steal_pointer (&self));
+}
+
+static WsStoreDialect
+ws_sqlite_store_get_dialect (WsStore *store)
+{
+  return WS_STORE_DIALECT_SQLITE;
+}
+
 static void
 ws_sqlite_store_iface_init (WsStoreInterface *iface)
 {
+  iface->get_dialect = ws_sqlite_store_get_dialect;
+  iface->query = ws_sqlite_store_query;
   iface->add_many = ws_sqlite_store_add_many;
   iface->prune = ws_sqlite_store_prune;
   iface->count = ws_sqlite_store_count;

@@ -57,6 +57,29 @@ gboolean  ws_store_read_figures      (WsReportFigures *figures,
                                       gboolean         failed,
                                       GError         **error);
 
+/* Building a query's answer, row by row. A cell's text is copied; its
+ * number is what the database said (SQLite) or the text read as a number
+ * (PostgreSQL sends doubles in their shortest exact form). */
+WsStoreRows *_ws_store_rows_new       (guint          n_columns);
+void      _ws_store_rows_add_row      (WsStoreRows   *rows);
+void      _ws_store_rows_set          (WsStoreRows   *rows,
+                                       guint          column,
+                                       const char    *text,
+                                       gdouble        number);
+
+/* ws_percentile(x, p): PostgreSQL's percentile_cont(p) WITHIN GROUP
+ * (ORDER BY x) as an SQLite aggregate (ws-sqlite-percentile.c). */
+struct sqlite3;
+int       _ws_sqlite_register_percentile (struct sqlite3 *db);
+/* One query on a read-only connection of its own to @path
+ * (ws-sqlite-query.c); whether an open file is the app's history. */
+WsStoreRows *_ws_sqlite_query         (const char        *path,
+                                       const char        *sql,
+                                       const char *const *params,
+                                       guint              n_params,
+                                       GError           **error);
+gboolean  _ws_sqlite_is_history       (struct sqlite3    *db);
+
 /* Rows deleted per transaction when pruning, so that adds interleave. */
 #define WS_STORE_PRUNE_BATCH 5000
 

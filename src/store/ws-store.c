@@ -298,3 +298,28 @@ _ws_store_make_parent_dir (const char  *path,
                _("Cannot create “%s”: %s"), dir, g_strerror (saved_errno));
   return FALSE;
 }
+
+WsStoreDialect
+ws_store_get_dialect (WsStore *self)
+{
+  g_return_val_if_fail (WS_IS_STORE (self), WS_STORE_DIALECT_SQLITE);
+
+  return WS_STORE_GET_IFACE (self)->get_dialect (self);
+}
+
+/* Runs one SELECT in the store's dialect, with $1… bound to @params
+ * (text; cast them in the SQL where a number is meant). For aggregates:
+ * the whole answer is held in memory. NULL and @error on failure. */
+WsStoreRows *
+ws_store_query (WsStore           *self,
+                const char        *sql,
+                const char *const *params,
+                guint              n_params,
+                GError           **error)
+{
+  g_return_val_if_fail (WS_IS_STORE (self), NULL);
+  g_return_val_if_fail (sql != NULL, NULL);
+  g_return_val_if_fail (params != NULL || n_params == 0, NULL);
+
+  return WS_STORE_GET_IFACE (self)->query (self, sql, params, n_params, error);
+}

@@ -11,7 +11,18 @@
 G_BEGIN_DECLS
 
 /* The schema this build writes and the newest it reads (docs/MONITORING.md). */
-#define WS_STORE_SCHEMA_VERSION 2
+#define WS_STORE_SCHEMA_VERSION 3
+
+/* Which SQL a store speaks, for queries written for both. */
+typedef enum {
+  WS_STORE_DIALECT_SQLITE,
+  WS_STORE_DIALECT_POSTGRESQL,
+} WsStoreDialect;
+
+/* A query's answer: a few rows of aggregates, never a table's worth.
+ * Cells are NULL or a value; numbers read back exactly as the database
+ * holds them. */
+typedef struct _WsStoreRows WsStoreRows;
 
 typedef enum {
   WS_STORE_NEW,        /* the report's row was written by this call */
@@ -55,6 +66,12 @@ struct _WsStoreInterface {
                            GError          **error);
   GPtrArray *(*list_ids)  (WsStore          *self,
                            GError          **error);
+  WsStoreDialect (*get_dialect) (WsStore     *self);
+  WsStoreRows *(*query)   (WsStore           *self,
+                           const char        *sql,
+                           const char *const *params,
+                           guint              n_params,
+                           GError           **error);
 };
 
 WsStore   *ws_store_open      (const char       *location,
@@ -84,10 +101,38 @@ gboolean   ws_store_lookup    (WsStore          *self,
 GPtrArray *ws_store_list_ids  (WsStore          *self,
                                GError          **error);
 
+WsStoreDialect ws_store_get_dialect (WsStore       *self);
+WsStoreRows *ws_store_query     (WsStore           *self,
+                                 const char        *sql,
+                                 const char *const *params,
+                                 guint              n_params,
+                                 GError           **error);
+
+guint        ws_store_rows_get_n_rows   (const WsStoreRows *rows);
+guint        ws_store_rows_get_n_columns (const WsStoreRows *rows);
+gboolean     ws_store_rows_is_null      (const WsStoreRows *rows,
+                                         guint              row,
+                                         guint              column);
+const char  *ws_store_rows_get_text     (const WsStoreRows *rows,
+                                         guint              row,
+                                         guint              column);
+gdouble      ws_store_rows_get_double   (const WsStoreRows *rows,
+                                         guint              row,
+                                         guint              column);
+gint64       ws_store_rows_get_int      (const WsStoreRows *rows,
+                                         guint              row,
+                                         guint              column);
+void         ws_store_rows_free         (WsStoreRows       *rows);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WsStoreRows, ws_store_rows_free)
+
 /* The implementations, for ws_store_open() and tests. */
 WsStore   *ws_sqlite_store_open (const char  *path,
                                  GError     **error);
 WsStore   *ws_pg_store_open     (const char  *uri,
                                  GError     **error);
+WsStore   *ws_sqlite_store_open_readonly (const char  *path,
+                                          gboolean    *is_history,
+                                          GError     **error);
 
 G_END_DECLS
