@@ -525,9 +525,11 @@ fleet_finish (Fleet      *f,
   g_autofree char *unknown = NULL;
   guint duplicates = 0, n_missing, n_unknown;
 
+  /* All at once: each may be in the middle of a test. */
+  for (guint i = 0; i < f->n_agents; i++)
+    g_subprocess_send_signal (f->agents[i].proc, SIGTERM);
   for (guint i = 0; i < f->n_agents; i++)
     {
-      g_subprocess_send_signal (f->agents[i].proc, SIGTERM);
       if (!wait_exit (f->agents[i].proc, EXIT_TIMEOUT_MS))
         g_error ("%s did not stop on SIGTERM (logs in %s)", f->agents[i].name, f->dir);
       g_clear_object (&f->agents[i].proc);
