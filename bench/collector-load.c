@@ -44,6 +44,9 @@ typedef struct {
   char **keys;
   GPtrArray *agents;   /* Agent */
   GArray *latency_ms;  /* gdouble: measured ACKs */
+  GArray *slices[64];  /* the same, by 5 s of the measured window */
+  GArray *late_ms;     /* gdouble: how late each measured send left, against its schedule:
+                        * what the machine's load costs a process that is not the collector */
   guint64 sent, acked, by_status[4], measured_stored;
   guint64 failed;      /* connections lost */
 } Worker;
@@ -123,7 +126,12 @@ take_ack (Worker      *w,
           {
             gdouble ms = (now - sent) / 1e6;
 
+            guint slice = MIN ((sent - opt.measure_from_ns) / (5 * WS_NSEC_PER_SEC), 63);
+
             g_array_append_val (w->latency_ms, ms);
+            if (w->slices[slice] == NULL)
+              w->slices[slice] = g_array_new (FALSE, FALSE, sizeof (gdouble));
+            g_array_append_val (w->slices[slice], ms);
             w->measured_stored += ack->status == WS_ACK_STORED;
           }
         return;
@@ -187,6 +195,12 @@ worker_thread (gpointer data)
           in_flight += a->n_inflight;
           if (now < end && a->next_ns <= now && a->n_inflight < a->wire->accept.window)
             {
+              if (now >= opt.measure_from_ns)
+                {
+                  gdouble late = (now - a->next_ns) / 1e6;
+
+                  g_array_append_val (w->late_ms, late);
+                }
               if (!send_one (w, a, now))
                 drop_agent (w, i);
               a->next_ns += interval_ns;
@@ -316,6 +330,7 @@ main (int    argc,
       workers[t].keys = keys;
       workers[t].agents = g_ptr_array_new ();
       workers[t].latency_ms = g_array_new (FALSE, FALSE, sizeof (gdouble));
+      workers[t].late_ms = g_array_new (FALSE, FALSE, sizeof (gdouble));
       threads[t] = g_thread_new ("load", connect_and_run, &workers[t]);
     }
   g_mutex_lock (&start.lock);
@@ -371,6 +386,30 @@ main (int    argc,
     printf (", \"load_cpu_s\": %.1f", ru.ru_utime.tv_sec + ru.ru_stime.tv_sec
             + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
   }
-  printf ("}\n");
+  {
+    g_autoptr(GArray) late = g_array_new (FALSE, FALSE, sizeof (gdouble));
+
+    for (guint t = 0; t < opt.threads; t++)
+      g_array_append_vals (late, workers[t].late_ms->data, workers[t].late_ms->len);
+    g_array_sort (late, compare_doubles);
+    if (late->len > 0)
+      printf (", \"send_late_ms\": {\"p50\": %.1f, \"p99\": %.1f}",
+              g_array_index (late, gdouble, late->len / 2),
+              g_array_index (late, gdouble, MIN (late->len - 1, (guint) (late->len * 0.99))));
+  }
+  printf (", \"p99_ms_by_5s\": [");
+  for (guint k = 0; k < 64; k++)
+    {
+      g_autoptr(GArray) slice = g_array_new (FALSE, FALSE, sizeof (gdouble));
+
+      for (guint t = 0; t < opt.threads; t++)
+        if (workers[t].slices[k] != NULL)
+          g_array_append_vals (slice, workers[t].slices[k]->data, workers[t].slices[k]->len);
+      if (slice->len == 0)
+        break;
+      g_array_sort (slice, compare_doubles);
+      printf ("%s%.0f", k ? ", " : "", g_array_index (slice, gdouble, MIN (slice->len - 1, (guint) (slice->len * 0.99))));
+    }
+  printf ("]}\n");
   return failed == 0 && stored == sent ? 0 : 1;
 }
