@@ -587,6 +587,41 @@ test_flood (void)
   fixture_clear (&f);
 }
 
+/* --retain: at start, reports of tests older than that are deleted;
+ * newer ones stay. */
+static void
+test_retain (void)
+{
+  g_autoptr(GHashTable) stored = NULL;
+  g_autofree char *old_id = g_uuid_string_random ();
+  g_autofree char *new_id = g_uuid_string_random ();
+  Fixture f;
+
+  fixture_init (&f, BACKEND_SQLITE);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(WsStore) store = ws_store_open (f.db, &error);
+    gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+    WsResult *old = wire_speed_result ("target.example", now - 3 * 86400);
+    WsResult *recent = wire_speed_result ("target.example", now - 3600);
+    g_autoptr(WsReport) a = ws_report_new (old_id, "edge-1", old);
+    g_autoptr(WsReport) b = ws_report_new (new_id, "edge-1", recent);
+
+    ws_result_unref (old);
+    ws_result_unref (recent);
+    g_assert_no_error (error);
+    g_assert_true (ws_store_add (store, a, NULL, &error));
+    g_assert_true (ws_store_add (store, b, NULL, &error));
+  }
+  start_collector (&f, "--retain", "2d", "--verbose", NULL);
+  g_free (wait_for_line (f.server, &f.server->err, "collector: retention deleted 1 reports", 30000));
+  outcome_free (stop_collector (&f));
+  stored = stored_ids (f.db);
+  g_assert_false (g_hash_table_contains (stored, old_id));
+  g_assert_true (g_hash_table_contains (stored, new_id));
+  fixture_clear (&f);
+}
+
 /* Where COLLECT is refused, and with which words. */
 static void
 test_refusals (void)
@@ -609,6 +644,18 @@ test_refusals (void)
   /* A wrong key, as for a test. */
   e = collect_refused (f.port, f.fingerprint, WS_CAP_REPORTS, "nobody", 0);
   g_assert_cmpint (e.code, ==, WS_PROTOCOL_ERROR_AUTH_FAILED);
+  outcome_free (stop_collector (&f));
+
+  /* Past --max-report-connections: BUSY, with the limit. */
+  start_collector (&f, "--max-report-connections", "1", NULL);
+  {
+    g_autoptr(Wire) first = agent_open (&f, "edge-1", 0);
+
+    e = collect_refused (f.port, f.fingerprint, WS_CAP_REPORTS, "edge-2", 0);
+    g_assert_cmpint (e.code, ==, WS_PROTOCOL_ERROR_BUSY);
+    g_assert_cmpint (e.value, ==, 1);
+    g_assert_cmpstr (e.text, ==, "The collector is busy: it already serves 1 report connections");
+  }
   outcome_free (stop_collector (&f));
 
   /* No --collect, with keys, and without anything. */
@@ -1304,6 +1351,7 @@ main (int    argc,
   g_test_add_func ("/collector/oversized", test_oversized);
   g_test_add_func ("/collector/flood", test_flood);
   g_test_add_func ("/collector/refusals", test_refusals);
+  g_test_add_func ("/collector/retain", test_retain);
   g_test_add_func ("/collector/relay", test_relay);
   g_test_add_func ("/collector/config", test_config);
   g_test_add_func ("/collector/slow-handshake", test_slow_handshake);

@@ -304,6 +304,7 @@ ws_channel_accept_tls (WsChannel        *self,
   if (tls == NULL)
     return FALSE;
   g_tls_connection_set_advertised_protocols (G_TLS_CONNECTION (tls), protocols);
+  g_tls_connection_set_database (G_TLS_CONNECTION (tls), NULL);
   return handshake (self, tls, MIN (deadline_ns, ws_now_ns () + ACCEPT_HANDSHAKE_NS), cancellable, error);
 }
 

@@ -420,6 +420,80 @@ params_init (Params           *p,
                                                   row->figures.numbers[i]);
 }
 
+#define N_PARAMS G_N_ELEMENTS (((Params *) NULL)->values)
+/* Rows per INSERT: one statement per round trip, within libpq's 65,535
+ * parameters. */
+#define ROWS_PER_INSERT 512
+
+/* ws_store_insert_sql()'s one row @n_rows times, each with parameter
+ * numbers of its own, and the ids the statement added. */
+static char *
+multi_insert_sql (const char *one_row,
+                  guint       n_rows)
+{
+  const char *tuple = strstr (one_row, " VALUES (") + strlen (" VALUES ");
+  const char *end = strstr (tuple, " ON CONFLICT");
+  GString *sql = g_string_new_len (one_row, tuple - one_row);
+
+  for (guint r = 0; r < n_rows; r++)
+    {
+      if (r > 0)
+        g_string_append (sql, ", ");
+      for (const char *c = tuple; c < end; c++)
+        {
+          char *after;
+
+          if (*c != '$' || !g_ascii_isdigit (c[1]))
+            {
+              g_string_append_c (sql, *c);
+              continue;
+            }
+          g_string_append_printf (sql, "$%" G_GUINT64_FORMAT,
+                                  g_ascii_strtoull (c + 1, &after, 10) + (guint64) r * N_PARAMS);
+          c = after - 1;
+        }
+    }
+  g_string_append (sql, " ON CONFLICT (id) DO NOTHING RETURNING id::text");
+  return g_string_free (sql, FALSE);
+}
+
+/* One INSERT of many rows: one round trip, not one per row, which is
+ * what bounds a collector's batches when the server is busy. A row is
+ * new when the statement returned its id, first come first served for an
+ * id that appears twice. */
+static gboolean
+insert_chunk (WsPgStore         *self,
+              PGconn            *conn,
+              WsStoreRow *const *rows,
+              guint              n_rows,
+              gint64             now,
+              WsStoreOutcome    *outcomes,
+              GError           **error)
+{
+  g_autofree Params *p = g_new (Params, n_rows);
+  g_autofree const char **values = g_new (const char *, n_rows * N_PARAMS);
+  g_autofree char *sql = multi_insert_sql (self->insert_sql, n_rows);
+  g_autoptr(GHashTable) added = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(PGresult) res = NULL;
+
+  for (guint i = 0; i < n_rows; i++)
+    {
+      params_init (&p[i], rows[i], now);
+      memcpy (values + i * N_PARAMS, p[i].values, sizeof p[i].values);
+    }
+  res = run (self, conn, sql, n_rows * N_PARAMS, values, error);
+  if (res == NULL)
+    return FALSE;
+  for (int t = 0; t < PQntuples (res); t++)
+    g_hash_table_add (added, PQgetvalue (res, t, 0));
+  for (guint i = 0; i < n_rows; i++)
+    outcomes[rows[i]->index] = g_hash_table_remove (added, rows[i]->id) ? WS_STORE_NEW
+                                                                          : WS_STORE_DUPLICATE;
+  return TRUE;
+}
+
+/* One statement, which commits by itself; more than one in a transaction,
+ * as the batch is all or none. */
 static gboolean
 insert_rows (WsPgStore         *self,
              PGconn            *conn,
@@ -429,22 +503,14 @@ insert_rows (WsPgStore         *self,
              GError           **error)
 {
   gint64 now = g_get_real_time ();
+  gboolean several = n_rows > ROWS_PER_INSERT;
 
-  if (!run_ok (self, conn, "BEGIN", error))
+  if (several && !run_ok (self, conn, "BEGIN", error))
     return FALSE;
-  for (guint i = 0; i < n_rows; i++)
-    {
-      Params p;
-      g_autoptr(PGresult) res = NULL;
-
-      params_init (&p, rows[i], now);
-      res = run (self, conn, self->insert_sql, G_N_ELEMENTS (p.values), p.values, error);
-      if (res == NULL)
-        return rollback (conn);
-      outcomes[rows[i]->index] = strcmp (PQcmdTuples (res), "1") == 0
-                                    ? WS_STORE_NEW : WS_STORE_DUPLICATE;
-    }
-  return run_ok (self, conn, "COMMIT", error) || rollback (conn);
+  for (guint i = 0; i < n_rows; i += ROWS_PER_INSERT)
+    if (!insert_chunk (self, conn, rows + i, MIN (ROWS_PER_INSERT, n_rows - i), now, outcomes, error))
+      return several ? rollback (conn) : FALSE;
+  return !several || run_ok (self, conn, "COMMIT", error) || rollback (conn);
 }
 
 static int
