@@ -407,6 +407,36 @@ test_parse_size (void)
   g_assert_false (ws_parse_size (NULL, NULL));
 }
 
+/* One grammar for every duration: the agent's schedules (at most a week)
+ * and a collector's retention (180 days and more) are the same parser with
+ * another bound. */
+static void
+test_parse_duration (void)
+{
+  static const struct {
+    const char *text;
+    gint64 max_s;
+    gint64 seconds;  /* -1: refused */
+  } cases[] = {
+    { "90", 604800, 90 }, { "30s", 604800, 30 }, { "5m", 604800, 300 }, { "1h30m", 604800, 5400 },
+    { "2d", 604800, 172800 }, { "7d", 604800, 604800 }, { "0", 604800, 0 },
+    { "8d", 604800, -1 }, { "30m1h", 604800, -1 }, { "1h1h", 604800, -1 }, { "5x", 604800, -1 },
+    { "", 604800, -1 }, { "m", 604800, -1 }, { "-5m", 604800, -1 }, { "5m ", 604800, -1 },
+    { "180d", G_MAXINT32, 15552000 }, { "1d12h", G_MAXINT32, 129600 },
+    { "99999999999999999999", G_MAXINT32, -1 }, { "24856d", G_MAXINT32, -1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gint64 seconds = -1;
+      gboolean ok = ws_parse_duration_upto (cases[i].text, cases[i].max_s, &seconds);
+
+      if (ok != (cases[i].seconds >= 0) || (ok && seconds != cases[i].seconds))
+        g_error ("“%s” up to %" G_GINT64_FORMAT " s: %s %" G_GINT64_FORMAT, cases[i].text,
+                 cases[i].max_s, ok ? "read as" : "refused, not", ok ? seconds : cases[i].seconds);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -425,6 +455,7 @@ main (int   argc,
   g_test_add_func ("/units/axis-ceiling/gridlines-round", test_axis_gridlines_round);
   g_test_add_func ("/units/parse-rate", test_parse_rate);
   g_test_add_func ("/units/parse-size", test_parse_size);
+  g_test_add_func ("/units/parse-duration", test_parse_duration);
 
   return g_test_run ();
 }

@@ -76,30 +76,13 @@ ws_cli_collect_add_entries (GOptionContext  *context,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 }
 
-/* "180d", "12h", "30m", "90s" or "90" (seconds) → seconds. */
+/* "180d", "12h", "1d12h", "90s" or "90" (seconds) → seconds, never 0: the
+ * agents' grammar (ws_parse_duration_upto()), up to 68 years. */
 gboolean
 ws_cli_parse_duration (const char *text,
                        gint64     *seconds)
 {
-  guint64 value;
-  char *end = NULL;
-  gint64 unit = 1;
-
-  if (text == NULL || !g_ascii_isdigit (*text))
-    return FALSE;
-  value = g_ascii_strtoull (text, &end, 10);
-  switch (*end)
-    {
-    case 'd': unit = 86400; end++; break;
-    case 'h': unit = 3600; end++; break;
-    case 'm': unit = 60; end++; break;
-    case 's': end++; break;
-    default: break;
-    }
-  if (*end != '\0' || value == 0 || value > G_MAXINT32)
-    return FALSE;
-  *seconds = (gint64) value * unit;
-  return TRUE;
+  return ws_parse_duration_upto (text, G_MAXINT32, seconds) && *seconds > 0;
 }
 
 /* A bad value on the command line: @message (taken) names the flag. */

@@ -13,6 +13,8 @@
 #include <math.h>
 
 #include "ws-result.h"
+#include <string.h>
+
 #include "ws-units.h"
 
 /* @value as printed with @decimals places, read back: what a person sees.
@@ -293,4 +295,55 @@ ws_rpm_band_name (gdouble rpm)
     /* Translators: responsiveness (RPM) band */
     return _("high");
   return "";
+}
+
+/**
+ * ws_parse_duration_upto:
+ * @text: "90", "30s", "5m", "1h30m", "2d": a number of seconds, or
+ *   numbers each with a unit (s, m, h, d), largest first
+ * @max_s: the longest accepted
+ *
+ * One grammar for every duration a user types (an agent's schedules, a
+ * collector's retention).
+ *
+ * Returns: whether @text is a duration of at most @max_s; 0 is one.
+ */
+gboolean
+ws_parse_duration_upto (const char *text,
+                        gint64      max_s,
+                        gint64     *seconds)
+{
+  static const char units[] = "dhms";
+  static const gint64 scale[] = { 86400, 3600, 60, 1 };
+  const char *p = text;
+  gint64 total = 0;
+  gint last = -1;
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  while (*p != '\0')
+    {
+      char *end;
+      guint64 n;
+      const char *unit;
+
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+      n = g_ascii_strtoull (p, &end, 10);
+      if (n > (guint64) max_s)
+        return FALSE;
+      if (*end == '\0' && last < 0)
+        return (*seconds = (gint64) n) <= max_s;
+      unit = *end != '\0' ? strchr (units, *end) : NULL;
+      /* Each unit once, largest first: "1h30m", not "30m1h". */
+      if (unit == NULL || unit - units <= last)
+        return FALSE;
+      last = unit - units;
+      total += (gint64) n * scale[last];
+      if (total > max_s)
+        return FALSE;
+      p = end + 1;
+    }
+  *seconds = total;
+  return TRUE;
 }

@@ -15,6 +15,9 @@ gdouble   ws_nice_ceiling   (gdouble      value);
 gdouble   ws_axis_ceiling   (gdouble      value);
 gdouble   ws_axis_ceiling_bps (gdouble    max_bps,
                                gboolean   bytes);
+gboolean  ws_parse_duration_upto (const char  *text,
+                                  gint64       max_s,
+                                  gint64      *seconds);
 gboolean  ws_parse_rate     (const char  *text,
                              guint64     *bits_per_second);
 gboolean  ws_parse_size     (const char  *text,

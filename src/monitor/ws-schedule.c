@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ws-schedule.h"
+#include "ws-units.h"
 
 #define USEC_PER_SEC G_GINT64_CONSTANT (1000000)
 
@@ -49,50 +50,12 @@ ws_schedule_copy (const WsSchedule *schedule)
   return copy;
 }
 
-/**
- * ws_parse_duration:
- * @text: "90", "30s", "5m", "1h30m", "2d": a number of seconds, or
- *   numbers each with a unit (s, m, h, d), largest first
- *
- * Returns: whether @text is a duration of at most a week; 0 is one.
- */
+/* A schedule's durations: at most a week. */
 gboolean
 ws_parse_duration (const char *text,
                    gint64     *seconds)
 {
-  static const char units[] = "dhms";
-  static const gint64 scale[] = { 86400, 3600, 60, 1 };
-  const char *p = text;
-  gint64 total = 0;
-  gint last = -1;
-
-  if (text == NULL || *text == '\0')
-    return FALSE;
-  while (*p != '\0')
-    {
-      char *end;
-      guint64 n;
-      const char *unit;
-
-      if (!g_ascii_isdigit (*p))
-        return FALSE;
-      n = g_ascii_strtoull (p, &end, 10);
-      if (n > WS_SCHEDULE_MAX_S)
-        return FALSE;
-      if (*end == '\0' && last < 0)
-        return (*seconds = n) <= WS_SCHEDULE_MAX_S;
-      unit = *end != '\0' ? strchr (units, *end) : NULL;
-      /* Each unit once, largest first: "1h30m", not "30m1h". */
-      if (unit == NULL || unit - units <= last)
-        return FALSE;
-      last = unit - units;
-      total += n * scale[last];
-      if (total > WS_SCHEDULE_MAX_S)
-        return FALSE;
-      p = end + 1;
-    }
-  *seconds = total;
-  return TRUE;
+  return ws_parse_duration_upto (text, WS_SCHEDULE_MAX_S, seconds);
 }
 
 static gboolean
