@@ -363,6 +363,8 @@ test_config_errors (ConfigFixture *f,
   const struct { const char *text; const char *named[2]; } cases[] = {
     { "[agent]\nbogus = 1\n", { "[agent] bogus", "unknown key" } },
     { "[agent]\ncollect-to = c.example:99999\n", { "[agent] collect-to", "c.example:99999" } },
+    /* The list separator is ',' (the example file says so): with ';' GLib reads one host. */
+    { "[agent]\ncollect-to = a.example:1;b.example:2\n", { "[agent] collect-to", "a.example:1;b.example:2" } },
     { "[agent]\nauth-key-file = /nonexistent/key\n", { "[agent] auth-key-file", "/nonexistent/key" } },
     { "[agent]\nspool-max = 0\n", { "[agent] spool-max", "0" } },
     { "[agent]\ntls-fingerprint = AB:CD\n", { "[agent] tls-fingerprint", "SHA-256" } },

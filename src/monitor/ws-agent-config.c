@@ -53,6 +53,23 @@ ws_agent_config_free (WsAgentConfig *config)
   g_free (config);
 }
 
+/* GLib takes "a:1;b:2" for one host (an IPv6 literal without brackets, it
+ * hopes): a name is letters, digits, '-' and '.' (RFC 1123), or an IP
+ * address, so a wrong list separator is an error here, not "Host not
+ * found" at every delivery. */
+static gboolean
+host_name_valid (const char *name)
+{
+  if (name == NULL || *name == '\0')
+    return FALSE;
+  if (g_hostname_is_ip_address (name))
+    return TRUE;
+  for (const char *p = name; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '.')
+      return FALSE;
+  return TRUE;
+}
+
 /* HOST, HOST:PORT, [IPv6]:PORT or a bare IPv6 address; 5201 by default. */
 gboolean
 ws_collector_address_parse (const char  *text,
@@ -64,7 +81,7 @@ ws_collector_address_parse (const char  *text,
   if (text == NULL || *text == '\0' || strchr (text, '/') != NULL)
     return FALSE;
   address = g_network_address_parse (text, WS_DEFAULT_PORT, NULL);
-  if (address == NULL)
+  if (address == NULL || !host_name_valid (g_network_address_get_hostname (G_NETWORK_ADDRESS (address))))
     return FALSE;
   if (host != NULL)
     *host = g_strdup (g_network_address_get_hostname (G_NETWORK_ADDRESS (address)));
