@@ -5,7 +5,8 @@
  * --server --collect` collectors, all with TLS and keys. The test breaks
  * the delivery path while the fleet reports: kill -9 of the collector, of
  * agents, an nftables drop of the collector's port between two network
- * namespaces, two collectors on one PostgreSQL with one killed.
+ * namespaces, two collectors on one PostgreSQL with one killed, a
+ * `wirespeed --relay` killed, blocking an agent, and two relays in a chain.
  *
  * Every case ends the same way: the agents are stopped and started once
  * more with --once (which delivers each spool to the last report), and
