@@ -5,7 +5,8 @@
  * --server --collect` collectors, all with TLS and keys. The test breaks
  * the delivery path while the fleet reports: kill -9 of the collector, of
  * agents, an nftables drop of the collector's port between two network
- * namespaces, two collectors on one PostgreSQL with one killed.
+ * namespaces, two collectors on one PostgreSQL with one killed, a
+ * `wirespeed --relay` killed, blocking an agent, and two relays in a chain.
  *
  * Every case ends the same way: the agents are stopped and started once
  * more with --once (which delivers each spool to the last report), and
@@ -58,6 +59,18 @@ typedef struct {
   GSubprocess *proc;
 } Agent;
 
+/* wirespeed --relay: agents' reports forwarded to the next relay or to
+ * the first collector, with a spool of its own. */
+typedef struct {
+  char *name;
+  char *key_file;
+  char *spool;
+  const char *block;  /* NULL: none */
+  guint port;
+  guint starts;
+  GSubprocess *proc;
+} Relay;
+
 typedef struct {
   char *dir;
   char *keys;
@@ -72,6 +85,9 @@ typedef struct {
   guint n_collectors;
   Agent agents[MAX_AGENTS];
   guint n_agents;
+  Relay relays[2];            /* the agents report to the first, it to the next */
+  guint n_relays;
+  const char *blocked;        /* an agent a relay refuses: its runs stored nowhere */
   guint kills;
   gint64 started_us;
 } Fleet;
@@ -185,7 +201,7 @@ static guint
 wait_listening_in (GSubprocess *proc,
                    const char  *log)
 {
-  const char *needle = " server listening on port ";
+  const char *needle = " listening on port ";
   gint64 deadline = g_get_monotonic_time () + 30 * USEC;
 
   for (;;)
@@ -246,6 +262,19 @@ fleet_init (Fleet *f,
       a->spool = g_strdup_printf ("%s/%s.spool", f->dir, a->name);
       a->config = g_strdup_printf ("%s/%s.conf", f->dir, a->name);
     }
+  for (guint k = 0; k < G_N_ELEMENTS (f->relays); k++)
+    {
+      Relay *r = &f->relays[k];
+      g_autofree char *line = NULL;
+      g_autofree char *file = NULL;
+
+      r->name = g_strdup_printf ("r%u", k + 1);
+      line = g_strdup_printf ("%s:secret-of-%s\n", r->name, r->name);
+      g_string_append (keys, line);
+      file = g_strdup_printf ("%s.key", r->name);
+      r->key_file = write_private (f->dir, file, line);
+      r->spool = g_strdup_printf ("%s/%s.spool", f->dir, r->name);
+    }
   f->keys = write_private (f->dir, "keys", keys->str);
   f->started_us = g_get_monotonic_time ();
 }
@@ -278,6 +307,13 @@ fleet_clear (Fleet *f)
       g_free (f->agents[i].key_file);
       g_free (f->agents[i].config);
       g_free (f->agents[i].spool);
+    }
+  for (guint k = 0; k < G_N_ELEMENTS (f->relays); k++)
+    {
+      kill9 (&f->relays[k].proc);
+      g_free (f->relays[k].name);
+      g_free (f->relays[k].key_file);
+      g_free (f->relays[k].spool);
     }
   for (guint i = 0; i < f->n_collectors; i++)
     {
@@ -331,8 +367,10 @@ collector_start (Fleet     *f,
 {
   g_autofree char *log = g_strdup_printf ("%s/%s-%u.log", f->dir, c->name, c->starts++);
   g_autofree char *port = g_strdup_printf ("%u", c->port);
+  /* Trusting relays that do not run changes nothing for the other cases. */
   const char *args[] = { "--server", "--port", port, "--tls-cert", f->cert, "--tls-key", f->key,
-                         "--auth-file", f->keys, "--collect", c->location, NULL };
+                         "--auth-file", f->keys, "--collect", c->location,
+                         "--trust-relay", "r1", "--trust-relay", "r2", NULL };
 
   g_assert_null (c->proc);
   c->proc = spawn_logged (c->netns, log, args);
@@ -347,8 +385,30 @@ collector_kill (Fleet     *f,
   f->kills++;
 }
 
-/* Agent @i's configuration: the collectors in @order (indices), one
- * schedule, a TCP stream of 256 KiB every 2 s over TLS. */
+/* Relay @k, on the port of its first start ever after, forwarding to
+ * the next relay or to the first collector. */
+static void
+relay_start (Fleet *f,
+             guint  k)
+{
+  Relay *r = &f->relays[k];
+  g_autofree char *log = g_strdup_printf ("%s/%s-%u.log", f->dir, r->name, r->starts++);
+  g_autofree char *port = g_strdup_printf ("%u", r->port);
+  g_autofree char *upstream = g_strdup_printf ("127.0.0.1:%u", k + 1 < f->n_relays
+                                               ? f->relays[k + 1].port : f->collectors[0].port);
+  const char *args[] = { "--relay", "--verbose", "--port", port, "--tls-cert", f->cert,
+                         "--tls-key", f->key, "--auth-file", f->keys, "--collect-to", upstream,
+                         "--tls-fingerprint", f->fingerprint, "--auth-key-file", r->key_file,
+                         "--spool", r->spool, "--trust-relay", "r1",
+                         r->block ? "--block" : NULL, r->block, NULL };
+
+  g_assert_null (r->proc);
+  r->proc = spawn_logged (NULL, log, args);
+  r->port = wait_listening_in (r->proc, log);
+}
+
+/* Agent @i's configuration: the collectors in @order (indices), or the
+ * first relay; one schedule, a TCP stream of 256 KiB every 2 s over TLS. */
 static void
 agent_write_config (Fleet       *f,
                     guint        i,
@@ -357,9 +417,11 @@ agent_write_config (Fleet       *f,
   Agent *a = &f->agents[i];
   g_autoptr(GString) s = g_string_new ("[agent]\ncollect-to = ");
 
-  for (guint k = 0; k < f->n_collectors; k++)
+  for (guint k = 0; k < f->n_collectors && f->n_relays == 0; k++)
     g_string_append_printf (s, "%s%s:%u", k ? ", " : "", f->collector_host,
                             f->collectors[order[k]].port);
+  if (f->n_relays > 0)
+    g_string_append_printf (s, "127.0.0.1:%u", f->relays[0].port);
   g_string_append_printf (s, "\ntls-fingerprint = %s\nauth-key-file = %s\nspool = %s\n\n"
                           "[stream]\ntarget = 127.0.0.1\nport = %u\ntest = TCP_STREAM\n"
                           "bytes = 256K\ntls-fingerprint = %s\nevery = 2s\n",
@@ -390,6 +452,8 @@ fleet_start (Fleet *f)
   for (guint k = 0; k < f->n_collectors; k++)
     if (f->collectors[k].proc == NULL)
       collector_start (f, &f->collectors[k]);
+  for (guint k = f->n_relays; k-- > 0;)
+    relay_start (f, k);
   for (guint i = 0; i < f->n_agents; i++)
     {
       guint order[G_N_ELEMENTS (f->collectors)];
@@ -440,7 +504,8 @@ logged_ids (Fleet *f)
   GHashTable *ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint i = 0; i < f->n_agents; i++)
-    agent_logged_ids (f, i, ids);
+    if (g_strcmp0 (f->agents[i].name, f->blocked) != 0)
+      agent_logged_ids (f, i, ids);
   return ids;
 }
 
@@ -545,6 +610,9 @@ fleet_finish (Fleet      *f,
       g_clear_object (&f->agents[i].proc);
     }
   logged = logged_ids (f);
+  /* A relay acknowledged them from its spool: they go on from there. */
+  if (f->n_relays > 0)
+    wait_stored (f, location, g_hash_table_size (logged), "the relays' spools delivered");
   stored = stored_ids (location, &duplicates);
   missing = missing_from (logged, stored, &n_missing);
   unknown = missing_from (stored, logged, &n_unknown);
@@ -658,6 +726,140 @@ test_two_collectors_pg (void)
         g_usleep (200000);
       }
   fleet_finish (&f, uri);
+  fleet_clear (&f);
+}
+
+/* ---- Relays ---- */
+
+static gboolean
+log_has (const char *dir,
+         const char *name,
+         guint       starts,
+         const char *needle,
+         guint      *count)
+{
+  guint n = 0;
+
+  for (guint k = 0; k < starts; k++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%s-%u.log", dir, name, k);
+      g_autofree char *text = read_text (path);
+
+      for (const char *p = strstr (text, needle); p != NULL; p = strstr (p + 1, needle))
+        n++;
+    }
+  if (count != NULL)
+    *count = n;
+  return n > 0;
+}
+
+/* Until @name's logs hold @needle. */
+static void
+wait_log (Fleet      *f,
+          const char *name,
+          guint       starts,
+          const char *needle)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * USEC;
+
+  while (!log_has (f->dir, name, starts, needle, NULL))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("%s logged no “%s” in %d s (logs in %s)", name, needle, DEADLINE_S, f->dir);
+      g_usleep (100000);
+    }
+}
+
+/* None of the blocked agent's runs is in the database. */
+static void
+assert_blocked_absent (Fleet      *f,
+                       guint       i,
+                       const char *location)
+{
+  g_autoptr(GHashTable) mine = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) stored = NULL;
+  g_autofree char *leaked = NULL;
+  guint duplicates = 0, n_mine, n_leaked;
+
+  agent_logged_ids (f, i, mine);
+  n_mine = g_hash_table_size (mine);
+  stored = stored_ids (location, &duplicates);
+  leaked = missing_from (mine, stored, &n_leaked);
+  g_test_message ("%s, blocked: %u runs logged, %u not stored", f->agents[i].name, n_mine, n_leaked);
+  g_assert_cmpuint (n_mine, >, 0);
+  g_assert_cmpuint (n_leaked, ==, n_mine);
+}
+
+/* 6 agents report through a relay; the relay killed -9 at random moments
+ * (a random number of new rows apart) and restarted on its spool. */
+static void
+test_relay_kills (void)
+{
+  g_autofree char *db = NULL;
+  Fleet f;
+
+  fleet_init (&f, 6);
+  db = g_build_filename (f.dir, "reports.db", NULL);
+  fleet_add_collector (&f, db, NULL);
+  f.n_relays = 1;
+  fleet_start (&f);
+  for (guint k = 0; k < 3; k++)
+    {
+      wait_stored (&f, db, stored_count (db) + g_test_rand_int_range (1, 10), "before a relay kill");
+      kill9 (&f.relays[0].proc);
+      f.kills++;
+      relay_start (&f, 0);
+    }
+  fleet_finish (&f, db);
+  fleet_clear (&f);
+}
+
+/* A relay with --block a01: a01 is told so, in one line however often it
+ * tries, and stored nowhere; a00 reports through the same relay. */
+static void
+test_relay_block (void)
+{
+  const char *line = "Agent a01 is blocked";
+  g_autofree char *db = NULL;
+  Fleet f;
+  guint n;
+
+  fleet_init (&f, 2);
+  db = g_build_filename (f.dir, "reports.db", NULL);
+  fleet_add_collector (&f, db, NULL);
+  f.n_relays = 1;
+  f.relays[0].block = "a01";
+  fleet_start (&f);
+  wait_log (&f, "a01", f.agents[1].starts, line);
+  wait_stored (&f, db, 3, "a00 through the relay");
+  /* a01 has tried again meanwhile: its backoff starts at 1 s. */
+  wait_log (&f, "r1", f.relays[0].starts, "agent a01 refused: blocked");
+  g_assert_true (log_has (f.dir, "a01", f.agents[1].starts, line, &n));
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_false (log_has (f.dir, "a00", f.agents[0].starts, "blocked", NULL));
+  assert_blocked_absent (&f, 1, db);
+  fleet_clear (&f);
+}
+
+/* Agents → r1 → r2 → collector, r2 with --block a02: what r1 forwards
+ * for a02 is REJECTED at r2; every other run is stored once. */
+static void
+test_relay_chain (void)
+{
+  g_autofree char *db = NULL;
+  Fleet f;
+
+  fleet_init (&f, 3);
+  db = g_build_filename (f.dir, "reports.db", NULL);
+  fleet_add_collector (&f, db, NULL);
+  f.n_relays = 2;
+  f.relays[1].block = "a02";
+  f.blocked = "a02";
+  fleet_start (&f);
+  wait_stored (&f, db, 6, "through two relays");
+  wait_log (&f, "r2", f.relays[1].starts, "rejected: Agent a02 is blocked");
+  fleet_finish (&f, db);
+  assert_blocked_absent (&f, 2, db);
   fleet_clear (&f);
 }
 
@@ -866,5 +1068,8 @@ main (int    argc,
   g_test_add_func ("/monitor/agent-kills", test_agent_kills);
   g_test_add_func ("/monitor/nft-block", test_nft_block);
   g_test_add_func ("/monitor/two-collectors-pg", test_two_collectors_pg);
+  g_test_add_func ("/monitor/relay-kills", test_relay_kills);
+  g_test_add_func ("/monitor/relay-block", test_relay_block);
+  g_test_add_func ("/monitor/relay-chain", test_relay_chain);
   return g_test_run ();
 }

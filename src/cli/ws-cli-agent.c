@@ -191,12 +191,13 @@ replace (char       **field,
   *field = g_strdup (value);
 }
 
-/* The command line's collectors, TLS, key and spool, over the file's. */
-static gboolean
-fill_agent (WsAgentConfig       *config,
-            const WsCliOptions  *options,
-            const WsCliAgentRaw *raw,
-            GError             **error)
+/* The command line's collectors, TLS, key and spool, over the file's;
+ * also a relay's, for its upstream. */
+gboolean
+ws_cli_agent_fill_delivery (WsAgentConfig       *config,
+                            const WsCliOptions  *options,
+                            const WsCliAgentRaw *raw,
+                            GError             **error)
 {
   for (guint i = 0; raw->collect_to != NULL && raw->collect_to[i] != NULL; i++)
     {
@@ -262,11 +263,11 @@ ws_cli_agent_fill (WsCliOptions        *options,
       options->agent = ws_agent_config_load (raw->config, error);
       if (options->agent == NULL)
         return FALSE;
-      return fill_agent (options->agent, options, raw, error)
+      return ws_cli_agent_fill_delivery (options->agent, options, raw, error)
              && ws_agent_config_check (options->agent, raw->config, error);
     }
   options->agent = ws_agent_config_new ();
-  return fill_agent (options->agent, options, raw, error)
+  return ws_cli_agent_fill_delivery (options->agent, options, raw, error)
          && quick_form (options, raw, test_tls, target_given, error)
          && check_command_line (options->agent, error);
 }

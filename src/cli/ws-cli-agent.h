@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "ws-agent-config.h"
+
 G_BEGIN_DECLS
 
 /* The agent's flags as GOptionContext leaves them. */
@@ -34,6 +36,10 @@ gboolean ws_cli_agent_fill        (WsCliOptions        *options,
                                    gboolean             test_tls,
                                    gboolean             target_given,
                                    GError             **error);
+gboolean ws_cli_agent_fill_delivery (WsAgentConfig       *config,
+                                     const WsCliOptions  *options,
+                                     const WsCliAgentRaw *raw,
+                                     GError             **error);
 int      ws_cli_agent_run         (WsCliOptions        *options);
 
 G_END_DECLS

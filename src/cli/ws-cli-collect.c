@@ -146,9 +146,36 @@ fill_limits (WsCliCollect          *c,
   return TRUE;
 }
 
+/* A relay is a collector without a database: it takes the limits and
+ * --trust-relay (a chain), not what only a database has. */
+static gboolean
+fill_relay (WsCliCollect          *c,
+            const WsCliCollectRaw *raw,
+            gboolean               secure,
+            GError               **error)
+{
+  const char *flag = raw->collect ? "--collect" : raw->agent_config ? "--agent-config"
+                     : raw->retain ? "--retain" : NULL;
+
+  if (flag != NULL)
+    return usage (error, g_strdup_printf (_("%s is not valid with --relay"), flag));
+  if (!fill_limits (c, raw, error))
+    return FALSE;
+  if (!secure)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("--relay needs --tls-cert, --tls-key and --auth-file: agents report "
+                             "only over TLS, each with its own key"));
+      return FALSE;
+    }
+  c->trusted_relays = g_strdupv (raw->trust_relay);
+  return TRUE;
+}
+
 /**
  * ws_cli_collect_fill:
  * @server: --server was given
+ * @relay: --relay was given
  * @secure: the server has a certificate and keys
  *
  * A collector without TLS or keys would take anyone's word for who an
@@ -158,6 +185,7 @@ gboolean
 ws_cli_collect_fill (WsCliCollect          *c,
                      const WsCliCollectRaw *raw,
                      gboolean               server,
+                     gboolean               relay,
                      gboolean               secure,
                      GError               **error)
 {
@@ -167,6 +195,8 @@ ws_cli_collect_fill (WsCliCollect          *c,
   c->max_report = WS_REPORT_DEFAULT_MAX;
   c->rate = WS_COLLECTOR_DEFAULT_RATE;
   c->max_connections = WS_DEFAULT_MAX_REPORT_CONNECTIONS;
+  if (relay)
+    return fill_relay (c, raw, secure, error);
   if (raw->collect == NULL && stray != NULL)
     return usage (error, g_strdup_printf (_("%s only makes sense with --collect"), stray));
   if (raw->collect == NULL)
@@ -198,6 +228,19 @@ ws_cli_collect_clear (WsCliCollect *c)
   g_clear_pointer (&c->trusted_relays, g_strfreev);
 }
 
+/* The collector's flags, shared by --collect and --relay. */
+void
+ws_cli_collect_configure (WsCollector        *collector,
+                          const WsCliCollect *c)
+{
+  ws_collector_set_max_report (collector, c->max_report);
+  ws_collector_set_rate (collector, c->rate);
+  ws_collector_set_agent_config_dir (collector, c->agent_config_dir);
+  for (guint i = 0; c->trusted_relays != NULL && c->trusted_relays[i] != NULL; i++)
+    ws_collector_add_trusted_relay (collector, c->trusted_relays[i]);
+  ws_collector_set_retain (collector, c->retain_s);
+}
+
 /* The store opened (before the server listens: a collector that cannot
  * keep what it acknowledges must not start) and the collector running. */
 WsCollector *
@@ -210,12 +253,7 @@ ws_cli_collect_start (const WsCliCollect  *c,
   if (store == NULL)
     return NULL;
   collector = ws_collector_new (store);
-  ws_collector_set_max_report (collector, c->max_report);
-  ws_collector_set_rate (collector, c->rate);
-  ws_collector_set_agent_config_dir (collector, c->agent_config_dir);
-  for (guint i = 0; c->trusted_relays != NULL && c->trusted_relays[i] != NULL; i++)
-    ws_collector_add_trusted_relay (collector, c->trusted_relays[i]);
-  ws_collector_set_retain (collector, c->retain_s);
+  ws_cli_collect_configure (collector, c);
   if (!ws_collector_start (collector, error))
     return NULL;
   return g_steal_pointer (&collector);

@@ -39,9 +39,12 @@ void     ws_cli_collect_add_entries (GOptionContext        *context,
 gboolean ws_cli_collect_fill        (WsCliCollect          *collect,
                                      const WsCliCollectRaw *raw,
                                      gboolean               server,
+                                     gboolean               relay,
                                      gboolean               secure,
                                      GError               **error);
 void     ws_cli_collect_clear       (WsCliCollect          *collect);
+void     ws_cli_collect_configure   (WsCollector           *collector,
+                                     const WsCliCollect    *collect);
 WsCollector *ws_cli_collect_start   (const WsCliCollect    *collect,
                                      GError               **error);
 void     ws_cli_collect_print_stats (WsCollector           *collector);

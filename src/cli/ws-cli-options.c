@@ -66,6 +66,7 @@ typedef struct {
   gdouble interval;
   WsCliAgentRaw agent;
   WsCliCollectRaw collect;
+  WsCliRelayRaw relay;
 } Raw;
 
 #define UNSET G_MININT
@@ -95,6 +96,7 @@ raw_clear (Raw *raw)
   g_strfreev (raw->deny);
   ws_cli_agent_raw_clear (&raw->agent);
   ws_cli_collect_raw_clear (&raw->collect);
+  ws_cli_relay_raw_clear (&raw->relay);
 }
 
 /* The entries are copied into the context, which prints them in the order
@@ -254,6 +256,7 @@ build_context (Raw *raw)
   add_security_entries (context, raw);
   ws_cli_agent_add_entries (context, &raw->agent);
   ws_cli_collect_add_entries (context, &raw->collect);
+  ws_cli_relay_add_entries (context, &raw->relay);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   return context;
 }
@@ -302,8 +305,8 @@ pick_mode (WsCliOptions  *options,
            const Raw     *raw,
            GError       **error)
 {
-  if (raw->client + raw->server + raw->agent.agent > 1)
-    return usage (error, _("--client, --server and --agent are mutually exclusive"));
+  if (raw->client + raw->server + raw->agent.agent + raw->relay.relay > 1)
+    return usage (error, _("--client, --server, --agent and --relay are mutually exclusive"));
   if (raw->target != NULL && !raw->client && !raw->agent.agent)
     return usage (error, _("--target is only valid with --client or --agent"));
   if (raw->version)
@@ -314,6 +317,8 @@ pick_mode (WsCliOptions  *options,
     options->mode = WS_CLI_MODE_SERVER;
   else if (raw->agent.agent)
     options->mode = WS_CLI_MODE_AGENT;
+  else if (raw->relay.relay)
+    options->mode = WS_CLI_MODE_RELAY;
   else
     return usage (error, _("Choose --client, --server or --agent (or run without options for the desktop app)"));
 
@@ -620,7 +625,9 @@ fill_server (WsCliOptions  *options,
              const Raw     *raw,
              GError       **error)
 {
-  if (options->mode == WS_CLI_MODE_SERVER && !fill_server_security (options, raw, error))
+  gboolean relay = options->mode == WS_CLI_MODE_RELAY;
+
+  if ((options->mode == WS_CLI_MODE_SERVER || relay) && !fill_server_security (options, raw, error))
     return FALSE;
   if (!check_range ("--max-clients", raw->max_clients, 1, MAX_CLIENTS_LIMIT, error)
       || !check_range ("--idle-timeout", raw->idle_timeout, 1, 86400, error))
@@ -639,7 +646,8 @@ fill_server (WsCliOptions  *options,
     }
   return fill_limits (options, raw, error)
          && ws_cli_collect_fill (&options->collect, &raw->collect, options->mode == WS_CLI_MODE_SERVER,
-                                 options->tls_certificate != NULL && options->auth != NULL, error);
+                                 relay, options->tls_certificate != NULL && options->auth != NULL, error)
+         && ws_cli_relay_fill (options, &raw->relay, &raw->agent, error);
 }
 
 static void
@@ -705,7 +713,8 @@ ws_cli_options_parse (WsCliOptions  *options,
   if (ok && g_strv_length (args) > 1)
     ok = unexpected_argument (&raw, args[1], error);
   ok = ok && pick_mode (options, &raw, error)
-       && check_range ("--port", raw.port, options->mode == WS_CLI_MODE_SERVER ? 0 : 1, 65535, error)
+       && check_range ("--port", raw.port, options->mode == WS_CLI_MODE_SERVER
+                       || options->mode == WS_CLI_MODE_RELAY ? 0 : 1, 65535, error)
        && fill_client (options, &raw, error)
        && fill_server (options, &raw, error);
   if (ok && raw.port != UNSET)
@@ -728,4 +737,5 @@ ws_cli_options_clear (WsCliOptions *options)
   g_clear_pointer (&options->acl, ws_acl_unref);
   g_clear_pointer (&options->agent, ws_agent_config_free);
   ws_cli_collect_clear (&options->collect);
+  g_clear_pointer (&options->blocked, g_strfreev);
 }

@@ -11,6 +11,7 @@
 #include "ws-agent-config.h"
 #include "ws-cli-agent.h"
 #include "ws-cli-collect.h"
+#include "ws-cli-relay.h"
 #include "ws-client.h"
 
 G_BEGIN_DECLS
@@ -20,6 +21,7 @@ typedef enum {
   WS_CLI_MODE_CLIENT,
   WS_CLI_MODE_SERVER,
   WS_CLI_MODE_AGENT,
+  WS_CLI_MODE_RELAY,
   WS_CLI_MODE_VERSION,
 } WsCliMode;
 
@@ -50,6 +52,9 @@ struct _WsCliOptions {
   WsAgentConfig *agent;
   gboolean once;
   guint send_timeout_s;
+
+  /* Relay: agent holds its upstream, collect its limits */
+  char **blocked;
 };
 
 /* Exit status for bad command lines, as argparse and most tools use. */

@@ -15,6 +15,7 @@
 
 #include "ws-channel.h"
 #include "ws-cli-agent.h"
+#include "ws-cli-relay.h"
 #include "ws-cli.h"
 #include "ws-cli-analyze.h"
 #include "ws-cli-options.h"
@@ -240,6 +241,25 @@ print_security (const WsCliOptions *options)
             ws_auth_get_n_keys (options->auth));
 }
 
+/* The server's flags, shared by --server and --relay. */
+void
+ws_cli_server_configure (WsServer           *server,
+                         const WsCliOptions *options)
+{
+  ws_server_set_port (server, options->port);
+  ws_server_set_bind_address (server, options->bind_address);
+  ws_server_set_max_clients (server, options->max_clients);
+  ws_server_set_idle_timeout (server, options->idle_timeout_s);
+  ws_server_set_tls (server, options->tls_certificate, options->allow_plaintext);
+  ws_server_set_auth (server, options->auth);
+  ws_server_set_acl (server, options->acl);
+  ws_server_set_max_per_address (server, options->max_per_address);
+  ws_server_set_max_pending_per_address (server, options->max_pending_per_address);
+  ws_server_set_max_duration (server, options->max_duration_s);
+  ws_server_set_max_bitrate (server, options->max_bitrate);
+  ws_stream_disable_offloads (options->test.no_zerocopy, options->test.no_gso);
+}
+
 static int
 run_server (const WsCliOptions *options)
 {
@@ -263,18 +283,7 @@ run_server (const WsCliOptions *options)
       ws_server_set_max_report_connections (server, options->collect.max_connections);
     }
 
-  ws_server_set_port (server, options->port);
-  ws_server_set_bind_address (server, options->bind_address);
-  ws_server_set_max_clients (server, options->max_clients);
-  ws_server_set_idle_timeout (server, options->idle_timeout_s);
-  ws_server_set_tls (server, options->tls_certificate, options->allow_plaintext);
-  ws_server_set_auth (server, options->auth);
-  ws_server_set_acl (server, options->acl);
-  ws_server_set_max_per_address (server, options->max_per_address);
-  ws_server_set_max_pending_per_address (server, options->max_pending_per_address);
-  ws_server_set_max_duration (server, options->max_duration_s);
-  ws_server_set_max_bitrate (server, options->max_bitrate);
-  ws_stream_disable_offloads (options->test.no_zerocopy, options->test.no_gso);
+  ws_cli_server_configure (server, options);
   if (!ws_server_start (server, &error))
     {
       if (collector != NULL)
@@ -343,6 +352,9 @@ ws_cli_main (int    argc,
       break;
     case WS_CLI_MODE_AGENT:
       status = ws_cli_agent_run (&options);
+      break;
+    case WS_CLI_MODE_RELAY:
+      status = ws_cli_relay_run (&options);
       break;
     default:
       g_assert_not_reached ();

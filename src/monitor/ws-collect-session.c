@@ -142,7 +142,7 @@ handshake (WsCollectSession            *session,
     return FALSE;
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_COLLECT);
   msg.u.collect.report_version = WS_REPORT_VERSION;
-  msg.u.collect.flags = 0;
+  msg.u.collect.flags = credentials->collect_flags;
   return send_message (session, &msg, error) && read_accept (session, error);
 }
 

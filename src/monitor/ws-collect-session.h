@@ -17,6 +17,7 @@ typedef struct {
   const char *tls_fingerprint;  /* NULL: no pin */
   const char *auth_name;
   const char *auth_secret;
+  guint16 collect_flags;        /* WS_COLLECT_FLAG_RELAY: a relay's forwarding */
 } WsCollectCredentials;
 
 /* What one connection did, for the sender's log. */

@@ -114,6 +114,8 @@ check_agent (Connection *c,
   else if (!c->relay && report->agent != NULL && strcmp (report->agent, key) != 0)
     *why = g_strdup_printf ("The report names agent “%s”, but this connection is key “%s”",
                             report->agent, key);
+  else if (c->relay && _ws_collector_blocks (c->collector, report->agent))
+    *why = g_strdup_printf ("Agent %s is blocked", report->agent);
   if (*why != NULL)
     return NULL;
   if (report->agent == NULL)
@@ -323,21 +325,37 @@ flush (Connection  *c,
 }
 
 static gboolean
+refuse_collect (Connection       *c,
+                WsProtocolError   code,
+                const char       *text,
+                GError          **error)
+{
+  ws_channel_send_error (c->peer->channel, code, 0, text);
+  ws_io_linger_close (ws_channel_get_socket (c->peer->channel), LINGER_NS);
+  g_set_error_literal (error, WS_PROTOCOL_ERROR, code, text);
+  return FALSE;
+}
+
+static gboolean
 accept_collect (Connection  *c,
                 GError     **error)
 {
   const WsReportPeer *peer = c->peer;
   WsMessage msg;
 
+  if (_ws_collector_blocks (c->collector, peer->key_name))
+    {
+      g_autofree char *text = g_strdup_printf ("Agent %s is blocked", peer->key_name);
+
+      g_info ("%s: agent %s refused: blocked", peer->peer, peer->key_name);
+      return refuse_collect (c, WS_PROTOCOL_ERROR_ACCESS_DENIED, text, error);
+    }
   if (c->relay && !_ws_collector_trusts_relay (c->collector, peer->key_name))
     {
       g_autofree char *text = g_strdup_printf ("Key %s may not relay other agents' reports",
                                                peer->key_name);
 
-      ws_channel_send_error (peer->channel, WS_PROTOCOL_ERROR_INVALID_VALUE, 0, text);
-      ws_io_linger_close (ws_channel_get_socket (peer->channel), LINGER_NS);
-      g_set_error_literal (error, WS_PROTOCOL_ERROR, WS_PROTOCOL_ERROR_INVALID_VALUE, text);
-      return FALSE;
+      return refuse_collect (c, WS_PROTOCOL_ERROR_INVALID_VALUE, text, error);
     }
   ws_message_init (&msg, WS_PROTOCOL_V2, WS_MSG_COLLECT_ACCEPT);
   msg.u.collect_accept.max_report = c->collector->max_report;

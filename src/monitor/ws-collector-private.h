@@ -27,6 +27,7 @@ struct _WsCollector {
   gdouble rate;            /* reports/s per agent; 0: no limit */
   char *config_dir;        /* NULL: no central configuration */
   GHashTable *relays;      /* key names trusted to send RELAY */
+  GHashTable *blocked;     /* agent names refused */
   gint64 retain_s;         /* 0: keep everything */
 
   GMutex lock;
@@ -69,6 +70,8 @@ void     _ws_collector_count_connection (WsCollector   *self,
                                      const char        *agent);
 gboolean _ws_collector_trusts_relay (WsCollector       *self,
                                      const char        *key_name);
+gboolean _ws_collector_blocks       (WsCollector       *self,
+                                     const char        *agent);
 void     _ws_collector_entry_free   (WsCollectorEntry  *entry);
 
 /* ws-collector-connection.c */

@@ -46,6 +46,7 @@ ws_collector_finalize (GObject *object)
   g_clear_object (&self->store);
   g_free (self->config_dir);
   g_hash_table_unref (self->relays);
+  g_hash_table_unref (self->blocked);
   g_hash_table_unref (self->agents);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->wake);
@@ -66,6 +67,7 @@ ws_collector_init (WsCollector *self)
   self->window = WS_COLLECTOR_DEFAULT_WINDOW;
   self->rate = WS_COLLECTOR_DEFAULT_RATE;
   self->relays = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->blocked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->agents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_queue_init (&self->queue);
   g_mutex_init (&self->lock);
@@ -122,6 +124,15 @@ ws_collector_add_trusted_relay (WsCollector *self,
   g_hash_table_add (self->relays, g_strdup (key_name));
 }
 
+/* An agent whose reports are refused: its own connections, and what a
+ * relay forwards in its name (so a blocklist holds along a chain). */
+void
+ws_collector_add_blocked (WsCollector *self,
+                          const char  *agent)
+{
+  g_hash_table_add (self->blocked, g_strdup (agent));
+}
+
 /* Reports whose test started longer ago than this are deleted, at start
  * and hourly; 0 keeps everything. */
 void
@@ -136,6 +147,13 @@ _ws_collector_trusts_relay (WsCollector *self,
                             const char  *key_name)
 {
   return g_hash_table_contains (self->relays, key_name);
+}
+
+gboolean
+_ws_collector_blocks (WsCollector *self,
+                      const char  *agent)
+{
+  return g_hash_table_contains (self->blocked, agent);
 }
 
 /* Under the lock. */

@@ -47,6 +47,8 @@ void         ws_collector_set_agent_config_dir (WsCollector    *self,
                                               const char       *dir);
 void         ws_collector_add_trusted_relay  (WsCollector      *self,
                                               const char       *key_name);
+void         ws_collector_add_blocked        (WsCollector      *self,
+                                              const char       *agent);
 void         ws_collector_set_retain         (WsCollector      *self,
                                               gint64            seconds);
 gboolean     ws_collector_start              (WsCollector      *self,

@@ -36,6 +36,7 @@ struct _WsReportSender {
   char *tls_fingerprint;
   char *auth_name;
   char *auth_secret;
+  guint16 collect_flags;
   GMainContext *context;  /* where the signals are emitted */
   GThread *thread;
   GCancellable *stop;
@@ -166,6 +167,17 @@ ws_report_sender_set_refresh (WsReportSender *self,
   g_mutex_lock (&self->lock);
   self->refresh_us = seconds * USEC_PER_SEC;
   g_mutex_unlock (&self->lock);
+}
+
+/* A relay's sender: the reports are other agents', each naming its own. */
+void
+ws_report_sender_set_relay (WsReportSender *self,
+                            gboolean        relay)
+{
+  g_return_if_fail (WS_IS_REPORT_SENDER (self));
+  g_return_if_fail (self->thread == NULL);
+
+  self->collect_flags = relay ? WS_COLLECT_FLAG_RELAY : 0;
 }
 
 /* ---- Signals, on the creator's main context ---- */
@@ -310,7 +322,8 @@ run_session (WsReportSender  *self,
              GError         **error)
 {
   WsCollectCredentials credentials = {
-    self->tls_ca_file, self->tls_fingerprint, self->auth_name, self->auth_secret
+    self->tls_ca_file, self->tls_fingerprint, self->auth_name, self->auth_secret,
+    self->collect_flags
   };
   g_autoptr(WsCollectSession) session = ws_collect_session_open (collector, &credentials,
                                                                   self->stop, error);

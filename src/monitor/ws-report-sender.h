@@ -29,6 +29,8 @@ void            ws_report_sender_set_digest  (WsReportSender       *self,
                                               const guint8         *digest);
 void            ws_report_sender_set_refresh (WsReportSender       *self,
                                               guint                 seconds);
+void            ws_report_sender_set_relay   (WsReportSender       *self,
+                                              gboolean              relay);
 void            ws_report_sender_start       (WsReportSender       *self);
 void            ws_report_sender_wake        (WsReportSender       *self);
 void            ws_report_sender_stop        (WsReportSender       *self);

@@ -329,6 +329,73 @@ ws_spool_add (WsSpool     *self,
   return ok;
 }
 
+/* A relay's add: an id already spooled is not added again (@added
+ * FALSE), as a relay answers it DUPLICATE. */
+static gboolean
+insert_new (WsSpool     *self,
+            const char  *id,
+            const char  *json,
+            gboolean    *added,
+            GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, "INSERT OR IGNORE INTO reports (id, added_at, json) "
+                          "VALUES (?1, ?2, ?3)", -1, &stmt, NULL) != SQLITE_OK)
+    return fail (self, error);
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
+  sqlite3_bind_text (stmt, 3, json, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return fail (self, error);
+  *added = sqlite3_changes (self->db) > 0;
+  if (*added)
+    self->count++;
+  return TRUE;
+}
+
+/**
+ * ws_spool_add_many:
+ * @added: (out): for each report, whether it is new to the spool
+ * @dropped: (out) (optional): as for ws_spool_add()
+ *
+ * One transaction for the lot: returns once all of it is committed to
+ * disk, or with nothing of it added.
+ */
+gboolean
+ws_spool_add_many (WsSpool            *self,
+                   const char * const *ids,
+                   const char * const *jsons,
+                   guint               n,
+                   gboolean           *added,
+                   guint              *dropped,
+                   GError            **error)
+{
+  guint n_dropped = 0;
+  guint count;
+  gboolean ok;
+
+  g_return_val_if_fail (WS_IS_SPOOL (self), FALSE);
+  g_return_val_if_fail (ids != NULL && jsons != NULL && added != NULL, FALSE);
+
+  g_mutex_lock (&self->lock);
+  count = self->count;
+  ok = run_sql (self, "BEGIN IMMEDIATE", error);
+  for (guint i = 0; ok && i < n; i++)
+    ok = insert_new (self, ids[i], jsons[i], &added[i], error);
+  ok = ok && enforce_cap (self, &n_dropped, error) && run_sql (self, "COMMIT", error);
+  if (!ok)
+    {
+      abort_transaction (self, error);
+      self->count = count;
+      n_dropped = 0;
+    }
+  g_mutex_unlock (&self->lock);
+  if (dropped != NULL)
+    *dropped = n_dropped;
+  return ok;
+}
+
 static WsSpoolEntry *
 entry_from_row (sqlite3_stmt *stmt)
 {

@@ -39,6 +39,13 @@ gboolean    ws_spool_add          (WsSpool       *self,
                                    const char    *json,
                                    guint         *dropped,
                                    GError       **error);
+gboolean    ws_spool_add_many     (WsSpool            *self,
+                                   const char * const *ids,
+                                   const char * const *jsons,
+                                   guint               n,
+                                   gboolean           *added,
+                                   guint              *dropped,
+                                   GError            **error);
 GPtrArray  *ws_spool_next         (WsSpool       *self,
                                    gint64         after_seq,
                                    guint          limit,
