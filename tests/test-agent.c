@@ -1043,8 +1043,9 @@ test_killed_mid_send (Fixture       *f,
 
   f->tc.hold_acks = TRUE;
   tc_start (&f->tc);
-  /* Bounded wait for the peer to hold the report. */
-  while (reports == 0 && g_get_monotonic_time () < deadline)
+  /* Bounded wait for the peer to hold the report: counted as it arrives,
+   * stored a moment later (the count alone raced the commit under load). */
+  while ((reports == 0 || ws_store_count (f->tc.store, NULL) < 1) && g_get_monotonic_time () < deadline)
     {
       g_usleep (20000);
       g_mutex_lock (&f->tc.lock);
