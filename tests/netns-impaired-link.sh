@@ -643,23 +643,30 @@ check_udp_loss () {
     "${problems[@]}"
 }
 
+# A datagram the server's socket had no room for is lost by the host, not
+# the link: a CI machine running other suites beside this one may starve
+# the server for a moment. The kernel counts those (RcvbufErrors); the
+# link's own loss, the rest, must be nil.
 check_udp_clean () {
-  local json name=udp-clean sent recv lost pct ooo dup v problems=()
+  local json name=udp-clean sent recv lost pct ooo dup v rcv0 rcvbuf problems=()
   json="$TMP/$name.json"
+  rcv0=$(udp_rcvbuf_errors)
   if ! PIN=1 run_client "$name" --test UDP_STREAM --bitrate "$UDP_RATE" --time "$TEST_TIME"; then
     not_ok "UDP upload at $UDP_RATE without drop: client failed"
     return 0
   fi
+  rcvbuf=$(($(udp_rcvbuf_errors) - rcv0))
   read_udp "$json"
-  if ! awk_true "$pct < 0.1"; then
-    problems+=("loss_percent $pct not < 0.1")
+  diag "kernel: socket buffer overflows $rcvbuf"
+  if ! awk_true "$sent > 0 && 100 * ($lost - $rcvbuf) / $sent < 0.1"; then
+    problems+=("loss_percent $pct, $rcvbuf of the $lost lost for a full socket buffer: the link lost ≥ 0.1 %")
   fi
   if [ "$lost" != "$((sent - recv))" ]; then
     problems+=("packets_lost $lost != packets_sent − packets_received = $((sent - recv))")
   fi
   [ "$ooo" = 0 ] || problems+=("out_of_order $ooo != 0")
   [ "$dup" = 0 ] || problems+=("duplicates $dup != 0")
-  verdict "UDP upload at $UDP_RATE without drop: loss_percent < 0.1, lost == sent − received, no reordering or duplicates" \
+  verdict "UDP upload at $UDP_RATE without drop: loss_percent < 0.1 beside the host's own socket-buffer overflows, lost == sent − received, no reordering or duplicates" \
     "${problems[@]}"
 }
 

@@ -3,9 +3,9 @@
 #
 # build-aux/check's fuzz step: configures BUILDDIR with clang, ASan and UBSan
 # if it is not yet, builds the libFuzzer harnesses only, and runs each for
-# SECONDS (default $WS_FUZZ_SECONDS, else 15: six harnesses in 90 s) on
-# one core, on a copy of its seed corpus and regressions: the committed
-# corpus never grows. Prints runs, exec/s and coverage per harness; exits 1
+# SECONDS (default $WS_FUZZ_SECONDS, else 15), WS_FUZZ_JOBS at a time
+# (default one a core: six harnesses in 45 s on two), on a copy of its
+# seed corpus and regressions: the committed corpus never grows. Prints runs, exec/s and coverage per harness; exits 1
 # on any crash, leak, timeout or failed oracle, naming the input to save in tests/fuzz/regressions/NAME/.
 set -euo pipefail
 
@@ -27,11 +27,12 @@ done
 meson compile -C "$builddir" $targets >&2
 
 work=$builddir/tests/fuzz/run
-status=0
-for name in $harnesses; do
-  corpus=$work/corpus-$name
-  log=$work/$name.log
-  dict=()
+jobs=${WS_FUZZ_JOBS:-$(nproc)}
+
+# fuzz_one NAME: one harness on its own copy of the corpus; its report (or
+# its failure) goes to $work/NAME.out, and the exit status says which.
+fuzz_one () {
+  local name=$1 corpus=$work/corpus-$1 log=$work/$1.log dict=() last runs speed cov ft corp
   rm -rf "$corpus" "$work/artifacts/$name-"*
   mkdir -p "$corpus" "$work/artifacts"
   cp -R "$src/corpus/$name/." "$corpus/"
@@ -57,15 +58,42 @@ for name in $harnesses; do
     ft=$(echo "$last" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
     corp=$(echo "$last" | sed -n 's/.*corp: \([^ ]*\).*/\1/p')
     printf 'fuzz-%-12s %8s runs in %ss  %6s exec/s  cov %s  ft %s  corpus %s\n' \
-      "$name" "$runs" "$seconds" "$speed" "$cov" "$ft" "$corp"
+      "$name" "$runs" "$seconds" "$speed" "$cov" "$ft" "$corp" >"$work/$name.out"
   else
+    {
+      echo "fuzz-$name: FAILED; the end of $log:"
+      tail -n 60 "$log"
+      for f in "$work/artifacts/$name-"*; do
+        [ -f "$f" ] && echo "fuzz-$name: input saved as $f; once fixed, keep it as" \
+          "tests/fuzz/regressions/$name/<what-it-broke>"
+      done
+    } >"$work/$name.out"
+    return 1
+  fi
+}
+
+# One harness a core: a harness is single-threaded, and a timeout of 5 s
+# is far beyond an input's time even beside another.
+mkdir -p "$work"
+running=0
+for name in $harnesses; do
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  rm -f "$work/$name.out" "$work/$name.failed"
+  { fuzz_one "$name" || touch "$work/$name.failed"; } &
+  running=$((running + 1))
+done
+wait
+
+status=0
+for name in $harnesses; do
+  if [ -f "$work/$name.failed" ]; then
     status=1
-    echo "fuzz-$name: FAILED; the end of $log:" >&2
-    tail -n 60 "$log" >&2
-    for f in "$work/artifacts/$name-"*; do
-      [ -f "$f" ] && echo "fuzz-$name: input saved as $f; once fixed, keep it as" \
-        "tests/fuzz/regressions/$name/<what-it-broke>" >&2
-    done
+    cat "$work/$name.out" >&2
+  else
+    cat "$work/$name.out"
   fi
 done
 exit $status
